@@ -1,0 +1,47 @@
+using System.CommandLine;
+using ClusterML.Cli.Commands;
+using ClusterML.Cli.Hosting;
+
+namespace ClusterML.Cli;
+
+/// <summary>The <c>clusterml</c> command tree. <see cref="RunAsync"/> is the whole program, callable in-process by tests.</summary>
+public static class ClusterMLApp
+{
+    /// <summary>Parses <paramref name="args"/>, runs the command and returns its exit code (<see cref="ExitCodes"/>).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var globals = new GlobalOptions();
+        var root = new RootCommand(
+            "ClusterML: neural surrogates, physics-informed networks and NEP interatomic potentials, " +
+            "trained with TorchSharp and swept across a cluster of machines.");
+        foreach (var option in globals.All)
+        {
+            root.Options.Add(option);
+        }
+        var runner = new CommandRunner(globals, output, error);
+        root.Subcommands.Add(FdCommand.Create(runner));
+        root.Subcommands.Add(InfoCommand.Create(runner));
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var problem in parse.Errors)
+            {
+                await error.WriteLineAsync($"error: {problem.Message}");
+            }
+            await error.WriteLineAsync($"Run '{string.Join(' ', ["clusterml", .. CommandPath(parse.CommandResult.Command, root)])} --help' for usage.");
+            return ExitCodes.BadInput;
+        }
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+    }
+
+    private static IEnumerable<string> CommandPath(Command command, RootCommand root)
+    {
+        var names = new Stack<string>();
+        for (var c = command; c is not null && c != root; c = c.Parents.OfType<Command>().FirstOrDefault())
+        {
+            names.Push(c.Name);
+        }
+        return names;
+    }
+}

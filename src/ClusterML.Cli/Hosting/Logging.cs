@@ -1,0 +1,66 @@
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting;
+using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
+using System.Globalization;
+
+namespace ClusterML.Cli.Hosting;
+
+/// <summary>
+/// Serilog for one invocation: the console (standard error, so standard output stays for results) in text or compact JSON,
+/// and a daily rolling file under DATA_DIR/logs kept for 14 days, always in compact JSON for machines to read.
+/// </summary>
+internal static class Logging
+{
+    private const string ConsoleTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
+
+    public static Logger Create(string format, bool verbose, string dataDir, TextWriter console)
+    {
+        var level = verbose ? LogEventLevel.Debug : LogEventLevel.Information;
+        var config = new LoggerConfiguration()
+            .MinimumLevel.Is(level)
+            .Enrich.WithProperty("App", "clusterml");
+        ITextFormatter formatter = format == "json"
+            ? new CompactJsonFormatter()
+            : new MessageTemplateTextFormatter(ConsoleTemplate, CultureInfo.InvariantCulture);
+        if (ReferenceEquals(console, Console.Error))
+        {
+            config = format == "json"
+                ? config.WriteTo.Console(formatter, standardErrorFromLevel: LogEventLevel.Verbose)
+                : config.WriteTo.Console(outputTemplate: ConsoleTemplate, standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            config = config.WriteTo.Sink(new TextWriterSink(console, formatter));
+        }
+        var logs = Path.Combine(dataDir, "logs");
+        try
+        {
+            Directory.CreateDirectory(logs);
+            config = config.WriteTo.File(new CompactJsonFormatter(), Path.Combine(logs, "clusterml-.log"),
+                rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14, shared: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            console.WriteLine($"warning: cannot write logs under {logs}: {ex.Message}");
+        }
+        return config.CreateLogger();
+    }
+}
+
+/// <summary>Writes formatted events to a <see cref="TextWriter"/> (used when the command runs in-process with redirected writers).</summary>
+internal sealed class TextWriterSink(TextWriter writer, ITextFormatter formatter) : ILogEventSink
+{
+    private readonly Lock _gate = new();
+
+    public void Emit(LogEvent logEvent)
+    {
+        lock (_gate)
+        {
+            formatter.Format(logEvent, writer);
+            writer.Flush();
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using ClusterML.Cli;
+
+return await ClusterMLApp.RunAsync(args, Console.Out, Console.Error);
