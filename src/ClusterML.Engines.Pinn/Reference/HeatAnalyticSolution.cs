@@ -44,7 +44,7 @@ public static class HeatAnalyticSolution
         return tau < ImageSeriesBelowTau ? ImageSeries(xi, tau) : FourierSeries(xi, tau);
     }
 
-    private static double FourierSeries(double xi, double tau)
+    internal static double FourierSeries(double xi, double tau)
     {
         // F = ξ + Σ 2(−1)^n/(nπ) sin(nπξ) exp(−n²π²τ)
         var sum = xi;
@@ -63,7 +63,7 @@ public static class HeatAnalyticSolution
         return sum;
     }
 
-    private static double ImageSeries(double xi, double tau)
+    internal static double ImageSeries(double xi, double tau)
     {
         // F = Σ_k erfc(((2k+1) − ξ)/(2√τ)) − erfc(((2k+1) + ξ)/(2√τ))
         var s2 = 2.0 * Math.Sqrt(tau);
