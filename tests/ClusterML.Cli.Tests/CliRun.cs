@@ -1,0 +1,23 @@
+namespace ClusterML.Cli.Tests;
+
+/// <summary>Runs the whole program in-process with captured writers, in a temporary folder that is deleted afterwards.</summary>
+public sealed class CliRun : IDisposable
+{
+    public CliRun() => Root = Directory.CreateTempSubdirectory("clusterml-cli-").FullName;
+
+    public string Root { get; }
+
+    public string DataDir => System.IO.Path.Combine(Root, "data");
+
+    public string Path(string relative) => System.IO.Path.Combine(Root, relative);
+
+    public async Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await ClusterMLApp.RunAsync([.. args, "--data-dir", DataDir], output, error, TestContext.Current.CancellationToken);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+}
