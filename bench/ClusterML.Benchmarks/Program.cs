@@ -1,0 +1,40 @@
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+
+namespace ClusterML.Benchmarks;
+
+/// <summary>
+/// Runs the benchmarks (<c>dotnet run -c Release --project bench/ClusterML.Benchmarks -- --filter '*'</c>) and, for the FD
+/// step, prints grid-point updates per second and the ratio to the copy measured in the same run.
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args)
+    {
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        foreach (var summary in summaries.Where(s => s.BenchmarksCases.Any(c => c.Descriptor.Type == typeof(FdStepBenchmarks))))
+        {
+            PrintFdThroughput(summary);
+        }
+    }
+
+    private static void PrintFdThroughput(Summary summary)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| Nx | method | mean | G points/s | ÷ CopyLoop | ÷ CopyMemmove |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|");
+        foreach (var group in summary.Reports.GroupBy(r => (int)r.BenchmarkCase.Parameters["Nx"]!))
+        {
+            double Rate(string method) => group.First(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method) is { ResultStatistics: { } s }
+                ? group.Key / (s.Mean * 1e-9) : double.NaN;
+            var loop = Rate(nameof(FdStepBenchmarks.CopyLoop));
+            var memmove = Rate(nameof(FdStepBenchmarks.CopyMemmove));
+            foreach (var report in group)
+            {
+                var name = report.BenchmarkCase.Descriptor.WorkloadMethod.Name;
+                var rate = Rate(name);
+                Console.WriteLine($"| {group.Key:E0} | {name} | {report.ResultStatistics?.Mean / 1e3:F1} µs | {rate / 1e9:F3} | {rate / loop:F2} | {rate / memmove:F2} |");
+            }
+        }
+    }
+}
