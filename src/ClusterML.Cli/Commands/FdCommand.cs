@@ -59,7 +59,7 @@ internal static class FdCommand
             }
             context.Log.Information(
                 "fd heat: {Scheme}, nx {Nx}, dx {Dx}, dt {Dt}, r {R}, {Steps} steps to t = {TEnd}",
-                plan.Settings.Scheme, plan.Settings.Nx, plan.Dx, plan.Dt, plan.R, plan.Steps, plan.Settings.TEnd);
+                SchemeName(plan.Settings.Scheme), plan.Settings.Nx, plan.Dx, plan.Dt, plan.R, plan.Steps, plan.Settings.TEnd);
 
             var solution = await ProgressDisplay.RunAsync(context, "fd heat", progress => FdHeatSolver.Solve(settings, progress, cancellationToken));
 
@@ -73,7 +73,7 @@ internal static class FdCommand
             }
 
             var table = new Table().AddColumn("quantity").AddColumn(new TableColumn("value").RightAligned());
-            table.AddRow("scheme", settings.Scheme == HeatScheme.Explicit ? "explicit" : "crank-nicolson");
+            table.AddRow("scheme", SchemeName(settings.Scheme));
             table.AddRow("r = αΔt/Δx²", $"{solution.Plan.R:G6}");
             table.AddRow("steps", $"{solution.Plan.Steps}");
             table.AddRow($"max |T − T_exact| (τ ≥ {solution.Error.MinTau})", solution.Error.MaxAbs is { } e ? $"{e:E3}" : "n/a (no time with τ ≥ 0.01)");
@@ -84,4 +84,7 @@ internal static class FdCommand
         });
         return heat;
     }
+
+    /// <summary>The scheme as the command line spells it.</summary>
+    internal static string SchemeName(HeatScheme scheme) => scheme == HeatScheme.Explicit ? "explicit" : "crank-nicolson";
 }

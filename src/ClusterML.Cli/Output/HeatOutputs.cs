@@ -43,7 +43,7 @@ internal static class HeatOutputs
         {
             ["command"] = "fd heat",
             ["clusterml_version"] = typeof(HeatOutputs).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0],
-            ["scheme"] = settings.Scheme == HeatScheme.Explicit ? "explicit" : "crank-nicolson",
+            ["scheme"] = Commands.FdCommand.SchemeName(settings.Scheme),
             ["alpha"] = problem.Alpha,
             ["length"] = problem.Length,
             ["left"] = problem.Left,
