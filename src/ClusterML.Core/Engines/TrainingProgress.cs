@@ -1,0 +1,7 @@
+namespace ClusterML.Core.Engines;
+
+/// <summary>
+/// One progress report: <see cref="Epoch"/> of <see cref="Epochs"/> (1-based) of <see cref="Stage"/> (e.g. "member 2/5"),
+/// with the losses in the engine's training units (dimensionless for standardised targets).
+/// </summary>
+public sealed record TrainingProgress(string Stage, int Epoch, int Epochs, double TrainLoss, double? ValidationLoss);

@@ -1,0 +1,9 @@
+using MessagePack;
+
+namespace ClusterML.Core.Specs;
+
+/// <summary>
+/// What one trial trains. Each engine has one spec type. Union keys are part of the wire contract: append, never renumber.
+/// </summary>
+[Union(0, typeof(SurrogateSpec))]
+public interface ITrialSpec;

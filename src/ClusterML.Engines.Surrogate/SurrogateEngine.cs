@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using ClusterML.Core.Engines;
+using ClusterML.Core.IO;
+using ClusterML.Core.Specs;
+using ClusterML.Engines.Torch;
+using static TorchSharp.torch;
+
+namespace ClusterML.Engines.Surrogate;
+
+/// <summary>
+/// Trains a surrogate ensemble (<see cref="SurrogateSpec"/>): split the rows once (seeded) into train and test, fit log and
+/// standardising transforms on the training rows, train each member on its own validation split and bootstrap sample,
+/// then measure the ensemble on the test set (raw units), its calibration, and the permutation importance and partial
+/// dependence of each input. With an artifact folder it writes <c>model/</c>, <c>metrics.json</c>, <c>importance.csv</c>,
+/// <c>partial_dependence.csv</c>, <c>test_predictions.csv</c> and <c>learning_curve.csv</c>.
+/// Deterministic for a seed on the CPU. No Akka, no console, no clock except the members' wall times.
+/// </summary>
+public sealed class SurrogateEngine : Engine<SurrogateSpec>
+{
+    /// <summary>Folder of the model inside the artifact folder.</summary>
+    public const string ModelFolder = "model";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    protected override TrainingOutcome Train(SurrogateSpec spec, RunContext context, CancellationToken cancellationToken) =>
+        Run(spec, context, cancellationToken).Outcome;
+
+    /// <summary>Trains and returns the full report (the CLI draws its plots from it).</summary>
+    public SurrogateTrainingReport Run(SurrogateSpec spec, RunContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(context);
+        spec = spec.Validated();
+        var device = TorchDevices.Resolve(context.Device);
+        var data = SurrogateDataset.Load(spec);
+
+        // One seeded split into train and test, shared by all members.
+        var n = data.Y.Length;
+        var order = Enumerable.Range(0, n).ToArray();
+        new Random(Seeds.Derive(context.Seed, 0)).Shuffle(order);
+        var testCount = Math.Clamp((int)Math.Round(spec.TestFraction * n), 1, n - 2);
+        var test = order[..testCount];
+        var train = order[testCount..];
+
+        var inputs = data.Inputs.Select((name, c) => ColumnTransform.Fit(name, data.LogColumns.Contains(name), train.Select(r => data.X[r][c]).ToArray())).ToArray();
+        var target = ColumnTransform.Fit(data.Target, data.LogColumns.Contains(data.Target), train.Select(r => data.Y[r]).ToArray());
+        double[] Standardise(double[] row) => row.Select((v, c) => inputs[c].Forward(v)).ToArray();
+        var xTrain = train.Select(r => Standardise(data.X[r])).ToArray();
+        var yTrain = train.Select(r => target.Forward(data.Y[r])).ToArray();
+
+        var memberIndices = spec.Member is { } only ? [only] : Enumerable.Range(0, spec.EnsembleSize).ToArray();
+        var members = new List<MemberResult>();
+        foreach (var m in memberIndices)
+        {
+            var memberSeed = Seeds.Derive(context.Seed, 100 + m);
+            var random = new Random(memberSeed);
+            var rows = Enumerable.Range(0, train.Length).ToArray();
+            random.Shuffle(rows);
+            var validationCount = Math.Clamp((int)Math.Round(spec.ValidationFraction * train.Length), 1, train.Length - 1);
+            var validation = rows[..validationCount];
+            var fit = rows[validationCount..];
+            if (spec.Bootstrap && spec.EnsembleSize > 1)
+            {
+                fit = Enumerable.Range(0, fit.Length).Select(_ => fit[random.Next(fit.Length)]).ToArray();
+            }
+            members.Add(MemberTrainer.Train(spec, m, memberSeed,
+                fit.Select(i => xTrain[i]).ToArray(), fit.Select(i => yTrain[i]).ToArray(),
+                validation.Select(i => xTrain[i]).ToArray(), validation.Select(i => yTrain[i]).ToArray(),
+                device, context.Progress, cancellationToken));
+        }
+
+        var trainingRaw = train.Select(r => data.X[r]).ToArray();
+        var guard = new DomainGuard(inputs, xTrain, spec.Neighbors);
+        var metadata = new SurrogateMetadata(
+            SurrogateMetadata.FormatName,
+            SurrogateMetadata.CurrentVersion,
+            target,
+            inputs,
+            new SurrogateArchitecture(spec.HiddenLayers, spec.Width, spec.Activation),
+            members.Select(m => new SurrogateMemberFile($"member_{m.Index}.pt", m.Seed, SurrogateModel.Sha256(m.Weights), m.Epochs, m.BestEpoch, m.BestValidationLoss)).ToArray(),
+            new SurrogateDomain(guard.Neighbors, guard.Threshold, "training_inputs.csv"),
+            new Dictionary<string, double?>(),
+            new SurrogateTrainingInfo(data.Path, train.Length, test.Length, context.Seed, Version()));
+
+        using var model = new SurrogateModel(metadata, members.Select(m => Restore(metadata, m)).ToArray(), guard, trainingRaw);
+        var xTest = test.Select(r => data.X[r]).ToArray();
+        var yTest = test.Select(r => data.Y[r]).ToArray();
+        var prediction = model.Predict(xTest);
+
+        var metrics = Score(yTest, prediction.Mean, target);
+        metrics["validation_loss"] = members.Average(m => m.BestValidationLoss);
+        metrics["members"] = members.Count;
+        metrics["test_out_of_domain_fraction"] = prediction.OutOfDomain.Count(f => f) / (double)yTest.Length;
+        if (members.Count > 1)
+        {
+            metrics["test_within_2sigma"] = yTest.Where((t, i) => Math.Abs(t - prediction.Mean[i]) <= 2 * prediction.Std[i]).Count() / (double)yTest.Length;
+            metrics["test_spearman_abs_error_vs_std"] = Statistics.Spearman(yTest.Select((t, i) => Math.Abs(t - prediction.Mean[i])).ToArray(), prediction.Std);
+            metrics["test_mean_std"] = prediction.Std.Average();
+        }
+        else
+        {
+            metrics["test_within_2sigma"] = null;
+            metrics["test_spearman_abs_error_vs_std"] = null;
+        }
+        var memberMetrics = members.Select((m, k) =>
+        {
+            var scored = Score(yTest, prediction.Members[k], target);
+            var row = scored.ToDictionary(p => p.Key, p => p.Value ?? double.NaN);
+            row["member"] = m.Index;
+            row["epochs"] = m.Epochs;
+            row["best_epoch"] = m.BestEpoch;
+            row["best_validation_loss"] = m.BestValidationLoss;
+            row["train_seconds"] = m.Seconds;
+            return (IReadOnlyDictionary<string, double>)row;
+        }).ToArray();
+
+        var importance = Interpretation.PermutationImportance(model, xTest, yTest, repeats: 5, Seeds.Derive(context.Seed, 2));
+        var dependence = Interpretation.PartialDependences(model, gridPoints: 25, maxRows: 300, Seeds.Derive(context.Seed, 3));
+        metadata = metadata with { Metrics = metrics };
+
+        var artifacts = new List<string>();
+        if (context.ArtifactDirectory is { } folder)
+        {
+            artifacts.AddRange(WriteArtifacts(folder, metadata, members, trainingRaw, metrics, memberMetrics, importance, dependence, xTest, yTest, prediction));
+        }
+        var curve = MeanCurve(members);
+        var outcome = new TrainingOutcome(
+            metrics["validation_loss"]!.Value,
+            curve,
+            SurrogateCheckpoint.Pack(members.Select(m => m.Weights).ToArray()),
+            metrics.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!.Value),
+            artifacts);
+        return new SurrogateTrainingReport(metadata, members, xTest, yTest, prediction, importance, dependence, metrics, memberMetrics, outcome);
+    }
+
+    private static Dictionary<string, double?> Score(double[] truth, double[] prediction, ColumnTransform target)
+    {
+        var scores = new Dictionary<string, double?>
+        {
+            ["test_rmse"] = Statistics.Rmse(truth, prediction),
+            ["test_mae"] = Statistics.Mae(truth, prediction),
+            ["test_r2"] = Statistics.R2(truth, prediction),
+        };
+        if (target.Log)
+        {
+            scores["test_r2_log10"] = Statistics.R2(truth.Select(Math.Log10).ToArray(), prediction.Select(p => Math.Log10(Math.Max(p, double.Epsilon))).ToArray());
+        }
+        return scores;
+    }
+
+    private static MlpRegressor Restore(SurrogateMetadata metadata, MemberResult member)
+    {
+        var network = new MlpRegressor(metadata.Inputs.Count, metadata.Architecture.HiddenLayers, metadata.Architecture.Width, metadata.Architecture.Activation, member.Seed);
+        using var stream = new MemoryStream(member.Weights);
+        network.load(stream);
+        return network;
+    }
+
+    private static double[] MeanCurve(IReadOnlyList<MemberResult> members)
+    {
+        var length = members.Max(m => m.ValidationLoss.Length);
+        return Enumerable.Range(0, length)
+            .Select(e => members.Where(m => e < m.ValidationLoss.Length).Average(m => m.ValidationLoss[e]))
+            .ToArray();
+    }
+
+    private static IEnumerable<string> WriteArtifacts(
+        string folder,
+        SurrogateMetadata metadata,
+        IReadOnlyList<MemberResult> members,
+        double[][] trainingRaw,
+        IReadOnlyDictionary<string, double?> metrics,
+        IReadOnlyList<IReadOnlyDictionary<string, double>> memberMetrics,
+        IReadOnlyList<FeatureImportance> importance,
+        IReadOnlyList<PartialDependence> dependence,
+        double[][] xTest,
+        double[] yTest,
+        SurrogatePrediction prediction)
+    {
+        string PathFor(string relative)
+        {
+            var path = Path.Combine(folder, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            return path;
+        }
+        SurrogateModel.Save(metadata, members, trainingRaw, file => PathFor(Path.Combine(ModelFolder, file)));
+        yield return ModelFolder;
+
+        var json = new Dictionary<string, object?>
+        {
+            ["target"] = metadata.Target.Name,
+            ["inputs"] = metadata.Inputs.Select(i => i.Name).ToArray(),
+            ["log10_columns"] = metadata.Inputs.Where(i => i.Log).Select(i => i.Name).Concat(metadata.Target.Log ? [metadata.Target.Name] : []).ToArray(),
+            ["rows_train"] = metadata.Training.RowsTrain,
+            ["rows_test"] = metadata.Training.RowsTest,
+            ["seed"] = metadata.Training.Seed,
+        };
+        foreach (var (key, value) in metrics)
+        {
+            json[key] = value is { } v && double.IsFinite(v) ? v : null;
+        }
+        json["per_member"] = memberMetrics;
+        File.WriteAllText(PathFor("metrics.json"), JsonSerializer.Serialize(json, Json) + "\n");
+        yield return "metrics.json";
+
+        CsvTable.Write(PathFor("importance.csv"), ["feature", "r2_drop_mean", "r2_drop_std", "rmse_increase_mean"],
+            importance.OrderByDescending(i => i.R2DropMean).Select(i => (IReadOnlyList<string>)[i.Feature, F(i.R2DropMean), F(i.R2DropStd), F(i.RmseIncreaseMean)]));
+        yield return "importance.csv";
+
+        CsvTable.Write(PathFor("partial_dependence.csv"), ["feature", "value", "mean_prediction"],
+            dependence.SelectMany(d => d.Grid.Select((g, i) => (IReadOnlyList<string>)[d.Feature, F(g), F(d.MeanPrediction[i])])));
+        yield return "partial_dependence.csv";
+
+        var names = metadata.Inputs.Select(i => i.Name).ToArray();
+        CsvTable.Write(PathFor("test_predictions.csv"), [.. names, metadata.Target.Name, "mean", "std", "out_of_domain"],
+            xTest.Select((row, r) => (IReadOnlyList<string>)[.. row.Select(F), F(yTest[r]), F(prediction.Mean[r]), F(prediction.Std[r]), prediction.OutOfDomain[r] ? "true" : "false"]));
+        yield return "test_predictions.csv";
+
+        CsvTable.Write(PathFor("learning_curve.csv"), ["member", "epoch", "train_loss", "validation_loss"],
+            members.SelectMany(m => m.TrainLoss.Select((t, e) => (IReadOnlyList<string>)[m.Index.ToString(CultureInfo.InvariantCulture), (e + 1).ToString(CultureInfo.InvariantCulture), F(t), F(m.ValidationLoss[e])])));
+        yield return "learning_curve.csv";
+    }
+
+    private static string F(double value) => CsvTable.Format(value);
+
+    private static string Version() =>
+        typeof(SurrogateEngine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
+}
