@@ -54,11 +54,29 @@ public sealed class SurrogateEngineTests : IDisposable
         var relativeIn = inside.Std.Zip(inside.Mean).Average(p => p.First / p.Second);
         Assert.True(relativeFar > 3 * relativeIn, $"relative std far {relativeFar:G3} vs in-domain {relativeIn:G3}");
 
-        // The middle of the data is in domain; a corner inside every range but far from all rows is caught by distance alone.
+        // The middle of the data is in domain.
         double[][] centre = [[0.0, 0.0, 31.6]];
         Assert.False(model.Guard.Check(centre, model.Standardise(centre))[0]);
-        var corner = model.TrainingInputs[0].Select((_, c) => c == 2 ? model.Metadata.Inputs[c].Max : model.Metadata.Inputs[c].Max).ToArray();
-        Assert.True(model.Guard.Check([corner], model.Standardise([corner]))[0] || model.Guard.MeanNeighborDistance(model.Standardise([corner]), false)[0] > 0.5 * model.Guard.Threshold);
+    }
+
+    [Fact]
+    public void A_point_inside_every_range_but_in_an_empty_region_should_be_flagged_by_distance()
+    {
+        // Training rows lie on two clusters (a, b) ≈ (−1, −1) and (1, 1); (1, −1) is inside both ranges yet far from every row.
+        var random = new Random(9);
+        var lines = new List<string> { "a,b,y" };
+        for (var i = 0; i < 200; i++)
+        {
+            var s = i % 2 == 0 ? -1.0 : 1.0;
+            var (a, b) = (s + (0.1 * random.NextDouble()), s + (0.1 * random.NextDouble()));
+            lines.Add(FormattableString.Invariant($"{a},{b},{a + b}"));
+        }
+        new SurrogateEngine().Run(Spec(_data.Write("clusters.csv", lines), ensemble: 1, epochs: 5), new RunContext(1, ArtifactDirectory: _data.Folder), TestContext.Current.CancellationToken);
+        using var model = SurrogateModel.Load(Path.Combine(_data.Folder, "model"));
+        double[][] gap = [[1.0, -0.95]];
+        double[][] cluster = [[1.05, 1.05]];
+        Assert.True(model.Predict(gap).OutOfDomain[0]);
+        Assert.False(model.Predict(cluster).OutOfDomain[0]);
     }
 
     [Fact]
