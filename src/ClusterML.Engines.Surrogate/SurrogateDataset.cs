@@ -18,7 +18,7 @@ public sealed record SurrogateDataset(string Path, IReadOnlyList<string> Inputs,
         var y = table.Numeric(spec.Target);
         IReadOnlyList<string> inputs = spec.Inputs.Count > 0
             ? spec.Inputs
-            : table.Columns.Where(c => c != spec.Target && table.IsNumeric(c)).ToArray();
+            : table.Columns.Where(c => c != spec.Target && table.AnyNumeric(c)).ToArray(); // text columns (ids) are skipped; a stray bad value is reported
         if (inputs.Count == 0)
         {
             throw new InvalidInputException("--inputs", $"no numeric input columns besides the target in {table.Path}");

@@ -43,12 +43,19 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>
         var testCount = Math.Clamp((int)Math.Round(spec.TestFraction * n), 1, n - 2);
         var test = order[..testCount];
         var train = order[testCount..];
+        // Rows kept from every member to calibrate the ensemble's spread (only meaningful with several members).
+        var calibrationCount = spec.EnsembleSize > 1 && spec.Member is null ? (int)Math.Round(spec.CalibrationFraction * train.Length) : 0;
+        if (calibrationCount > 0 && train.Length - calibrationCount < 4)
+        {
+            calibrationCount = 0;
+        }
 
         var inputs = data.Inputs.Select((name, c) => ColumnTransform.Fit(name, data.LogColumns.Contains(name), train.Select(r => data.X[r][c]).ToArray())).ToArray();
         var target = ColumnTransform.Fit(data.Target, data.LogColumns.Contains(data.Target), train.Select(r => data.Y[r]).ToArray());
         double[] Standardise(double[] row) => row.Select((v, c) => inputs[c].Forward(v)).ToArray();
         var xTrain = train.Select(r => Standardise(data.X[r])).ToArray();
         var yTrain = train.Select(r => target.Forward(data.Y[r])).ToArray();
+        var fitRows = Enumerable.Range(calibrationCount, train.Length - calibrationCount).ToArray(); // positions in train
 
         var memberIndices = spec.Member is { } only ? [only] : Enumerable.Range(0, spec.EnsembleSize).ToArray();
         var members = new List<MemberResult>();
@@ -56,9 +63,9 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>
         {
             var memberSeed = Seeds.Derive(context.Seed, 100 + m);
             var random = new Random(memberSeed);
-            var rows = Enumerable.Range(0, train.Length).ToArray();
+            var rows = (int[])fitRows.Clone();
             random.Shuffle(rows);
-            var validationCount = Math.Clamp((int)Math.Round(spec.ValidationFraction * train.Length), 1, train.Length - 1);
+            var validationCount = Math.Clamp((int)Math.Round(spec.ValidationFraction * rows.Length), 1, rows.Length - 1);
             var validation = rows[..validationCount];
             var fit = rows[validationCount..];
             if (spec.Bootstrap && spec.EnsembleSize > 1)
@@ -81,16 +88,26 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>
             new SurrogateArchitecture(spec.HiddenLayers, spec.Width, spec.Activation),
             members.Select(m => new SurrogateMemberFile($"member_{m.Index}.pt", m.Seed, SurrogateModel.Sha256(m.Weights), m.Epochs, m.BestEpoch, m.BestValidationLoss)).ToArray(),
             new SurrogateDomain(guard.Neighbors, guard.Threshold, "training_inputs.csv"),
+            new SurrogateUncertainty(1.0, 0),
             new Dictionary<string, double?>(),
             new SurrogateTrainingInfo(data.Path, train.Length, test.Length, context.Seed, Version()));
 
-        using var model = new SurrogateModel(metadata, members.Select(m => Restore(metadata, m)).ToArray(), guard, trainingRaw);
+        var networks = members.Select(m => Restore(metadata, m)).ToArray();
+        if (calibrationCount > 0)
+        {
+            using var uncalibrated = new SurrogateModel(metadata, networks, guard, trainingRaw, ownsMembers: false);
+            var calibration = train[..calibrationCount];
+            var spread = uncalibrated.Predict(calibration.Select(r => data.X[r]).ToArray(), checkDomain: false);
+            metadata = metadata with { Uncertainty = new SurrogateUncertainty(StdScale(calibration.Select(r => data.Y[r]).ToArray(), spread), calibrationCount) };
+        }
+        using var model = new SurrogateModel(metadata, networks, guard, trainingRaw);
         var xTest = test.Select(r => data.X[r]).ToArray();
         var yTest = test.Select(r => data.Y[r]).ToArray();
         var prediction = model.Predict(xTest);
 
         var metrics = Score(yTest, prediction.Mean, target);
         metrics["validation_loss"] = members.Average(m => m.BestValidationLoss);
+        metrics["std_scale"] = metadata.Uncertainty.StdScale;
         metrics["members"] = members.Count;
         metrics["test_out_of_domain_fraction"] = prediction.OutOfDomain.Count(f => f) / (double)yTest.Length;
         if (members.Count > 1)
@@ -133,6 +150,14 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>
             metrics.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!.Value),
             artifacts);
         return new SurrogateTrainingReport(metadata, members, xTest, yTest, prediction, importance, dependence, metrics, memberMetrics, outcome);
+    }
+
+    /// <summary>z-scaling: the factor s with mean(((y − μ)/(sσ))²) = 1 over the calibration rows (1 when the spread is zero).</summary>
+    internal static double StdScale(double[] truth, SurrogatePrediction prediction)
+    {
+        var ratios = truth.Select((t, i) => prediction.Std[i] > 0 ? Math.Pow((t - prediction.Mean[i]) / prediction.Std[i], 2) : double.NaN)
+            .Where(double.IsFinite).ToArray();
+        return ratios.Length == 0 ? 1.0 : Math.Sqrt(ratios.Average());
     }
 
     private static Dictionary<string, double?> Score(double[] truth, double[] prediction, ColumnTransform target)

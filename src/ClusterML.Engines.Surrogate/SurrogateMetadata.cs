@@ -14,6 +14,7 @@ public sealed record SurrogateMetadata(
     [property: JsonPropertyName("architecture")] SurrogateArchitecture Architecture,
     [property: JsonPropertyName("members")] IReadOnlyList<SurrogateMemberFile> Members,
     [property: JsonPropertyName("domain")] SurrogateDomain Domain,
+    [property: JsonPropertyName("uncertainty")] SurrogateUncertainty Uncertainty,
     [property: JsonPropertyName("metrics")] IReadOnlyDictionary<string, double?> Metrics,
     [property: JsonPropertyName("training")] SurrogateTrainingInfo Training)
 {
@@ -38,6 +39,14 @@ public sealed record SurrogateDomain(
     [property: JsonPropertyName("neighbors")] int Neighbors,
     [property: JsonPropertyName("distance_threshold")] double DistanceThreshold,
     [property: JsonPropertyName("training_inputs_file")] string TrainingInputsFile);
+
+/// <summary>
+/// The factor applied to the members' spread so that standardised errors have unit variance on rows no member trained on
+/// (<see cref="CalibrationRows"/>; 0 rows and factor 1 when not calibrated).
+/// </summary>
+public sealed record SurrogateUncertainty(
+    [property: JsonPropertyName("std_scale")] double StdScale,
+    [property: JsonPropertyName("calibration_rows")] int CalibrationRows);
 
 public sealed record SurrogateTrainingInfo(
     [property: JsonPropertyName("data")] string Data,

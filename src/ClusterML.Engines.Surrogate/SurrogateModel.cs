@@ -20,8 +20,11 @@ public sealed class SurrogateModel : IDisposable
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
     private readonly MlpRegressor[] _members;
 
-    internal SurrogateModel(SurrogateMetadata metadata, MlpRegressor[] members, DomainGuard guard, double[][] trainingRaw)
+    private readonly bool _ownsMembers;
+
+    internal SurrogateModel(SurrogateMetadata metadata, MlpRegressor[] members, DomainGuard guard, double[][] trainingRaw, bool ownsMembers = true)
     {
+        _ownsMembers = ownsMembers;
         Metadata = metadata;
         _members = members;
         Guard = guard;
@@ -84,7 +87,7 @@ public sealed class SurrogateModel : IDisposable
                 {
                     squares += (member[i] - mean[i]) * (member[i] - mean[i]);
                 }
-                std[i] = Math.Sqrt(squares / (members.Length - 1));
+                std[i] = Metadata.Uncertainty.StdScale * Math.Sqrt(squares / (members.Length - 1));
             }
         }
         var ood = checkDomain ? Guard.Check(raw, standardised) : new bool[raw.Length];
@@ -146,9 +149,9 @@ public sealed class SurrogateModel : IDisposable
         {
             throw new InvalidInputException("format", $"is '{metadata.Format}' version {metadata.FormatVersion}; this ClusterML reads '{SurrogateMetadata.FormatName}' version {SurrogateMetadata.CurrentVersion}", metadataPath);
         }
-        if (metadata.Inputs is not { Count: > 0 } || metadata.Members is not { Count: > 0 })
+        if (metadata.Inputs is not { Count: > 0 } || metadata.Members is not { Count: > 0 } || metadata.Uncertainty is null || metadata.Domain is null)
         {
-            throw new InvalidInputException("inputs/members", "are missing or empty", metadataPath);
+            throw new InvalidInputException("inputs/members/domain/uncertainty", "are missing or empty", metadataPath);
         }
         var members = new MlpRegressor[metadata.Members.Count];
         for (var m = 0; m < members.Length; m++)
@@ -187,6 +190,10 @@ public sealed class SurrogateModel : IDisposable
 
     public void Dispose()
     {
+        if (!_ownsMembers)
+        {
+            return;
+        }
         foreach (var member in _members)
         {
             member.Dispose();

@@ -28,6 +28,24 @@ public sealed class SurrogateEngineTests : IDisposable
     }
 
     [Fact]
+    public void Z_scaling_should_make_standardised_errors_unit_variance()
+    {
+        // Errors of exactly ±2σ need σ doubled; rows with zero spread are ignored.
+        var prediction = new SurrogatePrediction([1.0, 2.0, 3.0, 4.0], [0.5, 1.0, 0.0, 0.25], new bool[4], []);
+        Assert.Equal(2.0, SurrogateEngine.StdScale([2.0, 0.0, 3.0, 4.5], prediction), tolerance: 1e-12);
+    }
+
+    [Fact]
+    public void A_calibrated_ensemble_should_cover_most_test_errors_within_two_sigma()
+    {
+        var report = new SurrogateEngine().Run(Spec(_data.Smooth(600), ensemble: 4), new RunContext(8), TestContext.Current.CancellationToken);
+        Assert.Equal(48, report.Metadata.Uncertainty.CalibrationRows); // 10 % of the 480 training rows
+        Assert.True(report.Metadata.Uncertainty.StdScale > 0);
+        Assert.InRange(report.Metrics["test_within_2sigma"]!.Value, 0.8, 1.0);
+        Assert.True(report.Metrics["test_spearman_abs_error_vs_std"] > 0.3, "larger spread should go with larger errors");
+    }
+
+    [Fact]
     public void The_same_seed_should_reproduce_the_model_exactly_and_another_seed_should_not()
     {
         var path = _data.Smooth(200);

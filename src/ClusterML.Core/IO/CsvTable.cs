@@ -123,6 +123,13 @@ public sealed class CsvTable
         return values;
     }
 
+    /// <summary>True when at least one field of <paramref name="column"/> is a number (a text column such as an id has none).</summary>
+    public bool AnyNumeric(string column)
+    {
+        var c = IndexOf(column);
+        return Rows.Any(row => double.TryParse(row[c], NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+    }
+
     /// <summary>True when every field of <paramref name="column"/> parses as a finite number.</summary>
     public bool IsNumeric(string column)
     {

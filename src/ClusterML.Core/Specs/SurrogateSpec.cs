@@ -8,6 +8,8 @@ namespace ClusterML.Core.Specs;
 /// <see cref="DataPath"/>. Rows are split once (seeded) into train and test sets; each member draws a validation split and,
 /// when <see cref="Bootstrap"/> is on and there are several members, a bootstrap sample of the remaining training rows.
 /// <see cref="Member"/> set to k trains only member k (the unit of work a cluster spreads); null trains them all.
+/// With several members, <see cref="CalibrationFraction"/> of the training rows are kept from every member and used to
+/// scale the ensemble's standard deviation so that it matches the errors it should describe (z-scaling).
 /// Keys are the wire contract: append, never renumber.
 /// </summary>
 [MessagePackObject]
@@ -31,7 +33,8 @@ public sealed record SurrogateSpec(
     [property: Key(16)] int? Member = null,
     [property: Key(17)] bool Bootstrap = true,
     [property: Key(18)] int Neighbors = 5,
-    [property: Key(19)] string Schedule = "cosine") : ITrialSpec
+    [property: Key(19)] string Schedule = "cosine",
+    [property: Key(20)] double CalibrationFraction = 0.1) : ITrialSpec
 {
     /// <summary>Activations the MLP supports.</summary>
     public static IReadOnlyList<string> Activations { get; } = ["tanh", "relu", "silu", "gelu"];
@@ -69,6 +72,10 @@ public sealed record SurrogateSpec(
             throw new InvalidInputException("--member", $"must be between 0 and {EnsembleSize - 1} (got {m})");
         }
         Require.AtLeast("--neighbors", Neighbors, 1);
+        if (!(CalibrationFraction >= 0 && CalibrationFraction < 0.5))
+        {
+            throw new InvalidInputException("--calibration-fraction", $"must be in [0, 0.5) (got {Require.Show(CalibrationFraction)})");
+        }
         if (!Activations.Contains(Activation))
         {
             throw new InvalidInputException("--activation", $"'{Activation}' is not one of {string.Join(", ", Activations)}");
