@@ -27,10 +27,10 @@ public sealed class DomainGuard
     /// <summary>The distance above which a point counts as out of domain (standardised units).</summary>
     public double Threshold { get; }
 
-    /// <summary>True per row when the row is out of domain. <paramref name="raw"/> in raw units; <paramref name="standardised"/> the same rows transformed.</summary>
-    public bool[] Check(double[][] raw, double[][] standardised)
+    /// <summary>True per row when the row is out of domain. <paramref name="raw"/> in raw units; <paramref name="standardised"/> the same rows transformed, row-major.</summary>
+    public bool[] Check(double[][] raw, float[] standardised)
     {
-        var distance = MeanNeighborDistance(standardised, leaveSelfOut: false);
+        var distance = MeanNeighborDistance(standardised, raw.Length, leaveSelfOut: false);
         var flags = new bool[raw.Length];
         for (var r = 0; r < raw.Length; r++)
         {
@@ -44,25 +44,48 @@ public sealed class DomainGuard
         return flags;
     }
 
-    /// <summary>Mean distance from each row to its k nearest training points (torch.cdist in chunks).</summary>
-    public double[] MeanNeighborDistance(double[][] rows, bool leaveSelfOut)
+    /// <summary>True per row when the row is out of domain (rows given as arrays).</summary>
+    public bool[] Check(double[][] raw, double[][] standardised) => Check(raw, Flatten(standardised));
+
+    /// <summary>Mean distance from each row to its k nearest training points.</summary>
+    public double[] MeanNeighborDistance(double[][] rows, bool leaveSelfOut) => MeanNeighborDistance(Flatten(rows), rows.Length, leaveSelfOut);
+
+    /// <summary>Mean distance from each of <paramref name="count"/> row-major rows to its k nearest training points (torch.cdist in chunks).</summary>
+    private double[] MeanNeighborDistance(float[] rows, int count, bool leaveSelfOut)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var training = MemberTrainer.ToTensor(_training, CPU).to(float64);
-        var k = Neighbors + (leaveSelfOut ? 1 : 0);
-        var result = new double[rows.Length];
-        for (var start = 0; start < rows.Length; start += Chunk)
+        var columns = _inputs.Count;
+        var training = tensor(Flatten(_training), [_training.Length, columns], dtype: float32);
+        var all = tensor(rows, [count, columns], dtype: float32);
+        var k = Math.Min(Neighbors + (leaveSelfOut ? 1 : 0), _training.Length);
+        var result = new double[count];
+        for (var start = 0; start < count; start += Chunk)
         {
             using var chunkScope = NewDisposeScope();
-            var part = rows.Skip(start).Take(Chunk).ToArray();
-            var query = MemberTrainer.ToTensor(part, CPU).to(float64);
-            var distances = cdist(query, training);
-            var (nearest, _) = distances.topk(Math.Min(k, _training.Length), dim: 1, largest: false);
+            var query = all.narrow(0, start, Math.Min(Chunk, count - start));
+            var (nearest, _) = cdist(query, training).topk(k, dim: 1, largest: false);
             var kept = leaveSelfOut ? nearest.narrow(1, 1, nearest.shape[1] - 1) : nearest;
-            var mean = kept.mean([1]).data<double>().ToArray();
-            Array.Copy(mean, 0, result, start, mean.Length);
+            var mean = kept.mean([1]).data<float>();
+            for (var i = 0; i < mean.Count; i++)
+            {
+                result[start + i] = mean[i];
+            }
         }
         return result;
+    }
+
+    private static float[] Flatten(double[][] rows)
+    {
+        var columns = rows.Length == 0 ? 0 : rows[0].Length;
+        var flat = new float[rows.Length * columns];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            for (var c = 0; c < columns; c++)
+            {
+                flat[(r * columns) + c] = (float)rows[r][c];
+            }
+        }
+        return flat;
     }
 }

@@ -47,31 +47,44 @@ public sealed class SurrogateModel : IDisposable
     /// <summary>Predicts every row of <paramref name="raw"/> (rows × inputs, raw units, in <see cref="InputNames"/> order).</summary>
     public SurrogatePrediction Predict(double[][] raw, bool checkDomain = true)
     {
-        var standardised = Standardise(raw);
+        var inputs = Metadata.Inputs.Count;
+        var standardised = new float[raw.Length * inputs];
+        for (var r = 0; r < raw.Length; r++)
+        {
+            for (var c = 0; c < inputs; c++)
+            {
+                standardised[(r * inputs) + c] = (float)Metadata.Inputs[c].Forward(raw[r][c]);
+            }
+        }
         var members = new double[_members.Length][];
         for (var m = 0; m < _members.Length; m++)
         {
             members[m] = new double[raw.Length];
         }
         using (no_grad())
+        using (var scope = NewDisposeScope())
         {
+            var all = tensor(standardised, [raw.Length, inputs], dtype: float32);
             for (var start = 0; start < raw.Length; start += PredictChunk)
             {
-                using var scope = NewDisposeScope();
+                using var chunkScope = NewDisposeScope();
                 var count = Math.Min(PredictChunk, raw.Length - start);
-                var x = MemberTrainer.ToTensor(standardised[start..(start + count)], CPU);
+                var x = all.narrow(0, start, count);
                 for (var m = 0; m < _members.Length; m++)
                 {
-                    var z = _members[m].forward(x).squeeze(1).to(float64).data<double>().ToArray();
+                    var z = _members[m].forward(x).data<float>();
+                    var target = Metadata.Target;
+                    var output = members[m];
                     for (var i = 0; i < count; i++)
                     {
-                        members[m][start + i] = Metadata.Target.Inverse(z[i]);
+                        output[start + i] = target.Inverse(z[i]);
                     }
                 }
             }
         }
         var mean = new double[raw.Length];
         var std = new double[raw.Length];
+        var scale = Metadata.Uncertainty.StdScale;
         for (var i = 0; i < raw.Length; i++)
         {
             double sum = 0;
@@ -87,7 +100,7 @@ public sealed class SurrogateModel : IDisposable
                 {
                     squares += (member[i] - mean[i]) * (member[i] - mean[i]);
                 }
-                std[i] = Metadata.Uncertainty.StdScale * Math.Sqrt(squares / (members.Length - 1));
+                std[i] = scale * Math.Sqrt(squares / (members.Length - 1));
             }
         }
         var ood = checkDomain ? Guard.Check(raw, standardised) : new bool[raw.Length];
