@@ -11,6 +11,11 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args is ["surrogate-quality", ..])
+        {
+            SurrogateQualityReport.Run();
+            return;
+        }
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         foreach (var summary in summaries.Where(s => s.BenchmarksCases.Any(c => c.Descriptor.Type == typeof(FdStepBenchmarks))))
         {

@@ -20,6 +20,8 @@ public static class ClusterMLApp
         }
         var runner = new CommandRunner(globals, output, error);
         root.Subcommands.Add(FdCommand.Create(runner));
+        root.Subcommands.Add(DataCommand.Create(runner));
+        root.Subcommands.Add(SurrogateCommand.Create(runner));
         root.Subcommands.Add(InfoCommand.Create(runner));
 
         var parse = root.Parse(args);

@@ -4,7 +4,6 @@ using ClusterML.Cli.Output;
 using ClusterML.Core.IO;
 using ClusterML.Core.Validation;
 using ClusterML.Engines.Pinn.Reference;
-using Spectre.Console;
 
 namespace ClusterML.Cli.Commands;
 
@@ -72,14 +71,14 @@ internal static class FdCommand
                 context.Log.Information("Wrote solution.csv, summary.json and heat.png to {Out}", output.Target);
             }
 
-            var table = new Table().AddColumn("quantity").AddColumn(new TableColumn("value").RightAligned());
-            table.AddRow("scheme", SchemeName(settings.Scheme));
-            table.AddRow("r = αΔt/Δx²", $"{solution.Plan.R:G6}");
-            table.AddRow("steps", $"{solution.Plan.Steps}");
-            table.AddRow($"max |T − T_exact| (τ ≥ {solution.Error.MinTau})", solution.Error.MaxAbs is { } e ? $"{e:E3}" : "n/a (no time with τ ≥ 0.01)");
-            table.AddRow("wall time (s)", $"{solution.Wall.TotalSeconds:F3}");
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out), Interactive = InteractionSupport.No });
-            console.Write(table);
+            Tables.Write(context.Out, Tables.KeyValues("quantity", "value",
+            [
+                ("scheme", SchemeName(settings.Scheme)),
+                ("r = αΔt/Δx²", $"{solution.Plan.R:G6}"),
+                ("steps", $"{solution.Plan.Steps}"),
+                ($"max |T − T_exact| (τ ≥ {solution.Error.MinTau})", solution.Error.MaxAbs is { } e ? $"{e:E3}" : "n/a (no time with τ ≥ 0.01)"),
+                ("wall time (s)", $"{solution.Wall.TotalSeconds:F3}"),
+            ]));
             return ExitCodes.Ok;
         });
         return heat;

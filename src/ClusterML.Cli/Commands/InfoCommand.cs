@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Reflection;
 using ClusterML.Cli.Hosting;
 using ClusterML.Engines.Torch;
-using Spectre.Console;
+using ClusterML.Cli.Output;
 
 namespace ClusterML.Cli.Commands;
 
@@ -18,16 +18,16 @@ internal static class InfoCommand
             var torchInfo = TorchRuntimeInfo.Probe();
             var resolved = TorchDevices.Resolve(context.Parse.GetValue(device) ?? "cpu");
             var check = TorchSmokeTest.Run(resolved);
-            var table = new Table().AddColumn("item").AddColumn("value");
-            table.AddRow("clusterml", typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "?");
-            table.AddRow(".NET", Environment.Version.ToString());
-            table.AddRow("OS", System.Runtime.InteropServices.RuntimeInformation.OSDescription);
-            table.AddRow("TorchSharp", torchInfo.TorchSharpVersion);
-            table.AddRow("CUDA available", torchInfo.CudaAvailable ? $"yes ({torchInfo.CudaDevices} device(s))" : "no");
-            table.AddRow("torch threads (intra/inter)", $"{torchInfo.IntraOpThreads}/{torchInfo.InterOpThreads}");
-            table.AddRow("device check", $"{resolved}: d²(x³)/dx² at x = 2 is {check:G6} (expected 12)");
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out), Interactive = InteractionSupport.No });
-            console.Write(table);
+            Tables.Write(context.Out, Tables.KeyValues("item", "value",
+            [
+                ("clusterml", typeof(InfoCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "?"),
+                (".NET", Environment.Version.ToString()),
+                ("OS", System.Runtime.InteropServices.RuntimeInformation.OSDescription),
+                ("TorchSharp", torchInfo.TorchSharpVersion),
+                ("CUDA available", torchInfo.CudaAvailable ? $"yes ({torchInfo.CudaDevices} device(s))" : "no"),
+                ("torch threads (intra/inter)", $"{torchInfo.IntraOpThreads}/{torchInfo.InterOpThreads}"),
+                ("device check", $"{resolved}: d²(x³)/dx² at x = 2 is {check:G6} (expected 12)"),
+            ]));
             return Task.FromResult(Math.Abs(check - 12.0) < 1e-9 ? ExitCodes.Ok : ExitCodes.Failure);
         });
         return info;
