@@ -8,7 +8,7 @@ namespace ClusterML.Engines.Surrogate;
 public sealed record SurrogateDataset(string Path, IReadOnlyList<string> Inputs, string Target, double[][] X, double[] Y, IReadOnlySet<string> LogColumns)
 {
     /// <summary>A column is log-transformed automatically when all its values are positive and they span at least this ratio.</summary>
-    public const double AutoLogSpan = 100.0;
+    public const double AutoLogSpan = 30.0;
 
     /// <summary>Reads and checks the data named by <paramref name="spec"/>.</summary>
     /// <exception cref="InvalidInputException">Missing file or column, a non-numeric value (with file and line), too few rows, a log column with values ≤ 0.</exception>

@@ -168,7 +168,8 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>
             ["test_mae"] = Statistics.Mae(truth, prediction),
             ["test_r2"] = Statistics.R2(truth, prediction),
         };
-        if (target.Log)
+        // R² of log10 for any positive target (transformed or not): the natural score for quantities spanning decades.
+        if (truth.All(t => t > 0))
         {
             scores["test_r2_log10"] = Statistics.R2(truth.Select(Math.Log10).ToArray(), prediction.Select(p => Math.Log10(Math.Max(p, double.Epsilon))).ToArray());
         }

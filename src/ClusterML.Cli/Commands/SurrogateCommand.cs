@@ -93,7 +93,7 @@ internal static class SurrogateCommand
                 ($"test MAE ({spec.Target})", Show("test_mae")),
                 ("test R²", Show("test_r2")),
             };
-            if (report.Metadata.Target.Log)
+            if (m.ContainsKey("test_r2_log10"))
             {
                 rows.Add(("test R² of log10", Show("test_r2_log10")));
             }
