@@ -1,4 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using ClusterML.Engines.Surrogate;
 using ClusterML.Oracles;
 
@@ -8,7 +11,11 @@ namespace ClusterML.Benchmarks;
 /// Prediction speed of a trained 5-member thin-film surrogate (with the out-of-domain check) against the thin-film oracle
 /// itself (the Debye–Callaway/Fuchs–Sondheimer model the surrogate replaces), measured in the same run. Per row.
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
+/// <remarks>
+/// Runs in-process: BenchmarkDotNet's out-of-process build would copy TorchSharp's native library without the libstdc++
+/// adaptation the project's build applies (build/TorchSharpNativeFix.targets), and libtorch would not load on Debian 12.
+/// </remarks>
+[Config(typeof(InProcessConfig))]
 public class SurrogatePredictBenchmarks
 {
     private string _folder = "";
@@ -56,4 +63,11 @@ public class SurrogatePredictBenchmarks
 
     [Benchmark]
     public double EnsembleSingleRow() => _model.Predict(_one).Mean[0];
+}
+
+/// <summary>One in-process job: 3 warm-up and 10 measured iterations.</summary>
+public sealed class InProcessConfig : ManualConfig
+{
+    public InProcessConfig() =>
+        AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10).WithLaunchCount(1));
 }
