@@ -6,4 +6,5 @@ namespace ClusterML.Core.Specs;
 /// What one trial trains. Each engine has one spec type. Union keys are part of the wire contract: append, never renumber.
 /// </summary>
 [Union(0, typeof(SurrogateSpec))]
+[Union(1, typeof(FdHeatTrialSpec))]
 public interface ITrialSpec;

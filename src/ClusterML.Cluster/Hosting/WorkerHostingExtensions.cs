@@ -1,0 +1,35 @@
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using ClusterML.Cluster.Trials;
+using ClusterML.Core.Engines;
+
+namespace ClusterML.Cluster.Hosting;
+
+/// <summary>Registry key of the trial shard region (or its proxy on nodes without the worker role).</summary>
+public sealed class TrialRegion;
+
+/// <summary>Akka.Hosting wiring of the worker and its trial entities.</summary>
+public static class WorkerHostingExtensions
+{
+    /// <summary>Role that hosts trial entities.</summary>
+    public const string WorkerRole = "worker";
+
+    /// <summary>Name of the trial shard region.</summary>
+    public const string TrialsRegionName = "trials";
+
+    /// <summary>
+    /// Hosts trial entities on this node (role <c>worker</c>) running <paramref name="engines"/> with <paramref name="slots"/>.
+    /// Idle passivation is off: the coordinator, not a timer, decides when a trial is done; when a node is lost its
+    /// shards move and the coordinator sends the unfinished trials' starts again, which re-creates them elsewhere.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithClusterMLWorker(this AkkaConfigurationBuilder builder, IReadOnlyList<IEngine> engines, WorkerSlots slots) =>
+        builder.WithShardRegion<TrialRegion>(
+            TrialsRegionName,
+            (_, _, _) => entityId => TrialActor.Props(entityId, engines, slots),
+            new TrialMessageExtractor(),
+            new ShardOptions { Role = WorkerRole, PassivateIdleEntityAfter = TimeSpan.Zero, ShouldPassivateIdleEntities = false });
+
+    /// <summary>A proxy to the trial region for nodes that dispatch trials but host none.</summary>
+    public static AkkaConfigurationBuilder WithClusterMLTrialProxy(this AkkaConfigurationBuilder builder) =>
+        builder.WithShardRegionProxy<TrialRegion>(TrialsRegionName, WorkerRole, new TrialMessageExtractor());
+}

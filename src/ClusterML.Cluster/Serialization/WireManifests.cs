@@ -1,0 +1,23 @@
+using System.Collections.Frozen;
+using ClusterML.Core.Messages;
+
+namespace ClusterML.Cluster.Serialization;
+
+/// <summary>
+/// The manifest string of every wire type. These strings are the wire contract: append, never rename or reuse.
+/// A test checks that every <see cref="IWireMessage"/> type in ClusterML.Core is listed.
+/// </summary>
+public static class WireManifests
+{
+    public static FrozenDictionary<string, Type> ByManifest { get; } = new Dictionary<string, Type>
+    {
+        ["trial.start"] = typeof(StartTrial),
+        ["trial.stop"] = typeof(StopTrial),
+        ["trial.progressed"] = typeof(TrialProgressed),
+        ["trial.completed"] = typeof(TrialCompleted),
+        ["trial.stopped"] = typeof(TrialStopped),
+        ["trial.failed"] = typeof(TrialFailed),
+    }.ToFrozenDictionary();
+
+    public static FrozenDictionary<Type, string> ByType { get; } = ByManifest.ToFrozenDictionary(p => p.Value, p => p.Key);
+}

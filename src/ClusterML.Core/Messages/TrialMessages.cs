@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+using ClusterML.Core.Specs;
+using MessagePack;
+
+namespace ClusterML.Core.Messages;
+
+/// <summary>Run one attempt of a trial; the entity replies <see cref="TrialCompleted"/>, <see cref="TrialStopped"/> or <see cref="TrialFailed"/> to the sender and streams <see cref="TrialProgressed"/> to it.</summary>
+[MessagePackObject]
+public sealed record StartTrial(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string TrialId,
+    [property: Key(2)] int Attempt,
+    [property: Key(3)] ITrialSpec Spec,
+    [property: Key(4)] int Seed,
+    [property: Key(5)] string Device) : IWithTrialId, IWithCampaignId, IWireMessage;
+
+/// <summary>Stop a running trial (early stopping or a cancelled campaign); its engine is cancelled through its token.</summary>
+[MessagePackObject]
+public sealed record StopTrial(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string TrialId,
+    [property: Key(2)] string Reason) : IWithTrialId, IWithCampaignId, IWireMessage;
+
+/// <summary>Metrics of one epoch (names as the engine reports them, e.g. <c>train_loss</c>, <c>validation_loss</c>).</summary>
+[MessagePackObject]
+public sealed record TrialProgressed(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string TrialId,
+    [property: Key(2)] int Attempt,
+    [property: Key(3)] int Epoch,
+    [property: Key(4)] ImmutableDictionary<string, double> Metrics) : IWithTrialId, IWithCampaignId, IWireMessage;
+
+/// <summary>A trial attempt finished. Times are Unix milliseconds (UTC); <see cref="Node"/> is the worker's address.</summary>
+[MessagePackObject]
+public sealed record TrialCompleted(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string TrialId,
+    [property: Key(2)] int Attempt,
+    [property: Key(3)] double FinalLoss,
+    [property: Key(4)] ImmutableDictionary<string, double> Metrics,
+    [property: Key(5)] ImmutableArray<double> LossCurve,
+    [property: Key(6)] ImmutableArray<string> Artifacts,
+    [property: Key(7)] string Node,
+    [property: Key(8)] long StartedAtMs,
+    [property: Key(9)] long EndedAtMs) : IWithTrialId, IWithCampaignId, IWireMessage;
+
+/// <summary>A trial attempt was stopped on request (early stopping or cancellation) after <see cref="Epoch"/> epochs.</summary>
+[MessagePackObject]
+public sealed record TrialStopped(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string TrialId,
+    [property: Key(2)] int Attempt,
+    [property: Key(3)] int Epoch,
+    [property: Key(4)] string Reason,
+    [property: Key(5)] string Node,
+    [property: Key(6)] long StartedAtMs,
+    [property: Key(7)] long EndedAtMs) : IWithTrialId, IWithCampaignId, IWireMessage;
+
+/// <summary>A trial attempt failed with <see cref="Error"/> (the exception's message; no stack traces on the wire).</summary>
+[MessagePackObject]
+public sealed record TrialFailed(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string TrialId,
+    [property: Key(2)] int Attempt,
+    [property: Key(3)] string Error,
+    [property: Key(4)] string Node,
+    [property: Key(5)] long StartedAtMs,
+    [property: Key(6)] long EndedAtMs) : IWithTrialId, IWithCampaignId, IWireMessage;

@@ -1,0 +1,38 @@
+using ClusterML.Core.Engines;
+using ClusterML.Core.Specs;
+
+namespace ClusterML.Cluster.Tests;
+
+/// <summary>
+/// An engine for actor tests (no libtorch): accepts <see cref="FdHeatTrialSpec"/>, reports <c>Nx</c> epochs with a loss of
+/// 1/epoch, waits <see cref="EpochDelay"/> per epoch (cancellable), and throws when <c>Alpha</c> is negative.
+/// </summary>
+public sealed class FakeEngine : Engine<FdHeatTrialSpec>
+{
+    public TimeSpan EpochDelay { get; init; } = TimeSpan.Zero;
+
+    private int _runs;
+
+    public int Runs => _runs;
+
+    protected override TrainingOutcome Train(FdHeatTrialSpec spec, RunContext context, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _runs);
+        if (spec.Alpha < 0)
+        {
+            throw new InvalidOperationException($"fake failure for alpha {spec.Alpha}");
+        }
+        var curve = new List<double>();
+        for (var epoch = 1; epoch <= spec.Nx; epoch++)
+        {
+            if (EpochDelay > TimeSpan.Zero)
+            {
+                Task.Delay(EpochDelay, cancellationToken).GetAwaiter().GetResult();
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            curve.Add(1.0 / epoch);
+            context.Progress?.Report(new TrainingProgress("fake", epoch, spec.Nx, 1.0 / epoch, 2.0 / epoch));
+        }
+        return new TrainingOutcome(curve.Count > 0 ? curve[^1] : 0, curve, [], new Dictionary<string, double> { ["seed"] = context.Seed }, ["fake.txt"]);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Serialization;
+using ClusterML.Cluster.Serialization;
+using ClusterML.Core.Messages;
+using ClusterML.Core.Specs;
+using MessagePack;
+
+namespace ClusterML.Cluster.Tests.Serialization;
+
+public sealed class WireSerializerTests : IDisposable
+{
+    private readonly ActorSystem _system = ActorSystem.Create("wire", "akka.actor.serialization-bindings {}");
+
+    public void Dispose() => _system.Dispose();
+
+    /// <summary>One populated instance of every wire type.</summary>
+    public static IEnumerable<object> Samples()
+    {
+        var metrics = ImmutableDictionary<string, double>.Empty.Add("test_rmse", 0.5).Add("validation_loss", 1e-3);
+        yield return new StartTrial("c1", "t0001", 2, new SurrogateSpec("d.csv", "k", ["a", "b"], ["k"], Member: 3), 42, "cpu");
+        yield return new StartTrial("c1", "t0002", 1, new FdHeatTrialSpec(Alpha: 0.2, Nx: 41, R: 0.25), 7, "cuda:1");
+        yield return new StopTrial("c1", "t0001", "asha rung 1");
+        yield return new TrialProgressed("c1", "t0001", 1, 17, metrics);
+        yield return new TrialCompleted("c1", "t0001", 1, 0.25, metrics, [1.0, 0.5, 0.25], ["model", "metrics.json"], "akka.tcp://clusterml@127.0.0.1:4053", 1000, 2000);
+        yield return new TrialStopped("c1", "t0001", 1, 9, "asha", "node", 1000, 1500);
+        yield return new TrialFailed("c1", "t0003", 3, "boom", "node", 1000, 1200);
+    }
+
+    [Fact]
+    public void Every_wire_type_in_core_should_have_a_manifest_and_a_sample()
+    {
+        var wireTypes = typeof(IWireMessage).Assembly.GetTypes()
+            .Where(t => typeof(IWireMessage).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .ToHashSet();
+        Assert.Equal(wireTypes.OrderBy(t => t.Name), WireManifests.ByType.Keys.OrderBy(t => t.Name));
+        Assert.Equal(wireTypes.OrderBy(t => t.Name), Samples().Select(s => s.GetType()).Distinct().OrderBy(t => t.Name));
+        Assert.All(wireTypes, t => Assert.NotNull(t.GetCustomAttributes(typeof(MessagePackObjectAttribute), false).SingleOrDefault()));
+    }
+
+    [Fact]
+    public void Every_wire_type_should_round_trip_through_the_registered_serializer()
+    {
+        var serializer = new WireSerializer((ExtendedActorSystem)_system);
+        foreach (var sample in Samples())
+        {
+            var manifest = serializer.Manifest(sample);
+            var bytes = serializer.ToBinary(sample);
+            var back = serializer.FromBinary(bytes, manifest);
+            Assert.Equal(sample.GetType(), back.GetType());
+            AssertSameContent(sample, back, sample.GetType().Name);
+        }
+    }
+
+    /// <summary>Field-by-field comparison: dictionaries as sorted entries, collections as sequences, records recursively.</summary>
+    private static void AssertSameContent(object? expected, object? actual, string path)
+    {
+        switch (expected)
+        {
+            case null:
+                Assert.Null(actual);
+                return;
+            case string or double or int or long or bool:
+                Assert.True(Equals(expected, actual), $"{path}: {expected} ≠ {actual}");
+                return;
+            case System.Collections.IDictionary dictionary:
+                var other = Assert.IsAssignableFrom<System.Collections.IDictionary>(actual);
+                Assert.Equal(dictionary.Count, other.Count);
+                foreach (System.Collections.DictionaryEntry entry in dictionary)
+                {
+                    AssertSameContent(entry.Value, other[entry.Key], $"{path}[{entry.Key}]");
+                }
+                return;
+            case System.Collections.IEnumerable sequence:
+                var left = sequence.Cast<object?>().ToArray();
+                var right = Assert.IsAssignableFrom<System.Collections.IEnumerable>(actual).Cast<object?>().ToArray();
+                Assert.Equal(left.Length, right.Length);
+                for (var i = 0; i < left.Length; i++)
+                {
+                    AssertSameContent(left[i], right[i], $"{path}[{i}]");
+                }
+                return;
+            default:
+                Assert.Equal(expected.GetType(), actual?.GetType());
+                foreach (var property in expected.GetType().GetProperties().Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract"))
+                {
+                    AssertSameContent(property.GetValue(expected), property.GetValue(actual), $"{path}.{property.Name}");
+                }
+                return;
+        }
+    }
+
+    [Fact]
+    public void The_union_should_keep_the_spec_type_and_its_fields()
+    {
+        var serializer = new WireSerializer((ExtendedActorSystem)_system);
+        var start = (StartTrial)Samples().First();
+        var back = (StartTrial)serializer.FromBinary(serializer.ToBinary(start), serializer.Manifest(start));
+        var spec = Assert.IsType<SurrogateSpec>(back.Spec);
+        Assert.Equal(["a", "b"], spec.Inputs);
+        Assert.Equal(3, spec.Member);
+        Assert.Equal(start.Seed, back.Seed);
+    }
+
+    [Fact]
+    public void An_unknown_manifest_should_be_refused() =>
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => new WireSerializer((ExtendedActorSystem)_system).FromBinary([0x90], "nope"));
+}
