@@ -1,0 +1,26 @@
+namespace ClusterML.Core.Results;
+
+/// <summary>
+/// Where campaign results live (SQLite in the data directory by default). Implementations are thread-safe.
+/// <see cref="TryRecordResult"/> keeps the first result of a trial and refuses later ones, so a trial that ran twice
+/// (a worker lost after finishing but before reporting) is still recorded exactly once.
+/// </summary>
+public interface IResultStore
+{
+    void SaveCampaign(CampaignRecord campaign);
+
+    void SetCampaignStatus(string campaignId, string status, long? endedAtMs);
+
+    CampaignRecord? FindCampaign(string campaignId);
+
+    IReadOnlyList<CampaignRecord> Campaigns();
+
+    /// <summary>Stores the trial's final result unless one is stored already; returns whether it was stored.</summary>
+    bool TryRecordResult(TrialResult result);
+
+    void RecordEpoch(EpochMetrics metrics);
+
+    IReadOnlyList<TrialResult> Results(string campaignId);
+
+    IReadOnlyList<EpochMetrics> Epochs(string campaignId);
+}

@@ -1,0 +1,55 @@
+using ClusterML.Core.Engines;
+using ClusterML.Core.Specs;
+using ClusterML.Core.Validation;
+
+namespace ClusterML.Engines.Pinn.Reference;
+
+/// <summary>
+/// The finite-difference heat solver as a campaign engine: one trial is one run of <see cref="FdHeatSolver"/>. The loss a
+/// search minimises is <c>max_abs_error_vs_analytic</c>; progress is reported in tenths of the run (epochs 1–10).
+/// Writes nothing; the metrics carry the result.
+/// </summary>
+public sealed class FdHeatEngine : Engine<FdHeatTrialSpec>
+{
+    protected override TrainingOutcome Train(FdHeatTrialSpec spec, RunContext context, CancellationToken cancellationToken)
+    {
+        var scheme = spec.Scheme switch
+        {
+            "explicit" => HeatScheme.Explicit,
+            "crank-nicolson" => HeatScheme.CrankNicolson,
+            _ => throw new InvalidInputException("scheme", $"'{spec.Scheme}' is not explicit or crank-nicolson"),
+        };
+        var settings = new FdHeatSettings(new HeatProblem(spec.Alpha, spec.Length, spec.Left, spec.Right, spec.Initial),
+            spec.Nx, spec.TEnd, spec.Dt, spec.R, scheme, spec.Snapshots);
+        var curve = new List<double>();
+        var tenth = 0;
+        var progress = new TenthProgress(fraction =>
+        {
+            while (tenth < 10 && fraction >= (tenth + 1) / 10.0)
+            {
+                tenth++;
+                context.Progress?.Report(new TrainingProgress("fd heat", tenth, 10, fraction, null));
+            }
+        });
+        var solution = FdHeatSolver.Solve(settings, progress, cancellationToken);
+        var error = solution.Error.MaxAbs ?? double.NaN;
+        curve.Add(error);
+        var metrics = new Dictionary<string, double>
+        {
+            ["r"] = solution.Plan.R,
+            ["dt"] = solution.Plan.Dt,
+            ["steps"] = solution.Plan.Steps,
+            ["wall_seconds"] = solution.Wall.TotalSeconds,
+        };
+        if (solution.Error.MaxAbs is { } e)
+        {
+            metrics["max_abs_error_vs_analytic"] = e;
+        }
+        return new TrainingOutcome(error, curve, [], metrics, []);
+    }
+
+    private sealed class TenthProgress(Action<double> report) : IProgress<double>
+    {
+        public void Report(double value) => report(value);
+    }
+}

@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Text.Json;
+using ClusterML.Core.Results;
+using Microsoft.Data.Sqlite;
+
+namespace ClusterML.Storage;
+
+/// <summary>
+/// <see cref="IResultStore"/> on a SQLite file (WAL mode, so another process can read while a campaign writes).
+/// Exactly-once results: the trial table's primary key is (campaign, trial) and inserts use <c>INSERT OR IGNORE</c>.
+/// Each call opens its own pooled connection, so the store is thread-safe.
+/// </summary>
+public sealed class SqliteResultStore : IResultStore
+{
+    private static readonly JsonSerializerOptions Json = new();
+    private readonly string _connectionString;
+
+    public SqliteResultStore(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        using var connection = Open();
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS campaigns (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, engine TEXT NOT NULL, spec_path TEXT NOT NULL, spec_text TEXT NOT NULL,
+                status TEXT NOT NULL, planned_trials INTEGER NOT NULL, created_at_ms INTEGER NOT NULL, ended_at_ms INTEGER NULL);
+            CREATE TABLE IF NOT EXISTS trial_results (
+                campaign_id TEXT NOT NULL, trial_id TEXT NOT NULL, trial_index INTEGER NOT NULL, parameters TEXT NOT NULL, seed INTEGER NOT NULL,
+                status TEXT NOT NULL, final_loss REAL NULL, metrics TEXT NOT NULL, error TEXT NULL, artifacts TEXT NOT NULL, node TEXT NOT NULL,
+                attempts INTEGER NOT NULL, started_at_ms INTEGER NOT NULL, ended_at_ms INTEGER NOT NULL,
+                PRIMARY KEY (campaign_id, trial_id));
+            CREATE TABLE IF NOT EXISTS trial_epochs (
+                campaign_id TEXT NOT NULL, trial_id TEXT NOT NULL, attempt INTEGER NOT NULL, epoch INTEGER NOT NULL, metrics TEXT NOT NULL,
+                PRIMARY KEY (campaign_id, trial_id, attempt, epoch));
+            """);
+    }
+
+    public void SaveCampaign(CampaignRecord campaign)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO campaigns (id, name, engine, spec_path, spec_text, status, planned_trials, created_at_ms, ended_at_ms)
+            VALUES ($id, $name, $engine, $path, $text, $status, $planned, $created, $ended)
+            ON CONFLICT(id) DO UPDATE SET status = excluded.status, ended_at_ms = excluded.ended_at_ms, planned_trials = excluded.planned_trials;
+            """;
+        command.Parameters.AddWithValue("$id", campaign.Id);
+        command.Parameters.AddWithValue("$name", campaign.Name);
+        command.Parameters.AddWithValue("$engine", campaign.Engine);
+        command.Parameters.AddWithValue("$path", campaign.SpecPath);
+        command.Parameters.AddWithValue("$text", campaign.SpecText);
+        command.Parameters.AddWithValue("$status", campaign.Status);
+        command.Parameters.AddWithValue("$planned", campaign.PlannedTrials);
+        command.Parameters.AddWithValue("$created", campaign.CreatedAtMs);
+        command.Parameters.AddWithValue("$ended", (object?)campaign.EndedAtMs ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    public void SetCampaignStatus(string campaignId, string status, long? endedAtMs)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE campaigns SET status = $status, ended_at_ms = $ended WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", campaignId);
+        command.Parameters.AddWithValue("$status", status);
+        command.Parameters.AddWithValue("$ended", (object?)endedAtMs ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    public CampaignRecord? FindCampaign(string campaignId) => ReadCampaigns("WHERE id = $id", ("$id", campaignId)).SingleOrDefault();
+
+    public IReadOnlyList<CampaignRecord> Campaigns() => ReadCampaigns("ORDER BY created_at_ms");
+
+    public bool TryRecordResult(TrialResult result)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT OR IGNORE INTO trial_results (campaign_id, trial_id, trial_index, parameters, seed, status, final_loss, metrics, error,
+                artifacts, node, attempts, started_at_ms, ended_at_ms)
+            VALUES ($campaign, $trial, $index, $parameters, $seed, $status, $loss, $metrics, $error, $artifacts, $node, $attempts, $started, $ended);
+            """;
+        command.Parameters.AddWithValue("$campaign", result.CampaignId);
+        command.Parameters.AddWithValue("$trial", result.TrialId);
+        command.Parameters.AddWithValue("$index", result.Index);
+        command.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(result.Parameters, Json));
+        command.Parameters.AddWithValue("$seed", result.Seed);
+        command.Parameters.AddWithValue("$status", result.Status.ToString().ToLowerInvariant());
+        command.Parameters.AddWithValue("$loss", result.FinalLoss is { } loss && double.IsFinite(loss) ? loss : DBNull.Value);
+        command.Parameters.AddWithValue("$metrics", JsonSerializer.Serialize(result.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(), Json));
+        command.Parameters.AddWithValue("$error", (object?)result.Error ?? DBNull.Value);
+        command.Parameters.AddWithValue("$artifacts", JsonSerializer.Serialize(result.Artifacts, Json));
+        command.Parameters.AddWithValue("$node", result.Node);
+        command.Parameters.AddWithValue("$attempts", result.Attempts);
+        command.Parameters.AddWithValue("$started", result.StartedAtMs);
+        command.Parameters.AddWithValue("$ended", result.EndedAtMs);
+        return command.ExecuteNonQuery() == 1;
+    }
+
+    public void RecordEpoch(EpochMetrics metrics)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT OR REPLACE INTO trial_epochs (campaign_id, trial_id, attempt, epoch, metrics) VALUES ($campaign, $trial, $attempt, $epoch, $metrics);
+            """;
+        command.Parameters.AddWithValue("$campaign", metrics.CampaignId);
+        command.Parameters.AddWithValue("$trial", metrics.TrialId);
+        command.Parameters.AddWithValue("$attempt", metrics.Attempt);
+        command.Parameters.AddWithValue("$epoch", metrics.Epoch);
+        command.Parameters.AddWithValue("$metrics", JsonSerializer.Serialize(metrics.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(), Json));
+        command.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<TrialResult> Results(string campaignId)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT trial_id, trial_index, parameters, seed, status, final_loss, metrics, error, artifacts, node, attempts, started_at_ms, ended_at_ms
+            FROM trial_results WHERE campaign_id = $campaign ORDER BY trial_index;
+            """;
+        command.Parameters.AddWithValue("$campaign", campaignId);
+        using var reader = command.ExecuteReader();
+        var results = new List<TrialResult>();
+        while (reader.Read())
+        {
+            results.Add(new TrialResult(
+                campaignId,
+                reader.GetString(0),
+                reader.GetInt32(1),
+                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(2), Json)!,
+                reader.GetInt32(3),
+                Enum.Parse<TrialStatus>(reader.GetString(4), ignoreCase: true),
+                reader.IsDBNull(5) ? null : reader.GetDouble(5),
+                JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(6), Json)!,
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                JsonSerializer.Deserialize<List<string>>(reader.GetString(8), Json)!,
+                reader.GetString(9),
+                reader.GetInt32(10),
+                reader.GetInt64(11),
+                reader.GetInt64(12)));
+        }
+        return results;
+    }
+
+    public IReadOnlyList<EpochMetrics> Epochs(string campaignId)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT trial_id, attempt, epoch, metrics FROM trial_epochs WHERE campaign_id = $campaign ORDER BY trial_id, attempt, epoch;";
+        command.Parameters.AddWithValue("$campaign", campaignId);
+        using var reader = command.ExecuteReader();
+        var epochs = new List<EpochMetrics>();
+        while (reader.Read())
+        {
+            epochs.Add(new EpochMetrics(campaignId, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2),
+                JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(3), Json)!));
+        }
+        return epochs;
+    }
+
+    private List<CampaignRecord> ReadCampaigns(string where, params (string Name, object Value)[] parameters)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id, name, engine, spec_path, spec_text, status, planned_trials, created_at_ms, ended_at_ms FROM campaigns {where};";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        using var reader = command.ExecuteReader();
+        var campaigns = new List<CampaignRecord>();
+        while (reader.Read())
+        {
+            campaigns.Add(new CampaignRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetString(5), reader.GetInt32(6), reader.GetInt64(7), reader.IsDBNull(8) ? null : reader.GetInt64(8)));
+        }
+        return campaigns;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Formats a number for the store's text columns (invariant).</summary>
+    public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}
