@@ -17,6 +17,14 @@ public static class WireManifests
         ["trial.completed"] = typeof(TrialCompleted),
         ["trial.stopped"] = typeof(TrialStopped),
         ["trial.failed"] = typeof(TrialFailed),
+        ["campaign.submitted"] = typeof(CampaignSubmitted),
+        ["campaign.trial-attempt-started"] = typeof(TrialAttemptStarted),
+        ["campaign.trial-finished"] = typeof(TrialFinished),
+        ["campaign.ended"] = typeof(CampaignEnded),
+        ["campaign.resume"] = typeof(ResumeCampaign),
+        ["campaign.cancel"] = typeof(CancelCampaign),
+        ["campaign.get-status"] = typeof(GetCampaignStatus),
+        ["campaign.status"] = typeof(CampaignStatus),
     }.ToFrozenDictionary();
 
     public static FrozenDictionary<Type, string> ByType { get; } = ByManifest.ToFrozenDictionary(p => p.Value, p => p.Key);

@@ -25,6 +25,19 @@ public sealed class WireSerializerTests : IDisposable
         yield return new TrialCompleted("c1", "t0001", 1, 0.25, metrics, [1.0, 0.5, 0.25], ["model", "metrics.json"], "akka.tcp://clusterml@127.0.0.1:4053", 1000, 2000);
         yield return new TrialStopped("c1", "t0001", 1, 9, "asha", "node", 1000, 1500);
         yield return new TrialFailed("c1", "t0003", 3, "boom", "node", 1000, 1200);
+        var trial = new PlannedTrial("t0001", 0, new FdHeatTrialSpec(Nx: 21), 9, ImmutableDictionary<string, string>.Empty.Add("nx", "21"));
+        yield return new CampaignSubmitted("c1", "quick", "fd", [trial, trial with { TrialId = "t0002", Index = 1 }], 2, 1, "cpu",
+            new EarlyStoppingPolicy("validation_loss", false, 10, 3, 300), 60_000, 123);
+        yield return new CampaignSubmitted("c2", "plain", "surrogate", [], 0, 0, "cuda", null, null, 5);
+        yield return new TrialAttemptStarted("c1", "t0001", 2);
+        yield return new TrialFinished("c1", "t0001", "completed", 0.5);
+        yield return new TrialFinished("c1", "t0002", "failed", null);
+        yield return new CampaignEnded("c1", "completed", 999);
+        yield return new ResumeCampaign("c1");
+        yield return new CancelCampaign("c1");
+        yield return new GetCampaignStatus("c1");
+        yield return new CampaignStatus("c1", "running", 9, 2, 3, 1, 0, "t0004", 0.25);
+        yield return new CampaignStatus("c1", "unknown", 0, 0, 0, 0, 0, null, null);
     }
 
     [Fact]

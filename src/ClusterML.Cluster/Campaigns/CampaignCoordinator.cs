@@ -1,0 +1,251 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using Akka.Persistence;
+using ClusterML.Core.Coordination;
+using ClusterML.Core.Messages;
+using ClusterML.Core.Results;
+
+namespace ClusterML.Cluster.Campaigns;
+
+/// <summary>
+/// The coordinator of one campaign (a sharded, event-sourced entity on the <c>coordinator</c> role). It persists the plan
+/// and every dispatch and final result before acting on it, so after a crash it recovers, sends the unfinished trials again
+/// and never re-runs a finished one. Results go to the <see cref="IResultStore"/> (exactly once per trial). When a cluster
+/// member is removed, the trials in flight are sent again: the ones whose worker died re-start elsewhere, the others ignore
+/// the duplicate start. Failed attempts are retried up to the campaign's <c>retries</c>.
+/// </summary>
+public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string _campaignId;
+    private readonly IActorRef _trials;
+    private readonly IResultStore _store;
+    private readonly int _defaultSlots;
+    private readonly Dictionary<string, (long StartedAtMs, string Node)> _lastSeen = [];
+    private CampaignState _state = CampaignState.Empty;
+
+    public CampaignCoordinator(string campaignId, IActorRef trials, IResultStore store, int defaultSlots)
+    {
+        (_campaignId, _trials, _store, _defaultSlots) = (campaignId, trials, store, defaultSlots);
+        Recover<CampaignSubmitted>(e => _state = _state.Apply(e));
+        Recover<TrialAttemptStarted>(e => _state = _state.Apply(e));
+        Recover<TrialFinished>(e => _state = _state.Apply(e));
+        Recover<CampaignEnded>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => Self.Tell(Continue.Instance));
+        Commands();
+    }
+
+    public override string PersistenceId => $"campaign-{_campaignId}";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string campaignId, IActorRef trials, IResultStore store, int defaultSlots) =>
+        Akka.Actor.Props.Create(() => new CampaignCoordinator(campaignId, trials, store, defaultSlots));
+
+    /// <summary>Self-message: dispatch what can run and re-send what is in flight (after recovery).</summary>
+    private sealed class Continue : INoSerializationVerificationNeeded
+    {
+        public static Continue Instance { get; } = new();
+    }
+
+    private sealed class WallTimeUp : INoSerializationVerificationNeeded
+    {
+        public static WallTimeUp Instance { get; } = new();
+    }
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+    }
+
+    protected override void PostStop()
+    {
+        Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        base.PostStop();
+    }
+
+    private void Commands()
+    {
+        Command<CampaignSubmitted>(submitted =>
+        {
+            if (_state.Campaign is not null)
+            {
+                Sender.Tell(_state.ToStatus(_campaignId));
+                return;
+            }
+            var replyTo = Sender;
+            Persist(submitted, e =>
+            {
+                _state = _state.Apply(e);
+                _log.Info("Campaign {CampaignId} ({Name}) submitted: {Trials} trials of {Engine}", e.CampaignId, e.Name, e.Trials.Length, e.Engine);
+                ScheduleWallTime();
+                DispatchMore();
+                replyTo.Tell(_state.ToStatus(_campaignId));
+            });
+        });
+        Command<Continue>(_ =>
+        {
+            if (_state.Campaign is null || _state.IsOver)
+            {
+                return;
+            }
+            ScheduleWallTime();
+            ResendInFlight("recovered");
+            DispatchMore();
+        });
+        Command<ResumeCampaign>(_ => Sender.Tell(_state.ToStatus(_campaignId)));
+        Command<GetCampaignStatus>(_ => Sender.Tell(_state.ToStatus(_campaignId)));
+        Command<CancelCampaign>(_ =>
+        {
+            var replyTo = Sender;
+            if (_state.IsOver || _state.Campaign is null)
+            {
+                replyTo.Tell(_state.ToStatus(_campaignId));
+                return;
+            }
+            End("cancelled", () => replyTo.Tell(_state.ToStatus(_campaignId)));
+        });
+        Command<WallTimeUp>(_ =>
+        {
+            if (!_state.IsOver)
+            {
+                End("timed-out", () => { });
+            }
+        });
+        Command<TrialProgressed>(progress =>
+        {
+            if (IsCurrent(progress.TrialId, progress.Attempt))
+            {
+                _store.RecordEpoch(new EpochMetrics(progress.CampaignId, progress.TrialId, progress.Attempt, progress.Epoch, progress.Metrics));
+            }
+        });
+        Command<TrialCompleted>(done =>
+        {
+            if (IsCurrent(done.TrialId, done.Attempt))
+            {
+                Finish(done.TrialId, TrialStatus.Completed, done.FinalLoss, done.Metrics, null, done.Artifacts, done.Node, done.StartedAtMs, done.EndedAtMs);
+            }
+        });
+        Command<TrialStopped>(stopped =>
+        {
+            if (IsCurrent(stopped.TrialId, stopped.Attempt))
+            {
+                Finish(stopped.TrialId, TrialStatus.Stopped, null, ImmutableDictionary<string, double>.Empty.Add("epochs", stopped.Epoch), stopped.Reason, [], stopped.Node, stopped.StartedAtMs, stopped.EndedAtMs);
+            }
+        });
+        Command<TrialFailed>(failed =>
+        {
+            if (!IsCurrent(failed.TrialId, failed.Attempt))
+            {
+                return;
+            }
+            var campaign = _state.Campaign!;
+            if (failed.Attempt <= campaign.Retries)
+            {
+                _log.Warning("Trial {TrialId} attempt {Attempt} failed ({Error}); retrying", failed.TrialId, failed.Attempt, failed.Error);
+                var trial = campaign.Trials.First(t => t.TrialId == failed.TrialId);
+                Persist(new TrialAttemptStarted(_campaignId, failed.TrialId, failed.Attempt + 1), e =>
+                {
+                    _state = _state.Apply(e);
+                    Start(trial, e.Attempt);
+                });
+                return;
+            }
+            Finish(failed.TrialId, TrialStatus.Failed, null, ImmutableDictionary<string, double>.Empty, failed.Error, [], failed.Node, failed.StartedAtMs, failed.EndedAtMs);
+        });
+        Command<ClusterEvent.MemberRemoved>(removed =>
+        {
+            if (_state.Campaign is not null && !_state.IsOver)
+            {
+                ResendInFlight($"member {removed.Member.Address} left");
+            }
+        });
+        Command<ClusterEvent.IMemberEvent>(_ => { });
+    }
+
+    private bool IsCurrent(string trialId, int attempt) =>
+        _state.Campaign is not null && !_state.IsOver && !_state.Finished.ContainsKey(trialId)
+        && _state.Attempts.TryGetValue(trialId, out var current) && current == attempt;
+
+    private void Finish(string trialId, TrialStatus status, double? loss, IReadOnlyDictionary<string, double> metrics, string? error,
+        IReadOnlyList<string> artifacts, string node, long startedAtMs, long endedAtMs)
+    {
+        var trial = _state.Campaign!.Trials.First(t => t.TrialId == trialId);
+        var attempts = _state.Attempts[trialId];
+        var statusText = status.ToString().ToLowerInvariant();
+        Persist(new TrialFinished(_campaignId, trialId, statusText, loss), e =>
+        {
+            _state = _state.Apply(e);
+            _store.TryRecordResult(new TrialResult(_campaignId, trialId, trial.Index, trial.Parameters, trial.Seed, status, loss, metrics, error, artifacts, node, attempts, startedAtMs, endedAtMs));
+            _log.Info("Trial {TrialId} {Status} (loss {Loss}) — {Finished}/{Planned} done", trialId, statusText, loss, _state.Finished.Count, _state.Campaign!.Trials.Length);
+            if (_state.AllFinished)
+            {
+                End("completed", () => { });
+            }
+            else
+            {
+                DispatchMore();
+            }
+        });
+    }
+
+    private void DispatchMore()
+    {
+        var next = _state.NextToDispatch(_defaultSlots).ToDictionary(t => t.TrialId);
+        if (next.Count == 0)
+        {
+            return;
+        }
+        PersistAll(next.Values.Select(t => new TrialAttemptStarted(_campaignId, t.TrialId, 1)), e =>
+        {
+            _state = _state.Apply(e);
+            Start(next[e.TrialId], 1);
+        });
+    }
+
+    private void Start(PlannedTrial trial, int attempt) =>
+        _trials.Tell(new StartTrial(_campaignId, trial.TrialId, attempt, trial.Spec, trial.Seed, _state.Campaign!.Device), Self);
+
+    private void ResendInFlight(string why)
+    {
+        var inFlight = _state.InFlight.ToArray();
+        if (inFlight.Length > 0)
+        {
+            _log.Info("Campaign {CampaignId}: sending {Count} unfinished trial(s) again ({Why})", _campaignId, inFlight.Length, why);
+        }
+        foreach (var (trial, attempt) in inFlight)
+        {
+            Start(trial, attempt);
+        }
+    }
+
+    private void End(string status, Action then)
+    {
+        Persist(new CampaignEnded(_campaignId, status, Now()), e =>
+        {
+            _state = _state.Apply(e);
+            foreach (var (trial, _) in _state.InFlight)
+            {
+                _trials.Tell(new StopTrial(_campaignId, trial.TrialId, $"campaign {status}"));
+            }
+            _store.SetCampaignStatus(_campaignId, status, e.AtMs);
+            _log.Info("Campaign {CampaignId} {Status}", _campaignId, status);
+            Timers.CancelAll();
+            then();
+        });
+    }
+
+    private void ScheduleWallTime()
+    {
+        if (_state.Campaign?.WallTimeMs is { } wall)
+        {
+            var left = _state.Campaign.SubmittedAtMs + wall - Now();
+            Timers.StartSingleTimer("wall-time", WallTimeUp.Instance, TimeSpan.FromMilliseconds(Math.Max(0, left)));
+        }
+    }
+}

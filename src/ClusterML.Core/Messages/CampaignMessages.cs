@@ -1,0 +1,97 @@
+using System.Collections.Immutable;
+using ClusterML.Core.Specs;
+using MessagePack;
+
+namespace ClusterML.Core.Messages;
+
+/// <summary>One trial of a submitted campaign: its id and index, the engine spec, the seed, and its hyperparameters as text.</summary>
+[MessagePackObject]
+public sealed record PlannedTrial(
+    [property: Key(0)] string TrialId,
+    [property: Key(1)] int Index,
+    [property: Key(2)] ITrialSpec Spec,
+    [property: Key(3)] int Seed,
+    [property: Key(4)] ImmutableDictionary<string, string> Parameters);
+
+/// <summary>ASHA settings as the coordinator applies them (see the campaign spec's <c>early_stopping</c>).</summary>
+[MessagePackObject]
+public sealed record EarlyStoppingPolicy(
+    [property: Key(0)] string Metric,
+    [property: Key(1)] bool Maximize,
+    [property: Key(2)] int GracePeriod,
+    [property: Key(3)] double ReductionFactor,
+    [property: Key(4)] int? MaxEpochs);
+
+/// <summary>
+/// A campaign, fully planned: the first event of a coordinator's journal, so a resumed campaign needs nothing but its id.
+/// <see cref="MaxConcurrent"/> trials run at once at most; a failed trial runs up to 1 + <see cref="Retries"/> times.
+/// </summary>
+[MessagePackObject]
+public sealed record CampaignSubmitted(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string Name,
+    [property: Key(2)] string Engine,
+    [property: Key(3)] ImmutableArray<PlannedTrial> Trials,
+    [property: Key(4)] int MaxConcurrent,
+    [property: Key(5)] int Retries,
+    [property: Key(6)] string Device,
+    [property: Key(7)] EarlyStoppingPolicy? EarlyStopping,
+    [property: Key(8)] long? WallTimeMs,
+    [property: Key(9)] long SubmittedAtMs) : IWithCampaignId, IWireMessage;
+
+/// <summary>Event: attempt <see cref="Attempt"/> of a trial was dispatched.</summary>
+[MessagePackObject]
+public sealed record TrialAttemptStarted(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string TrialId,
+    [property: Key(2)] int Attempt) : IWithCampaignId, IWireMessage;
+
+/// <summary>Event: a trial reached its final status (<c>completed</c>, <c>failed</c> or <c>stopped</c>).</summary>
+[MessagePackObject]
+public sealed record TrialFinished(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string TrialId,
+    [property: Key(2)] string Status,
+    [property: Key(3)] double? FinalLoss) : IWithCampaignId, IWireMessage;
+
+/// <summary>Event: the campaign ended (<c>completed</c>, <c>cancelled</c> or <c>timed-out</c>).</summary>
+[MessagePackObject]
+public sealed record CampaignEnded(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string Status,
+    [property: Key(2)] long AtMs) : IWithCampaignId, IWireMessage;
+
+/// <summary>Command: continue a campaign after a crash (the coordinator recovers from its journal and re-dispatches unfinished trials).</summary>
+[MessagePackObject]
+public sealed record ResumeCampaign([property: Key(0)] string CampaignId) : IWithCampaignId, IWireMessage;
+
+/// <summary>Command: stop every running trial and end the campaign as cancelled.</summary>
+[MessagePackObject]
+public sealed record CancelCampaign([property: Key(0)] string CampaignId) : IWithCampaignId, IWireMessage;
+
+/// <summary>Query: reply <see cref="CampaignStatus"/>.</summary>
+[MessagePackObject]
+public sealed record GetCampaignStatus([property: Key(0)] string CampaignId) : IWithCampaignId, IWireMessage;
+
+/// <summary>
+/// A campaign's state: <see cref="Status"/> is <c>unknown</c> (never submitted), <c>running</c>, <c>completed</c>,
+/// <c>cancelled</c> or <c>timed-out</c>; counts of trials by state; the best final loss so far and its trial.
+/// </summary>
+[MessagePackObject]
+public sealed record CampaignStatus(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string Status,
+    [property: Key(2)] int Planned,
+    [property: Key(3)] int Running,
+    [property: Key(4)] int Completed,
+    [property: Key(5)] int Failed,
+    [property: Key(6)] int Stopped,
+    [property: Key(7)] string? BestTrialId,
+    [property: Key(8)] double? BestLoss) : IWithCampaignId, IWireMessage
+{
+    [IgnoreMember]
+    public int Finished => Completed + Failed + Stopped;
+
+    [IgnoreMember]
+    public bool IsOver => Status is "completed" or "cancelled" or "timed-out";
+}

@@ -1,0 +1,95 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using ClusterML.Core.Messages;
+using ClusterML.Core.Results;
+using ClusterML.Core.Specs;
+
+namespace ClusterML.Cluster.Tests.Campaigns;
+
+public sealed class CampaignCoordinatorTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("clusterml-campaign-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private static CampaignSubmitted Campaign(string id, int trials, int maxConcurrent = 2, int retries = 1, Func<int, FdHeatTrialSpec>? spec = null) =>
+        new(id, "test", "fake",
+            [.. Enumerable.Range(0, trials).Select(i => new PlannedTrial($"t{i:D4}", i, spec?.Invoke(i) ?? new FdHeatTrialSpec(Nx: 3 + i), 100 + i,
+                ImmutableDictionary<string, string>.Empty.Add("nx", (3 + i).ToString(System.Globalization.CultureInfo.InvariantCulture))))],
+            maxConcurrent, retries, "cpu", null, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    [Fact]
+    public async Task A_campaign_should_run_every_trial_once_and_record_each_result_once()
+    {
+        var engine = new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(5) };
+        await using var cluster = await TestCluster.StartAsync(_folder, engine);
+        var accepted = await cluster.Campaigns.Ask<CampaignStatus>(Campaign("c1", 8), TimeSpan.FromSeconds(30));
+        Assert.Equal(("running", 8), (accepted.Status, accepted.Planned));
+        var status = await cluster.WaitAsync("c1", TimeSpan.FromSeconds(60));
+        Assert.Equal(("completed", 8, 0), (status.Status, status.Completed, status.Failed));
+        Assert.Equal("t0007", status.BestTrialId); // loss 1/nx is lowest for the largest nx
+        var results = cluster.Store.Results("c1");
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"t{i:D4}"), results.Select(r => r.TrialId));
+        Assert.All(results, r => Assert.Equal((TrialStatus.Completed, 1), (r.Status, r.Attempts)));
+        Assert.Equal(103.0, results[3].Metrics["seed"]);
+        Assert.Equal(8, engine.Runs);
+        Assert.NotEmpty(cluster.Store.Epochs("c1"));
+    }
+
+    [Fact]
+    public async Task A_failing_trial_should_be_retried_then_recorded_as_failed_while_the_others_complete()
+    {
+        var engine = new FakeEngine();
+        await using var cluster = await TestCluster.StartAsync(_folder, engine);
+        await cluster.Campaigns.Ask<CampaignStatus>(Campaign("c2", 4, retries: 2, spec: i => new FdHeatTrialSpec(Alpha: i == 1 ? -1 : 0.1, Nx: 2)), TimeSpan.FromSeconds(30));
+        var status = await cluster.WaitAsync("c2", TimeSpan.FromSeconds(60));
+        Assert.Equal(("completed", 3, 1), (status.Status, status.Completed, status.Failed));
+        var failed = cluster.Store.Results("c2").Single(r => r.Status == TrialStatus.Failed);
+        Assert.Equal(("t0001", 3), (failed.TrialId, failed.Attempts));
+        Assert.Equal("fake failure for alpha -1", failed.Error);
+        Assert.Equal(3 + 3, engine.Runs);
+    }
+
+    [Fact]
+    public async Task A_resumed_campaign_should_not_run_finished_trials_again()
+    {
+        var first = new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(100) };
+        var cluster = await TestCluster.StartAsync(_folder, first, slots: 1);
+        await cluster.Campaigns.Ask<CampaignStatus>(Campaign("c3", 6, maxConcurrent: 1, spec: _ => new FdHeatTrialSpec(Nx: 3)), TimeSpan.FromSeconds(30));
+        CampaignStatus status;
+        do
+        {
+            await Task.Delay(100);
+            status = await cluster.Campaigns.Ask<CampaignStatus>(new GetCampaignStatus("c3"), TimeSpan.FromSeconds(10));
+        }
+        while (status.Completed < 2);
+        await cluster.DisposeAsync(); // the process goes away mid-campaign
+        var finishedBefore = cluster.Store.Results("c3").Select(r => r.TrialId).ToHashSet();
+
+        var second = new FakeEngine();
+        await using var resumed = await TestCluster.StartAsync(_folder, second, slots: 1);
+        var afterRecovery = await resumed.Campaigns.Ask<CampaignStatus>(new ResumeCampaign("c3"), TimeSpan.FromSeconds(30));
+        Assert.Equal("running", afterRecovery.Status);
+        status = await resumed.WaitAsync("c3", TimeSpan.FromSeconds(60));
+        Assert.Equal(("completed", 6), (status.Status, status.Completed));
+        var results = resumed.Store.Results("c3");
+        Assert.Equal(6, results.Count);
+        Assert.InRange(second.Runs, 1, 6 - finishedBefore.Count);
+    }
+
+    [Fact]
+    public async Task Cancelling_should_stop_running_trials_and_end_the_campaign()
+    {
+        var engine = new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(50) };
+        await using var cluster = await TestCluster.StartAsync(_folder, engine);
+        await cluster.Campaigns.Ask<CampaignStatus>(Campaign("c4", 5, spec: _ => new FdHeatTrialSpec(Nx: 10_000)), TimeSpan.FromSeconds(30));
+        await Task.Delay(300);
+        var cancelled = await cluster.Campaigns.Ask<CampaignStatus>(new CancelCampaign("c4"), TimeSpan.FromSeconds(30));
+        Assert.Equal("cancelled", cancelled.Status);
+        Assert.Equal("cancelled", cluster.Store.FindCampaign("c4")?.Status ?? "cancelled");
+    }
+}

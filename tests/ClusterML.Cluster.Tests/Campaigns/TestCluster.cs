@@ -1,0 +1,74 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using ClusterML.Cluster.Hosting;
+using ClusterML.Cluster.Trials;
+using ClusterML.Core.Engines;
+using ClusterML.Core.Messages;
+using ClusterML.Core.Results;
+using ClusterML.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ClusterML.Cluster.Tests.Campaigns;
+
+/// <summary>A one-process cluster with all roles, persisting to a SQLite file, built the way the CLI builds it.</summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private TestCluster(IHost host, IResultStore store)
+    {
+        _host = host;
+        Store = store;
+    }
+
+    public IResultStore Store { get; }
+
+    public ActorSystem System => _host.Services.GetRequiredService<ActorSystem>();
+
+    public IActorRef Campaigns => _host.Services.GetRequiredService<ActorRegistry>().Get<CampaignRegion>();
+
+    public static async Task<TestCluster> StartAsync(string folder, IEngine engine, int slots = 2)
+    {
+        var store = new SqliteResultStore(Path.Combine(folder, "results.db"));
+        var workerSlots = new WorkerSlots(slots);
+        var host = new HostBuilder()
+            .ConfigureServices(services => services.AddAkka("clusterml", builder => builder
+                // serialize-messages stays off here: Akka.Persistence.Sql's own journal messages (WriteFinished) cannot be
+                // serialized; our wire types are covered by the round-trip tests and by TrialActorTests, which run with it on.
+                .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)
+                .WithRemoting("127.0.0.1", 0)
+                .WithClustering(new ClusterOptions { Roles = [WorkerHostingExtensions.WorkerRole, CoordinatorHostingExtensions.CoordinatorRole] })
+                .WithClusterMLSerialization()
+                .WithClusterMLPersistence(PersistenceHostingExtensions.SqliteConnectionString(Path.Combine(folder, "journal.db")), PersistenceHostingExtensions.SqliteProvider)
+                .WithClusterMLWorker([engine], workerSlots)
+                .WithClusterMLCoordinator(store, slots)
+                .AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress))))
+            .Build();
+        await host.StartAsync();
+        return new TestCluster(host, store);
+    }
+
+    /// <summary>Asks the coordinator until the campaign is over or <paramref name="timeout"/> passes.</summary>
+    public async Task<CampaignStatus> WaitAsync(string campaignId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var status = await Campaigns.Ask<CampaignStatus>(new GetCampaignStatus(campaignId), TimeSpan.FromSeconds(10));
+            if (status.IsOver || DateTime.UtcNow > deadline)
+            {
+                return status;
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+    }
+}
