@@ -21,6 +21,9 @@ internal static class Logging
         var level = verbose ? LogEventLevel.Debug : LogEventLevel.Information;
         var config = new LoggerConfiguration()
             .MinimumLevel.Is(level)
+            // Akka.NET's own housekeeping (remoting, membership, sharding) only at warning unless --verbose.
+            .MinimumLevel.Override("Akka", verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft", verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
             .Enrich.WithProperty("App", "clusterml");
         ITextFormatter formatter = format == "json"
             ? new CompactJsonFormatter()

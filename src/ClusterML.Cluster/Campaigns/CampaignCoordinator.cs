@@ -33,7 +33,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         Recover<TrialAttemptStarted>(e => _state = _state.Apply(e));
         Recover<TrialFinished>(e => _state = _state.Apply(e));
         Recover<CampaignEnded>(e => _state = _state.Apply(e));
-        Recover<RecoveryCompleted>(_ => Self.Tell(Continue.Instance));
+        Recover<RecoveryCompleted>(_ => Self.Tell(new Continue([.. _state.InFlight.Select(t => t.Trial.TrialId)])));
         Commands();
     }
 
@@ -44,11 +44,8 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     public static Props Props(string campaignId, IActorRef trials, IResultStore store, int defaultSlots) =>
         Akka.Actor.Props.Create(() => new CampaignCoordinator(campaignId, trials, store, defaultSlots));
 
-    /// <summary>Self-message: dispatch what can run and re-send what is in flight (after recovery).</summary>
-    private sealed class Continue : INoSerializationVerificationNeeded
-    {
-        public static Continue Instance { get; } = new();
-    }
+    /// <summary>Self-message after recovery: re-send the trials that were in flight when the journal was written, then dispatch more.</summary>
+    private sealed record Continue(IReadOnlyList<string> InFlightAtRecovery) : INoSerializationVerificationNeeded;
 
     private sealed class WallTimeUp : INoSerializationVerificationNeeded
     {
@@ -88,14 +85,14 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
                 replyTo.Tell(_state.ToStatus(_campaignId));
             });
         });
-        Command<Continue>(_ =>
+        Command<Continue>(recovered =>
         {
             if (_state.Campaign is null || _state.IsOver)
             {
                 return;
             }
             ScheduleWallTime();
-            ResendInFlight("recovered");
+            ResendInFlight("recovered", recovered.InFlightAtRecovery.ToHashSet());
             DispatchMore();
         });
         Command<ResumeCampaign>(_ => Sender.Tell(_state.ToStatus(_campaignId)));
@@ -211,9 +208,9 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     private void Start(PlannedTrial trial, int attempt) =>
         _trials.Tell(new StartTrial(_campaignId, trial.TrialId, attempt, trial.Spec, trial.Seed, _state.Campaign!.Device), Self);
 
-    private void ResendInFlight(string why)
+    private void ResendInFlight(string why, IReadOnlySet<string>? only = null)
     {
-        var inFlight = _state.InFlight.ToArray();
+        var inFlight = _state.InFlight.Where(t => only is null || only.Contains(t.Trial.TrialId)).ToArray();
         if (inFlight.Length > 0)
         {
             _log.Info("Campaign {CampaignId}: sending {Count} unfinished trial(s) again ({Why})", _campaignId, inFlight.Length, why);

@@ -21,6 +21,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     private readonly WorkerSlots _slots;
     private readonly string _node;
     private Action _abortRun = static () => { };
+    private (int Attempt, object Reply)? _lastReply;
 
     public TrialActor(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots)
     {
@@ -47,6 +48,11 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         Receive<StartTrial>(start =>
         {
             var requester = Sender;
+            if (_lastReply is { } last && start.Attempt <= last.Attempt)
+            {
+                requester.Tell(last.Reply); // a duplicate start (re-sent after a node left): answer again, do not run again
+                return;
+            }
             var startedAt = Now();
             if (_engines.FirstOrDefault(e => e.Accepts(start.Spec)) is not { } engine)
             {
@@ -90,20 +96,20 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         Receive<Finished>(done =>
         {
             var outcome = done.Outcome;
-            Sender.Tell(new TrialCompleted(current.CampaignId, current.TrialId, current.Attempt, outcome.FinalLoss,
+            Reply(current, new TrialCompleted(current.CampaignId, current.TrialId, current.Attempt, outcome.FinalLoss,
                 (outcome.Metrics ?? ImmutableDictionary<string, double>.Empty).ToImmutableDictionary(),
                 [.. outcome.LossCurve], [.. outcome.Artifacts ?? []], _node, done.StartedAtMs, Now()));
             BackToIdle(cancel);
         });
         Receive<Cancelled>(stopped =>
         {
-            Sender.Tell(new TrialStopped(current.CampaignId, current.TrialId, current.Attempt, stopped.Epoch, stopped.Reason, _node, stopped.StartedAtMs, Now()));
+            Reply(current, new TrialStopped(current.CampaignId, current.TrialId, current.Attempt, stopped.Epoch, stopped.Reason, _node, stopped.StartedAtMs, Now()));
             BackToIdle(cancel);
         });
         Receive<Crashed>(crash =>
         {
             _log.Warning(crash.Cause, "Trial {TrialId} of campaign {CampaignId} attempt {Attempt} failed", current.TrialId, current.CampaignId, current.Attempt);
-            Sender.Tell(new TrialFailed(current.CampaignId, current.TrialId, current.Attempt, crash.Cause.Message, _node, crash.StartedAtMs, Now()));
+            Reply(current, new TrialFailed(current.CampaignId, current.TrialId, current.Attempt, crash.Cause.Message, _node, crash.StartedAtMs, Now()));
             BackToIdle(cancel);
         });
         Receive<StopTrial>(stop =>
@@ -120,6 +126,12 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             }
             Stash.Stash();
         });
+    }
+
+    private void Reply(StartTrial current, object reply)
+    {
+        _lastReply = (current.Attempt, reply);
+        Sender.Tell(reply);
     }
 
     private void BackToIdle(CancellationTokenSource cancel)
