@@ -5,7 +5,7 @@ namespace ClusterML.Cluster.Tests;
 
 /// <summary>
 /// An engine for actor tests (no libtorch): accepts <see cref="FdHeatTrialSpec"/>, reports <c>Nx</c> epochs with a loss of
-/// 1/epoch, waits <see cref="EpochDelay"/> per epoch (cancellable), and throws when <c>Alpha</c> is negative.
+/// 1/epoch and a validation loss of 2·Length/epoch, waits <see cref="EpochDelay"/> per epoch (cancellable), and throws when <c>Alpha</c> is negative.
 /// </summary>
 public sealed class FakeEngine : Engine<FdHeatTrialSpec>
 {
@@ -31,7 +31,7 @@ public sealed class FakeEngine : Engine<FdHeatTrialSpec>
             }
             cancellationToken.ThrowIfCancellationRequested();
             curve.Add(1.0 / epoch);
-            context.Progress?.Report(new TrainingProgress("fake", epoch, spec.Nx, 1.0 / epoch, 2.0 / epoch));
+            context.Progress?.Report(new TrainingProgress("fake", epoch, spec.Nx, 1.0 / epoch, 2.0 * spec.Length / epoch));
         }
         return new TrainingOutcome(curve.Count > 0 ? curve[^1] : 0, curve, [], new Dictionary<string, double> { ["seed"] = context.Seed }, ["fake.txt"]);
     }

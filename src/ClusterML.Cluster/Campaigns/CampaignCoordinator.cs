@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
+using ClusterML.Core.Campaigns;
 using ClusterML.Core.Coordination;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
@@ -25,6 +26,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     private readonly int _defaultSlots;
     private readonly Dictionary<string, (long StartedAtMs, string Node)> _lastSeen = [];
     private CampaignState _state = CampaignState.Empty;
+    private AshaState _asha = AshaState.Empty; // rebuilt from new reports after a restart (early stopping is advisory)
 
     public CampaignCoordinator(string campaignId, IActorRef trials, IResultStore store, int defaultSlots)
     {
@@ -116,9 +118,18 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         });
         Command<TrialProgressed>(progress =>
         {
-            if (IsCurrent(progress.TrialId, progress.Attempt))
+            if (!IsCurrent(progress.TrialId, progress.Attempt))
             {
-                _store.RecordEpoch(new EpochMetrics(progress.CampaignId, progress.TrialId, progress.Attempt, progress.Epoch, progress.Metrics));
+                return;
+            }
+            _store.RecordEpoch(new EpochMetrics(progress.CampaignId, progress.TrialId, progress.Attempt, progress.Epoch, progress.Metrics));
+            if (_state.Campaign!.EarlyStopping is { } policy && progress.Metrics.TryGetValue(policy.Metric, out var value))
+            {
+                (_asha, var decision) = Asha.Report(_asha, policy.GracePeriod, policy.ReductionFactor, policy.MaxEpochs, policy.Maximize, progress.TrialId, progress.Epoch, value);
+                if (decision == AshaDecision.Stop)
+                {
+                    _trials.Tell(new StopTrial(_campaignId, progress.TrialId, $"early stopping (ASHA) at epoch {progress.Epoch}: {policy.Metric} = {value:G4}"));
+                }
             }
         });
         Command<TrialCompleted>(done =>

@@ -92,4 +92,23 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.Equal("cancelled", cancelled.Status);
         Assert.Equal("cancelled", cluster.Store.FindCampaign("c4")?.Status ?? "cancelled");
     }
+
+    [Fact]
+    public async Task Early_stopping_should_stop_the_worse_trials_at_the_rungs()
+    {
+        // Validation loss 2·Length/epoch: trial i has Length = 1 + i, so later trials are worse at every epoch.
+        var engine = new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(10) };
+        await using var cluster = await TestCluster.StartAsync(_folder, engine, slots: 1);
+        var campaign = Campaign("c5", 6, maxConcurrent: 1, spec: i => new FdHeatTrialSpec(Length: 1 + i, Nx: 12)) with
+        {
+            EarlyStopping = new EarlyStoppingPolicy("validation_loss", false, 2, 2, 12),
+        };
+        await cluster.Campaigns.Ask<CampaignStatus>(campaign, TimeSpan.FromSeconds(30));
+        var status = await cluster.WaitAsync("c5", TimeSpan.FromSeconds(60));
+        Assert.Equal("completed", status.Status);
+        var results = cluster.Store.Results("c5");
+        Assert.Equal(TrialStatus.Completed, results[0].Status); // the best trial always continues
+        Assert.True(status.Stopped >= 3, $"{status.Stopped} trials were stopped early");
+        Assert.All(results.Where(r => r.Status == TrialStatus.Stopped), r => Assert.StartsWith("early stopping (ASHA)", r.Error, StringComparison.Ordinal));
+    }
 }
