@@ -32,7 +32,7 @@ internal static class CampaignCommand
         return campaign;
     }
 
-    private static Option<int> Slots() => new("--slots") { Description = "Trials this process runs at once (default: one per core).", DefaultValueFactory = _ => Cluster.Trials.WorkerSlots.DefaultCount };
+    private static ClusterOptionSet ClusterOptions() => new("coordinator,worker,aggregator", 0, "127.0.0.1");
 
     private static Option<string> Id(bool required) => new("--id") { Description = "Campaign id (printed by campaign run).", Required = required };
 
@@ -40,9 +40,10 @@ internal static class CampaignCommand
     {
         var spec = new Argument<string>("SPEC") { Description = "Campaign YAML (see config/campaigns/)." };
         var id = Id(required: false);
-        var slots = Slots();
+        var cluster = ClusterOptions();
         var top = new Option<int>("--top") { Description = "Rows of the final leaderboard.", DefaultValueFactory = _ => 10 };
-        var command = new Command("run", "Run a campaign on the embedded one-process cluster (all roles, SQLite in the data directory); prints the best trials and exports results.") { spec, id, slots, top };
+        var command = new Command("run", "Run a campaign on the embedded one-process cluster (all roles, SQLite in the data directory), or as the coordinator of a larger one (--roles, --port); prints the best trials and exports results.") { spec, id, top };
+        cluster.AddTo(command);
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var p = context.Parse;
@@ -50,8 +51,8 @@ internal static class CampaignCommand
             var campaignId = p.GetValue(id) is { Length: > 0 } given ? given : $"{Slug(parsed.Name)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
             var plan = CampaignPlanner.Plan(parsed, campaignId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             context.Log.Information("Campaign {CampaignId}: {Trials} trials of {Engine} ({Search} search), up to {Concurrent} at once",
-                campaignId, plan.Trials.Length, plan.Engine, parsed.Search.Kind.ToString().ToLowerInvariant(), plan.MaxConcurrent > 0 ? plan.MaxConcurrent : p.GetValue(slots));
-            return await RunEmbeddedAsync(context, p.GetValue(slots), campaignId, p.GetValue(top), async (campaigns, store) =>
+                campaignId, plan.Trials.Length, plan.Engine, parsed.Search.Kind.ToString().ToLowerInvariant(), plan.MaxConcurrent > 0 ? plan.MaxConcurrent : p.GetValue(cluster.Slots));
+            return await RunEmbeddedAsync(context, cluster.Read(context), campaignId, p.GetValue(top), async (campaigns, store) =>
             {
                 if (store.FindCampaign(campaignId) is not null)
                 {
@@ -68,12 +69,13 @@ internal static class CampaignCommand
     private static Command CreateResume(CommandRunner runner)
     {
         var id = Id(required: true);
-        var slots = Slots();
-        var command = new Command("resume", "Continue a campaign after a crash or Ctrl-C: finished trials are kept, the others run.") { id, slots };
+        var cluster = ClusterOptions();
+        var command = new Command("resume", "Continue a campaign after a crash or Ctrl-C: finished trials are kept, the others run.") { id };
+        cluster.AddTo(command);
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
-            return await RunEmbeddedAsync(context, context.Parse.GetValue(slots), campaignId, 10, async (campaigns, store) =>
+            return await RunEmbeddedAsync(context, cluster.Read(context), campaignId, 10, async (campaigns, store) =>
             {
                 if (store.FindCampaign(campaignId) is null)
                 {
@@ -92,7 +94,8 @@ internal static class CampaignCommand
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
-            return await RunEmbeddedAsync(context, 1, campaignId, 10, async (campaigns, store) =>
+            var embedded = new ClusterHostOptions(ClusterHostOptions.AllRoles, "127.0.0.1", 0, [], 1, context.DataDir, Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES"));
+            return await RunEmbeddedAsync(context, embedded, campaignId, 10, async (campaigns, store) =>
             {
                 if (store.FindCampaign(campaignId) is null)
                 {
@@ -166,11 +169,9 @@ internal static class CampaignCommand
     }
 
     /// <summary>Starts the one-process cluster, sends the first command, shows progress until the campaign is over, then reports.</summary>
-    private static async Task<int> RunEmbeddedAsync(CommandContext context, int slots, string campaignId, int top,
+    private static async Task<int> RunEmbeddedAsync(CommandContext context, ClusterHostOptions options, string campaignId, int top,
         Func<IActorRef, IResultStore, Task<CampaignStatus>> begin, CancellationToken cancellationToken)
     {
-        Require.AtLeast("--slots", slots, 1);
-        var options = new ClusterHostOptions(ClusterHostOptions.AllRoles, "127.0.0.1", 0, [], slots, context.DataDir, null);
         var (host, store) = ClusterHost.Build(options, context.Log);
         await host.StartAsync(cancellationToken);
         try

@@ -24,7 +24,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     private readonly IActorRef _trials;
     private readonly IResultStore _store;
     private readonly int _defaultSlots;
-    private readonly Dictionary<string, (long StartedAtMs, string Node)> _lastSeen = [];
+    private readonly Dictionary<string, DateTime> _lastHeard = [];
     private CampaignState _state = CampaignState.Empty;
     private AshaState _asha = AshaState.Empty; // rebuilt from new reports after a restart (early stopping is advisory)
 
@@ -53,6 +53,23 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     {
         public static WallTimeUp Instance { get; } = new();
     }
+
+    /// <summary>
+    /// Periodic check: a trial silent for <see cref="SilenceLimit"/> is sent again. A running entity ignores the duplicate; an
+    /// entity whose node died (or whose start was lost while its shard moved) starts it. Safe because starts are idempotent.
+    /// </summary>
+    private sealed class Watchdog : INoSerializationVerificationNeeded
+    {
+        public static Watchdog Instance { get; } = new();
+    }
+
+    private sealed record ResendAfterMemberLeft(string Address) : INoSerializationVerificationNeeded;
+
+    private static readonly TimeSpan SilenceLimit = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan WatchdogInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>Shard homes are re-allocated once the region sees the dead node terminate; re-sending a moment later avoids its stale cache.</summary>
+    private static readonly TimeSpan AfterMemberLeft = TimeSpan.FromSeconds(2);
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
@@ -122,6 +139,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             {
                 return;
             }
+            _lastHeard[progress.TrialId] = DateTime.UtcNow;
             _store.RecordEpoch(new EpochMetrics(progress.CampaignId, progress.TrialId, progress.Attempt, progress.Epoch, progress.Metrics));
             if (_state.Campaign!.EarlyStopping is { } policy && progress.Metrics.TryGetValue(policy.Metric, out var value))
             {
@@ -170,7 +188,28 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         {
             if (_state.Campaign is not null && !_state.IsOver)
             {
-                ResendInFlight($"member {removed.Member.Address} left");
+                Timers.StartSingleTimer($"member-left-{removed.Member.Address}", new ResendAfterMemberLeft(removed.Member.Address.ToString()), AfterMemberLeft);
+            }
+        });
+        Command<ResendAfterMemberLeft>(left =>
+        {
+            if (_state.Campaign is not null && !_state.IsOver)
+            {
+                ResendInFlight($"member {left.Address} left");
+            }
+        });
+        Command<Watchdog>(_ =>
+        {
+            if (_state.Campaign is null || _state.IsOver)
+            {
+                return;
+            }
+            var now = DateTime.UtcNow;
+            var silent = _state.InFlight.Where(t => !_lastHeard.TryGetValue(t.Trial.TrialId, out var heard) || now - heard > SilenceLimit)
+                .Select(t => t.Trial.TrialId).ToHashSet();
+            if (silent.Count > 0)
+            {
+                ResendInFlight($"no word for {SilenceLimit.TotalSeconds:F0} s", silent);
             }
         });
         Command<ClusterEvent.IMemberEvent>(_ => { });
@@ -216,8 +255,15 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private void Start(PlannedTrial trial, int attempt) =>
+    private void Start(PlannedTrial trial, int attempt)
+    {
+        _lastHeard[trial.TrialId] = DateTime.UtcNow;
+        if (!Timers.IsTimerActive("watchdog"))
+        {
+            Timers.StartPeriodicTimer("watchdog", Watchdog.Instance, WatchdogInterval);
+        }
         _trials.Tell(new StartTrial(_campaignId, trial.TrialId, attempt, trial.Spec, trial.Seed, _state.Campaign!.Device), Self);
+    }
 
     private void ResendInFlight(string why, IReadOnlySet<string>? only = null)
     {

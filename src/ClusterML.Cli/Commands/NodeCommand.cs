@@ -1,0 +1,101 @@
+using System.CommandLine;
+using Akka.Actor;
+using Akka.Cluster;
+using ClusterML.Cli.Hosting;
+using ClusterML.Core.Validation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ClusterML.Cli.Commands;
+
+/// <summary><c>clusterml node</c>: a long-running cluster member (usually a worker on another machine).</summary>
+internal static class NodeCommand
+{
+    public static Command Create(CommandRunner runner)
+    {
+        var options = new ClusterOptionSet(defaultRoles: "worker", defaultPort: 4053, defaultHostname: "0.0.0.0");
+        var joinTimeout = new Option<int>("--join-timeout") { Description = "Seconds to wait for the seed nodes before giving up (exit 1).", DefaultValueFactory = _ => 30 };
+        var command = new Command("node", "Run a cluster member until Ctrl-C/SIGTERM (then it hands its trials off and leaves). Workers need --seed-nodes of a running coordinator.") { joinTimeout };
+        options.AddTo(command);
+        runner.SetAction(command, async (context, cancellationToken) =>
+        {
+            var hostOptions = options.Read(context);
+            var (host, _) = ClusterHost.Build(hostOptions, context.Log);
+            await host.StartAsync(cancellationToken);
+            try
+            {
+                var system = host.Services.GetRequiredService<ActorSystem>();
+                var joined = new TaskCompletionSource();
+                Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => joined.TrySetResult());
+                var timeout = TimeSpan.FromSeconds(Require.AtLeast("--join-timeout", context.Parse.GetValue(joinTimeout), 1));
+                if (await Task.WhenAny(joined.Task, Task.Delay(timeout, cancellationToken)) != joined.Task)
+                {
+                    context.Log.Error("Could not join the cluster through {SeedNodes} within {Seconds} s: check the addresses, that the coordinator runs, and that its port is open",
+                        string.Join(", ", hostOptions.SeedNodes), timeout.TotalSeconds);
+                    return ExitCodes.Failure;
+                }
+                var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
+                context.Log.Information("Node {Address} is up with roles {Roles} and {Slots} slot(s); Ctrl-C to leave", self, string.Join(",", hostOptions.Roles), hostOptions.Slots);
+                await host.WaitForShutdownAsync(cancellationToken);
+                return ExitCodes.Ok;
+            }
+            finally
+            {
+                await host.StopAsync(CancellationToken.None);
+                host.Dispose();
+            }
+        });
+        return command;
+    }
+}
+
+/// <summary>The options that place a process in the cluster, shared by <c>node</c> and the campaign commands.</summary>
+internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, string defaultHostname)
+{
+    public Option<string> Roles { get; } = new("--roles") { Description = "Comma-separated roles: coordinator, worker, aggregator.", DefaultValueFactory = _ => defaultRoles };
+
+    public Option<string[]> SeedNodes { get; } = CommonOptions.List("--seed-nodes", "Addresses to join, e.g. akka.tcp://clusterml@10.0.0.5:4053 (none: form a new cluster).");
+
+    public Option<int> Port { get; } = new("--port") { Description = "TCP port of this node (0: any free port).", DefaultValueFactory = _ => defaultPort };
+
+    public Option<string> Hostname { get; } = new("--hostname") { Description = "Address this node listens on and advertises (0.0.0.0 advertises the machine's name).", DefaultValueFactory = _ => defaultHostname };
+
+    public Option<int> Slots { get; } = new("--slots") { Description = "Trials this node runs at once (default: one per core).", DefaultValueFactory = _ => Cluster.Trials.WorkerSlots.DefaultCount };
+
+    public Option<string?> Postgres { get; } = new("--postgres") { Description = "PostgreSQL connection string for the journal when coordinators run on several machines (default: SQLite in the data directory; or $CLUSTERML_POSTGRES)." };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Roles, SeedNodes, Port, Hostname, Slots, Postgres })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public ClusterHostOptions Read(CommandContext context)
+    {
+        var p = context.Parse;
+        var roles = (p.GetValue(Roles) ?? defaultRoles).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = roles.FirstOrDefault(r => !ClusterHostOptions.AllRoles.Contains(r));
+        if (unknown is not null || roles.Length == 0)
+        {
+            throw new InvalidInputException("--roles", $"'{unknown}' is not a role; use {string.Join(", ", ClusterHostOptions.AllRoles)}");
+        }
+        var seeds = p.GetValue(SeedNodes) ?? [];
+        foreach (var seed in seeds)
+        {
+            if (!Uri.TryCreate(seed, UriKind.Absolute, out var uri) || uri.Scheme != "akka.tcp" || uri.Port <= 0 || !seed.Contains("clusterml@", StringComparison.Ordinal))
+            {
+                throw new InvalidInputException("--seed-nodes", $"'{seed}' is not an address like akka.tcp://clusterml@HOST:PORT");
+            }
+        }
+        var port = p.GetValue(Port);
+        if (port is < 0 or > 65535)
+        {
+            throw new InvalidInputException("--port", $"must be 0–65535 (got {port})");
+        }
+        var hostname = p.GetValue(Hostname) ?? defaultHostname;
+        var postgres = p.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES");
+        return new ClusterHostOptions(roles, hostname, port, seeds, Require.AtLeast("--slots", p.GetValue(Slots), 1), context.DataDir, postgres);
+    }
+}

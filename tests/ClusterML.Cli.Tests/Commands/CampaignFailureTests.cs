@@ -1,0 +1,124 @@
+using ClusterML.Core.Results;
+using ClusterML.Storage;
+
+namespace ClusterML.Cli.Tests.Commands;
+
+/// <summary>Real processes on loopback: a coordinator, workers, kill -9, resume.</summary>
+[Trait("Category", "Slow")]
+public sealed class CampaignFailureTests : IDisposable
+{
+    private readonly CliRun _cli = new();
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _cli.Dispose();
+    }
+
+    /// <summary>FD trials of about a second or two each (2 001 points, 10⁶ explicit steps).</summary>
+    private string Spec(int trials)
+    {
+        var path = _cli.Path("slow.yaml");
+        File.WriteAllText(path, $"""
+            name: slow
+            engine: fd
+            base:
+              alpha: 0.1
+              nx: 1601
+              t_end: 1.0
+            space:
+              r: {"{"} type: uniform, low: 0.3, high: 0.45 {"}"}
+            search:
+              kind: sobol
+            budget:
+              max_trials: {trials}
+            retries: 1
+            """);
+        return path;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, describe());
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task A_killed_worker_should_have_its_trials_run_elsewhere_and_every_trial_recorded_once()
+    {
+        var port = ClusterProcess.FreePort();
+        var seed = $"akka.tcp://clusterml@127.0.0.1:{port}";
+        var data = _cli.Path("coordinator");
+        using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", Spec(8), "--id", "kill-worker", "--roles", "coordinator",
+            "--hostname", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", data);
+        await WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(60), () => coordinator.Output);
+        using var first = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1", "--data-dir", _cli.Path("w1"));
+        using var second = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1", "--data-dir", _cli.Path("w2"));
+        var store = new SqliteResultStore(Path.Combine(data, "results.db"));
+        await WaitUntilAsync(() => store.Results("kill-worker").Count >= 2, TimeSpan.FromSeconds(120), () => coordinator.Output + first.Output + second.Output);
+
+        first.KillHard();
+        var killedAt = DateTime.UtcNow;
+        var exited = await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(180));
+        Assert.True(exited, $"the coordinator did not finish:\n{coordinator.Output}\n--- surviving worker:\n{second.Output}");
+        Assert.True(coordinator.ExitCode == 0, coordinator.Output);
+        var results = store.Results("kill-worker");
+        Assert.Equal(8, results.Count);
+        Assert.Equal(8, results.Select(r => r.TrialId).Distinct().Count());
+        Assert.All(results, r => Assert.Equal(TrialStatus.Completed, r.Status));
+        Assert.Contains(results, r => r.EndedAtMs > new DateTimeOffset(killedAt).ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task A_killed_single_process_should_resume_without_rerunning_finished_trials()
+    {
+        var data = _cli.Path("embedded");
+        using (var run = new ClusterProcess(_cli.Root, "campaign", "run", Spec(6), "--id", "kill-all", "--slots", "1", "--data-dir", data))
+        {
+            var store = new SqliteResultStore(Path.Combine(data, "results.db"));
+            await WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")) && store.Results("kill-all").Count >= 2, TimeSpan.FromSeconds(120), () => run.Output);
+            run.KillHard();
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+        var before = new SqliteResultStore(Path.Combine(data, "results.db")).Results("kill-all");
+        Assert.InRange(before.Count, 2, 5);
+
+        using var resume = new ClusterProcess(_cli.Root, "campaign", "resume", "--id", "kill-all", "--slots", "1", "--data-dir", data, "--verbose");
+        Assert.True(await resume.WaitForExitAsync(TimeSpan.FromSeconds(180)), resume.Output);
+        Assert.True(resume.ExitCode == 0, resume.Output);
+        var after = new SqliteResultStore(Path.Combine(data, "results.db")).Results("kill-all");
+        Assert.Equal(6, after.Count);
+        foreach (var finished in before)
+        {
+            Assert.DoesNotContain($"Trial {finished.TrialId} of campaign kill-all attempt", resume.Output, StringComparison.Ordinal);
+            Assert.Equal(finished.EndedAtMs, after.Single(r => r.TrialId == finished.TrialId).EndedAtMs);
+        }
+        Assert.Contains("queued", resume.Output, StringComparison.Ordinal); // the unfinished ones did run here
+    }
+
+    [Fact]
+    public async Task An_unreachable_seed_node_should_fail_clearly()
+    {
+        var port = ClusterProcess.FreePort();
+        using var node = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", $"akka.tcp://clusterml@127.0.0.1:{port}",
+            "--hostname", "127.0.0.1", "--port", "0", "--join-timeout", "5", "--data-dir", _cli.Path("lonely"));
+        Assert.True(await node.WaitForExitAsync(TimeSpan.FromSeconds(60)), node.Output);
+        Assert.Equal(1, node.ExitCode);
+        Assert.Contains("Could not join the cluster", node.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_invalid_spec_should_exit_2_and_write_nothing()
+    {
+        var path = _cli.Path("bad.yaml");
+        File.WriteAllText(path, "engine: fd\nspace:\n  nx: {type: int, low: 9, high: 3}\nsearch: {kind: grid}\n");
+        var (code, _, stderr) = await _cli.RunAsync("campaign", "run", path);
+        Assert.Equal(2, code);
+        Assert.Contains("bad.yaml:3: space.nx.high: must be greater than low (9)", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_cli.DataDir, "results.db")));
+    }
+}
