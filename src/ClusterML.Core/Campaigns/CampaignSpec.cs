@@ -3,11 +3,46 @@ using System.Collections.Immutable;
 namespace ClusterML.Core.Campaigns;
 
 /// <summary>
-/// A campaign: a sweep of one engine's settings (<c>config/campaigns/README.md</c> documents the YAML). <see cref="Base"/>
-/// holds the settings shared by every trial, <see cref="Space"/> the hyperparameters that vary (each overrides the base
-/// setting of the same name). <see cref="SourcePath"/> is the YAML's full path; relative paths in settings are relative to
-/// its folder. Immutable.
+/// A campaign: a sweep of one engine's settings, read from YAML by <see cref="CampaignSpecReader"/> and expanded into trials by
+/// <see cref="SearchPlanner"/>. <see cref="Base"/> holds the settings every trial shares; each <see cref="Space"/> axis names a
+/// setting that varies and overrides the base setting of the same name (<see cref="TrialPlan.Settings"/>). Immutable.
 /// </summary>
+/// <remarks>
+/// The YAML (<c>config/campaigns/README.md</c> has the same with examples):
+/// <code>
+/// name: surrogate-width-sweep     # optional; default: the file name without extension
+/// engine: surrogate               # required: a lower-case engine name (fd, surrogate, ...); the engine checks its own settings
+/// seed: 1                         # optional, default 0: the trials' seeds and the random search derive from it
+/// device: cpu                     # optional, default cpu
+/// base:                           # optional: settings shared by all trials; plain values or lists of plain values
+///   data: ../../data/thin-film.csv    # relative paths are relative to the YAML's folder (resolved by the engine adapter)
+///   inputs: [thickness_nm, roughness_nm, temperature_K, direction]
+///   epochs: 300
+/// space:                          # required, at least one axis; each key is a setting that overrides base
+///   width:  { type: choice, values: [16, 32, 64] }        # non-empty, no repeats
+///   layers: { type: int, low: 1, high: 4 }                # inclusive; optional step (default 1); low &lt; high
+///   lr:     { type: log-uniform, low: 1.0e-4, high: 1.0e-2 }   # 0 &lt; low &lt; high
+///   weight_decay: { type: uniform, low: 0.0, high: 1.0e-3 }   # low &lt; high
+/// search:                         # required
+///   kind: random                  # grid | random | sobol (sobol: at most 21 axes)
+///   points_per_axis: 3            # grid only: values on each uniform/log-uniform axis (2-1000, default 3)
+/// budget:                         # optional as a whole
+///   max_trials: 20                # 1-1000000; required for random and sobol; for grid an optional cap
+///   max_concurrent: 2             # optional, default 0 = as many as the cluster has slots
+///   wall_time: 30m                # optional: 90s, 30m, 1.5h, 2d or hh:mm:ss; positive, at most 365d
+/// early_stopping:                 # optional: ASHA; all keys required except max_epochs
+///   metric: validation_loss
+///   mode: min                     # min | max
+///   grace_period: 10              # epochs before the first rung, >= 1
+///   reduction_factor: 3           # eta >= 2
+///   max_epochs: 300               # optional: no rung above it; >= grace_period
+/// retries: 2                      # optional, default 1 (0-100): re-runs of a failed trial before it counts as failed
+/// </code>
+/// Values follow YAML's plain-scalar rules: <c>true</c>/<c>false</c> are booleans, whole numbers 64-bit integers, other
+/// numbers doubles, and quoted or block scalars text. Unknown keys, wrong types and out-of-range values are errors that name
+/// the file, the line and the key path.
+/// <see cref="SourcePath"/> is the YAML's full path (or the name given to <see cref="CampaignSpecReader.Parse"/>).
+/// </remarks>
 public sealed record CampaignSpec(
     string Name,
     string Engine,

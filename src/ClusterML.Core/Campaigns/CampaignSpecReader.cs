@@ -8,80 +8,108 @@ using YamlDotNet.RepresentationModel;
 namespace ClusterML.Core.Campaigns;
 
 /// <summary>
-/// Reads a campaign YAML with YamlDotNet's representation model, so that every error names the file, the 1-based line and
-/// the field path (e.g. <c>space.lr.low</c>) as an <see cref="InvalidInputException"/>. Nothing runs before the whole spec is valid.
+/// Reads a campaign YAML (format: <see cref="CampaignSpec"/>) through YamlDotNet's representation model, so that every
+/// problem becomes an <see cref="InvalidInputException"/> whose <see cref="InvalidInputException.Field"/> is the key path
+/// (<c>space.lr.low</c>, <c>budget.max_trials</c>, <c>base.inputs[2]</c>) and whose file and 1-based line point at the
+/// offending node (for a missing key: the mapping that lacks it). A YAML syntax error is reported with field <c>yaml</c> and
+/// the parser's line. Nothing is half-read: a spec is returned only when all of it is valid.
 /// </summary>
+/// <remarks>
+/// Values are typed by YAML 1.2's core-schema rules for plain (unquoted) scalars: <c>true</c>/<c>false</c> (also
+/// <c>True</c>, <c>TRUE</c>, …) are booleans; <c>42</c>, <c>-7</c>, <c>0x1F</c>, <c>0o17</c> whole numbers (64-bit);
+/// <c>0.5</c>, <c>.5</c>, <c>1e-3</c>, <c>1.0e-4</c> doubles; anything else, and every quoted or block scalar, is text
+/// (so <c>yes</c>, <c>no</c> and <c>1_000</c> are text). The tags <c>!!str</c>, <c>!!int</c>, <c>!!float</c> and <c>!!bool</c>
+/// force a type. A null (<c>~</c>, <c>null</c>, an empty value) and a non-finite number (<c>.inf</c>, <c>.nan</c>, 1e999)
+/// are errors. Stateless and thread-safe; the same text always gives the same spec.
+/// </remarks>
 public static partial class CampaignSpecReader
 {
-    private static readonly string[] TopLevel = ["name", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries"];
+    private const string StrTag = "tag:yaml.org,2002:str";
+    private const string IntTag = "tag:yaml.org,2002:int";
+    private const string FloatTag = "tag:yaml.org,2002:float";
+    private const string BoolTag = "tag:yaml.org,2002:bool";
+    private const string NullTag = "tag:yaml.org,2002:null";
+    private static readonly TimeSpan LongestWallTime = TimeSpan.FromDays(365);
+    private static readonly string[] TopLevelKeys =
+        ["name", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries"];
+    private static readonly string[] SearchKeys = ["kind", "points_per_axis"];
+    private static readonly string[] BudgetKeys = ["max_trials", "max_concurrent", "wall_time"];
+    private static readonly string[] EarlyStoppingKeys = ["metric", "mode", "grace_period", "reduction_factor", "max_epochs"];
+    private static readonly string[] ChoiceKeys = ["type", "values"];
+    private static readonly string[] IntKeys = ["type", "low", "high", "step"];
+    private static readonly string[] RangeKeys = ["type", "low", "high"];
 
+    /// <summary>Reads and validates the campaign YAML at <paramref name="path"/>; <see cref="CampaignSpec.SourcePath"/> is its full path.</summary>
+    /// <exception cref="InvalidInputException">The file is missing or unreadable (field <c>SPEC</c>), or the spec is invalid.</exception>
     public static CampaignSpec Read(string path)
     {
-        if (!File.Exists(path))
+        ArgumentNullException.ThrowIfNull(path);
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new InvalidInputException("SPEC", "must name a campaign YAML file");
+        }
+        var fullPath = Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
         {
             throw new InvalidInputException("SPEC", $"file '{path}' does not exist");
         }
-        return Parse(File.ReadAllText(path), Path.GetFullPath(path));
-    }
-
-    public static CampaignSpec Parse(string yaml, string sourcePath)
-    {
-        var stream = new YamlStream();
+        string yaml;
         try
         {
-            stream.Load(new StringReader(yaml));
+            yaml = File.ReadAllText(fullPath);
         }
-        catch (YamlException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException("yaml", ex.Message, sourcePath, (int)ex.Start.Line);
+            throw new InvalidInputException("SPEC", $"file '{path}' cannot be read: {ex.Message}");
         }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            throw new InvalidInputException("campaign", "must be a YAML mapping (key: value lines)", sourcePath, 1);
-        }
+        return Parse(yaml, fullPath);
+    }
+
+    /// <summary>
+    /// Parses and validates campaign YAML text. <paramref name="sourcePath"/> names the file in errors, becomes
+    /// <see cref="CampaignSpec.SourcePath"/> unchanged, and gives the default name (its file name without extension).
+    /// </summary>
+    /// <exception cref="InvalidInputException">The YAML is malformed or the spec is invalid.</exception>
+    public static CampaignSpec Parse(string yaml, string sourcePath)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ArgumentNullException.ThrowIfNull(sourcePath);
         var r = new Reader(sourcePath);
-        r.OnlyKeys(root, "", TopLevel);
+        var root = r.Root(yaml);
+        r.OnlyKeys(root, "", TopLevelKeys);
 
-        var engine = r.Required(root, "engine", "");
-        var engineName = r.Text(engine, "engine");
-        if (!EngineName().IsMatch(engineName))
+        var engineNode = r.Required(root, "engine", "");
+        var engine = r.Text(engineNode, "engine");
+        if (!EngineName().IsMatch(engine))
         {
-            throw r.Error(engine, "engine", $"'{engineName}' is not an engine name (fd, surrogate, …)");
+            throw r.Error(engineNode, "engine", $"'{engine}' is not an engine name (lower-case letters, digits and '-', such as fd or surrogate)");
         }
-        var name = r.Optional(root, "name") is { } n ? r.Text(n, "name") : Path.GetFileNameWithoutExtension(sourcePath);
-        var seed = r.Optional(root, "seed") is { } s ? (int)r.Integer(s, "seed", int.MinValue, int.MaxValue) : 0;
-        var device = r.Optional(root, "device") is { } d ? r.Text(d, "device") : "cpu";
-        var retries = r.Optional(root, "retries") is { } rt ? (int)r.Integer(rt, "retries", 0, 100) : 1;
-
-        var baseSettings = ImmutableDictionary<string, CampaignValue>.Empty;
-        if (r.Optional(root, "base") is { } baseNode)
-        {
-            var mapping = r.Mapping(baseNode, "base");
-            foreach (var (key, value) in mapping.Children)
-            {
-                var field = $"base.{r.Text(key, "base")}";
-                baseSettings = baseSettings.SetItem(((YamlScalarNode)key).Value!, r.Value(value, field));
-            }
-        }
+        var defaultName = Path.GetFileNameWithoutExtension(sourcePath);
+        var name = r.Optional(root, "name") is { } nameNode ? r.Text(nameNode, "name") : defaultName.Length > 0 ? defaultName : "campaign";
+        var seed = r.Optional(root, "seed") is { } seedNode ? (int)r.Integer(seedNode, "seed", int.MinValue, int.MaxValue) : 0;
+        var device = r.Optional(root, "device") is { } deviceNode ? r.Text(deviceNode, "device") : "cpu";
+        var retries = r.Optional(root, "retries") is { } retriesNode ? (int)r.Integer(retriesNode, "retries", 0, 100) : 1;
+        var baseSettings = r.Optional(root, "base") is { } baseNode ? r.Settings(baseNode) : ImmutableDictionary<string, CampaignValue>.Empty;
 
         var spaceNode = r.Mapping(r.Required(root, "space", ""), "space");
         if (spaceNode.Children.Count == 0)
         {
             throw r.Error(spaceNode, "space", "needs at least one hyperparameter");
         }
-        var space = spaceNode.Children.Select(p => r.Space(((YamlScalarNode)p.Key).Value!, p.Value)).ToImmutableArray();
+        var space = spaceNode.Children.Select(entry => r.Space(r.KeyName(entry.Key, "space"), entry.Value)).ToImmutableArray();
 
         var searchNode = r.Mapping(r.Required(root, "search", ""), "search");
-        r.OnlyKeys(searchNode, "search", ["kind", "points_per_axis"]);
+        r.OnlyKeys(searchNode, "search", SearchKeys);
         var kindNode = r.Required(searchNode, "kind", "search");
-        var kind = r.Text(kindNode, "search.kind") switch
+        var kind = r.OneOf(kindNode, "search.kind", ["grid", "random", "sobol"]) switch
         {
             "grid" => SearchKind.Grid,
             "random" => SearchKind.Random,
-            "sobol" => SearchKind.Sobol,
-            var other => throw r.Error(kindNode, "search.kind", $"'{other}' is not grid, random or sobol"),
+            _ => SearchKind.Sobol,
         };
-        var points = r.Optional(searchNode, "points_per_axis") is { } pp ? (int)r.Integer(pp, "search.points_per_axis", 2, 1000) : 3;
+        var pointsPerAxis = r.Optional(searchNode, "points_per_axis") is { } pointsNode
+            ? (int)r.Integer(pointsNode, "search.points_per_axis", 2, 1000)
+            : 3;
         if (kind == SearchKind.Sobol && space.Length > SobolSequence.MaxDimensions)
         {
             throw r.Error(spaceNode, "space", $"sobol search supports at most {SobolSequence.MaxDimensions} hyperparameters (got {space.Length})");
@@ -90,188 +118,391 @@ public static partial class CampaignSpecReader
         int? maxTrials = null;
         var maxConcurrent = 0;
         TimeSpan? wallTime = null;
-        var budgetNode = r.Optional(root, "budget");
+        var budgetNode = r.Optional(root, "budget") is { } b ? r.Mapping(b, "budget") : null;
         if (budgetNode is not null)
         {
-            var budget = r.Mapping(budgetNode, "budget");
-            r.OnlyKeys(budget, "budget", ["max_trials", "max_concurrent", "wall_time"]);
-            maxTrials = r.Optional(budget, "max_trials") is { } mt ? (int)r.Integer(mt, "budget.max_trials", 1, 1_000_000) : null;
-            maxConcurrent = r.Optional(budget, "max_concurrent") is { } mc ? (int)r.Integer(mc, "budget.max_concurrent", 0, 100_000) : 0;
-            wallTime = r.Optional(budget, "wall_time") is { } wt ? r.Duration(wt, "budget.wall_time") : null;
+            r.OnlyKeys(budgetNode, "budget", BudgetKeys);
+            maxTrials = r.Optional(budgetNode, "max_trials") is { } mt ? (int)r.Integer(mt, "budget.max_trials", 1, SearchPlanner.MaxTrials) : null;
+            maxConcurrent = r.Optional(budgetNode, "max_concurrent") is { } mc ? (int)r.Integer(mc, "budget.max_concurrent", 0, 100_000) : 0;
+            wallTime = r.Optional(budgetNode, "wall_time") is { } wt ? r.WallTime(wt, "budget.wall_time") : null;
         }
+        YamlNode budgetBlame = budgetNode ?? kindNode;
         if (kind != SearchKind.Grid && maxTrials is null)
         {
-            throw r.Error(budgetNode ?? searchNode, "budget.max_trials", $"is required for {kind.ToString().ToLowerInvariant()} search");
+            throw r.Error(budgetBlame, "budget.max_trials", $"is required for {kind.ToString().ToLowerInvariant()} search");
         }
-
-        EarlyStoppingSpec? early = null;
-        if (r.Optional(root, "early_stopping") is { } esNode)
+        if (kind == SearchKind.Grid && maxTrials is null && SearchPlanner.GridSize(space, pointsPerAxis) is var size && size > SearchPlanner.MaxTrials)
         {
-            var es = r.Mapping(esNode, "early_stopping");
-            r.OnlyKeys(es, "early_stopping", ["metric", "mode", "grace_period", "reduction_factor", "max_epochs"]);
-            var metric = r.Text(r.Required(es, "metric", "early_stopping"), "early_stopping.metric");
-            var modeNode = r.Optional(es, "mode");
-            var mode = modeNode is null ? MetricMode.Min : r.Text(modeNode, "early_stopping.mode") switch
-            {
-                "min" => MetricMode.Min,
-                "max" => MetricMode.Max,
-                var other => throw r.Error(modeNode, "early_stopping.mode", $"'{other}' is not min or max"),
-            };
-            var grace = r.Optional(es, "grace_period") is { } g ? (int)r.Integer(g, "early_stopping.grace_period", 1, 1_000_000) : 1;
-            var etaNode = r.Optional(es, "reduction_factor");
-            var eta = etaNode is null ? 3.0 : r.Number(etaNode, "early_stopping.reduction_factor");
-            if (etaNode is not null && eta < 2)
-            {
-                throw r.Error(etaNode, "early_stopping.reduction_factor", $"must be ≥ 2 (got {Require.Show(eta)})");
-            }
-            var maxEpochs = r.Optional(es, "max_epochs") is { } me ? (int?)r.Integer(me, "early_stopping.max_epochs", 1, 100_000_000) : null;
-            early = new EarlyStoppingSpec(metric, mode, grace, eta, maxEpochs);
+            var shown = size == long.MaxValue ? "more than 9.2e18" : size.ToString(CultureInfo.InvariantCulture);
+            throw r.Error(budgetBlame, "budget.max_trials",
+                $"is required: the grid has {shown} points, more than the {SearchPlanner.MaxTrials} a campaign may plan");
         }
 
-        return new CampaignSpec(name, engineName, seed, device, baseSettings, space, new SearchSpec(kind, points),
+        var early = r.Optional(root, "early_stopping") is { } esNode ? r.EarlyStopping(esNode) : null;
+
+        return new CampaignSpec(name, engine, seed, device, baseSettings, space, new SearchSpec(kind, pointsPerAxis),
             new BudgetSpec(maxTrials, maxConcurrent, wallTime), early, retries, sourcePath);
     }
 
     [GeneratedRegex("^[a-z][a-z0-9-]*$")]
     private static partial Regex EngineName();
 
-    [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)(?<u>s|m|h|d)$")]
+    [GeneratedRegex(@"^(?<n>[0-9]+(\.[0-9]+)?)(?<u>[smhd])$")]
     private static partial Regex ShortDuration();
 
-    /// <summary>Node access with errors that carry file, line and field.</summary>
+    [GeneratedRegex("^(?<h>[0-9]+):(?<m>[0-5][0-9]):(?<s>[0-5][0-9])$")]
+    private static partial Regex ClockDuration();
+
+    [GeneratedRegex("^[-+]?[0-9]+$")]
+    private static partial Regex DecimalInteger();
+
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
+    private static partial Regex FloatNumber();
+
+    [GeneratedRegex(@"^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$")]
+    private static partial Regex NonFiniteNumber();
+
+    /// <summary>Node access whose errors carry the file, the node's line and the key path.</summary>
     private sealed class Reader(string path)
     {
         public InvalidInputException Error(YamlNode node, string field, string problem) =>
-            new(field, problem, path, (int)node.Start.Line);
+            new(field, problem, path, Math.Max(1, (int)node.Start.Line));
 
-        public YamlMappingNode Mapping(YamlNode node, string field) =>
-            node as YamlMappingNode ?? throw Error(node, field, "must be a mapping (key: value entries)");
+        public YamlMappingNode Root(string yaml)
+        {
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(new StringReader(yaml));
+            }
+            catch (YamlException ex)
+            {
+                throw new InvalidInputException("yaml", ex.Message, path, Math.Max(1, (int)ex.Start.Line));
+            }
+            if (stream.Documents.Count == 0)
+            {
+                throw new InvalidInputException("campaign", "the file is empty; a campaign needs at least engine, space and search", path, 1);
+            }
+            if (stream.Documents.Count > 1)
+            {
+                throw Error(stream.Documents[1].RootNode, "campaign", "must be a single YAML document (remove the second '---')");
+            }
+            var root = stream.Documents[0].RootNode;
+            return root as YamlMappingNode ?? throw Error(root, "campaign", "must be a mapping of keys (engine, space, search, …)");
+        }
 
-        public YamlNode? Optional(YamlMappingNode mapping, string key) =>
-            mapping.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+        public string KeyName(YamlNode key, string parent) =>
+            key is YamlScalarNode { Value: { Length: > 0 } name }
+                ? name
+                : throw Error(key, parent.Length == 0 ? "campaign" : parent, "keys must be plain names");
 
-        public YamlNode Required(YamlMappingNode mapping, string key, string parent) =>
-            Optional(mapping, key) ?? throw Error(mapping, parent.Length == 0 ? key : $"{parent}.{key}", "is required");
-
-        public void OnlyKeys(YamlMappingNode mapping, string parent, IReadOnlyCollection<string> allowed)
+        public void OnlyKeys(YamlMappingNode mapping, string parent, IReadOnlyList<string> allowed)
         {
             foreach (var key in mapping.Children.Keys)
             {
-                var name = (key as YamlScalarNode)?.Value ?? "";
+                var name = KeyName(key, parent);
                 if (!allowed.Contains(name))
                 {
-                    throw Error(key, parent.Length == 0 ? name : $"{parent}.{name}", $"is not a known key (known: {string.Join(", ", allowed)})");
+                    // Suggest a known key within a few edits (half the longer name: retry → retries, max_trial → max_trials).
+                    var near = allowed.MinBy(a => EditDistance(a, name))!;
+                    var hint = EditDistance(near, name) <= Math.Max(2, Math.Max(near.Length, name.Length) / 2) ? $"did you mean '{near}'? " : "";
+                    throw Error(key, Join(parent, name), $"is not a known key ({hint}known: {string.Join(", ", allowed)})");
                 }
             }
         }
 
-        public string Text(YamlNode node, string field) =>
-            node is YamlScalarNode { Value: { Length: > 0 } value } ? value : throw Error(node, field, "must be a non-empty text value");
+        public YamlNode? Optional(YamlMappingNode mapping, string key) =>
+            mapping.Children.FirstOrDefault(entry => entry.Key is YamlScalarNode { Value: var name } && name == key).Value;
 
-        public double Number(YamlNode node, string field) =>
-            Value(node, field).TryGetDouble(out var v) && double.IsFinite(v) ? v : throw Error(node, field, "must be a finite number");
+        public YamlNode Required(YamlMappingNode mapping, string key, string parent) =>
+            Optional(mapping, key) ?? throw Error(mapping, Join(parent, key), "is required");
+
+        public YamlMappingNode Mapping(YamlNode node, string field) => node switch
+        {
+            YamlMappingNode mapping => mapping,
+            _ when IsNull(node) => throw Error(node, field, "is empty; expected key: value entries"),
+            _ => throw Error(node, field, $"must be a mapping (key: value entries), not {Describe(node)}"),
+        };
+
+        public string Text(YamlNode node, string field)
+        {
+            var scalar = Scalar(node, field);
+            var text = scalar.Value ?? "";
+            return text.Trim().Length > 0 ? text : throw Error(node, field, "must not be empty");
+        }
+
+        public string OneOf(YamlNode node, string field, IReadOnlyList<string> options)
+        {
+            var text = Text(node, field);
+            return options.Contains(text)
+                ? text
+                : throw Error(node, field, $"'{text}' is not {string.Join(", ", options.Take(options.Count - 1))} or {options[^1]}");
+        }
 
         public long Integer(YamlNode node, string field, long min, long max)
         {
-            if (Value(node, field) is not CampaignValue.Integer { Value: var v })
+            var value = Value(node, field);
+            if (value is not CampaignValue.Integer { Value: var v })
             {
-                throw Error(node, field, "must be a whole number");
+                throw Error(node, field, $"must be a whole number (got {Show(value)})");
             }
             return v >= min && v <= max ? v : throw Error(node, field, $"must be between {min} and {max} (got {v})");
         }
 
-        public TimeSpan Duration(YamlNode node, string field)
+        public double Number(YamlNode node, string field)
         {
-            var text = Text(node, field);
-            var match = ShortDuration().Match(text);
-            if (match.Success)
-            {
-                var n = double.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture);
-                return match.Groups["u"].Value switch
-                {
-                    "s" => TimeSpan.FromSeconds(n),
-                    "m" => TimeSpan.FromMinutes(n),
-                    "h" => TimeSpan.FromHours(n),
-                    _ => TimeSpan.FromDays(n),
-                };
-            }
-            return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
-                ? span
-                : throw Error(node, field, $"'{text}' is not a duration (90s, 30m, 2h, 1d or hh:mm:ss)");
+            var value = Value(node, field);
+            return value.TryGetDouble(out var v) ? v : throw Error(node, field, $"must be a number (got {Show(value)})");
         }
 
-        public CampaignValue Value(YamlNode node, string field)
+        public TimeSpan WallTime(YamlNode node, string field)
         {
-            switch (node)
+            var text = Text(node, field);
+            TimeSpan? span = null;
+            if (ShortDuration().Match(text) is { Success: true } shortForm)
             {
-                case YamlSequenceNode sequence:
-                    return new CampaignValue.List([.. sequence.Children.Select((c, i) => c is YamlScalarNode ? Value(c, $"{field}[{i}]") : throw Error(c, $"{field}[{i}]", "lists may hold only plain values"))]);
-                case YamlScalarNode scalar:
-                    var text = scalar.Value ?? "";
-                    if (scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted)
-                    {
-                        return new CampaignValue.Text(text);
-                    }
-                    if (text is "true" or "false")
-                    {
-                        return new CampaignValue.Boolean(text == "true");
-                    }
-                    if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
-                    {
-                        return new CampaignValue.Integer(integer);
-                    }
-                    if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real))
-                    {
-                        return new CampaignValue.Real(real);
-                    }
-                    return new CampaignValue.Text(text);
-                default:
-                    throw Error(node, field, "must be a plain value or a list of plain values");
+                var n = double.Parse(shortForm.Groups["n"].Value, CultureInfo.InvariantCulture);
+                var seconds = n * shortForm.Groups["u"].Value switch
+                {
+                    "s" => 1.0,
+                    "m" => 60.0,
+                    "h" => 3600.0,
+                    _ => 86400.0,
+                };
+                span = seconds <= LongestWallTime.TotalSeconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.MaxValue;
             }
+            else if (ClockDuration().Match(text) is { Success: true } clock)
+            {
+                var hours = long.TryParse(clock.Groups["h"].Value, CultureInfo.InvariantCulture, out var h) ? h : long.MaxValue;
+                span = hours <= LongestWallTime.TotalHours
+                    ? TimeSpan.FromHours(hours) + TimeSpan.FromMinutes(int.Parse(clock.Groups["m"].Value, CultureInfo.InvariantCulture))
+                        + TimeSpan.FromSeconds(int.Parse(clock.Groups["s"].Value, CultureInfo.InvariantCulture))
+                    : TimeSpan.MaxValue;
+            }
+            return span switch
+            {
+                null => throw Error(node, field, $"'{text}' is not a duration (90s, 30m, 1.5h, 2d or hh:mm:ss)"),
+                { } s when s <= TimeSpan.Zero => throw Error(node, field, $"must be longer than zero (got {text})"),
+                { } s when s > LongestWallTime => throw Error(node, field, $"must be at most 365d (got {text})"),
+                { } s => s,
+            };
+        }
+
+        public ImmutableDictionary<string, CampaignValue> Settings(YamlNode node)
+        {
+            var mapping = Mapping(node, "base");
+            var settings = ImmutableDictionary.CreateBuilder<string, CampaignValue>(StringComparer.Ordinal);
+            foreach (var (key, value) in mapping.Children)
+            {
+                var name = KeyName(key, "base");
+                settings[name] = Value(value, $"base.{name}");
+            }
+            return settings.ToImmutable();
         }
 
         public ParameterSpace Space(string name, YamlNode node)
         {
             var field = $"space.{name}";
             var mapping = Mapping(node, field);
-            var typeNode = Required(mapping, "type", field);
-            var type = Text(typeNode, $"{field}.type");
-            switch (type)
+            var type = OneOf(Required(mapping, "type", field), $"{field}.type", ["choice", "int", "uniform", "log-uniform"]);
+            OnlyKeys(mapping, field, type switch
             {
-                case "choice":
-                    OnlyKeys(mapping, field, ["type", "values"]);
-                    var valuesNode = Required(mapping, "values", field);
-                    if (Value(valuesNode, $"{field}.values") is not CampaignValue.List { Items.Length: > 0 } list)
-                    {
-                        throw Error(valuesNode, $"{field}.values", "must be a non-empty list");
-                    }
-                    return new ChoiceSpace(name, list.Items);
-                case "int":
-                    OnlyKeys(mapping, field, ["type", "low", "high", "step"]);
-                    var low = Integer(Required(mapping, "low", field), $"{field}.low", long.MinValue, long.MaxValue);
-                    var highNode = Required(mapping, "high", field);
-                    var high = Integer(highNode, $"{field}.high", long.MinValue, long.MaxValue);
-                    var step = Optional(mapping, "step") is { } st ? Integer(st, $"{field}.step", 1, long.MaxValue) : 1;
-                    return high > low ? new IntSpace(name, low, high, step) : throw Error(highNode, $"{field}.high", $"must be greater than low ({low})");
-                case "uniform":
-                case "log-uniform":
-                    OnlyKeys(mapping, field, ["type", "low", "high"]);
-                    var lowNode = Required(mapping, "low", field);
-                    var lo = Number(lowNode, $"{field}.low");
-                    var hiNode = Required(mapping, "high", field);
-                    var hi = Number(hiNode, $"{field}.high");
-                    if (hi <= lo)
-                    {
-                        throw Error(hiNode, $"{field}.high", $"must be greater than low ({Require.Show(lo)})");
-                    }
-                    if (type == "uniform")
-                    {
-                        return new UniformSpace(name, lo, hi);
-                    }
-                    return lo > 0 ? new LogUniformSpace(name, lo, hi) : throw Error(lowNode, $"{field}.low", $"must be > 0 for log-uniform (got {Require.Show(lo)})");
-                default:
-                    throw Error(typeNode, $"{field}.type", $"'{type}' is not choice, int, uniform or log-uniform");
+                "choice" => ChoiceKeys,
+                "int" => IntKeys,
+                _ => RangeKeys,
+            });
+            if (type == "choice")
+            {
+                return Choice(name, Required(mapping, "values", field), $"{field}.values");
             }
+            var lowNode = Required(mapping, "low", field);
+            var highNode = Required(mapping, "high", field);
+            if (type == "int")
+            {
+                var low = Integer(lowNode, $"{field}.low", long.MinValue, long.MaxValue);
+                var high = Integer(highNode, $"{field}.high", long.MinValue, long.MaxValue);
+                if (high <= low)
+                {
+                    throw Error(highNode, $"{field}.high", $"must be greater than low ({low})");
+                }
+                var stepNode = Optional(mapping, "step");
+                var step = stepNode is null ? 1 : Integer(stepNode, $"{field}.step", 1, long.MaxValue);
+                var axis = new IntSpace(name, low, high, step);
+                return ((((Int128)high - low) / step) + 1) <= (Int128)1 << 53
+                    ? axis
+                    : throw Error(stepNode ?? highNode, $"{field}.{(stepNode is null ? "high" : "step")}", "gives more than 2^53 values; use a larger step");
+            }
+            var lo = Number(lowNode, $"{field}.low");
+            if (type == "log-uniform" && lo <= 0)
+            {
+                throw Error(lowNode, $"{field}.low", $"must be > 0 for log-uniform (got {Require.Show(lo)})");
+            }
+            var hi = Number(highNode, $"{field}.high");
+            if (hi <= lo)
+            {
+                throw Error(highNode, $"{field}.high", $"must be greater than low ({Require.Show(lo)})");
+            }
+            return type == "uniform" ? new UniformSpace(name, lo, hi) : new LogUniformSpace(name, lo, hi);
+        }
+
+        public EarlyStoppingSpec EarlyStopping(YamlNode node)
+        {
+            const string Field = "early_stopping";
+            var mapping = Mapping(node, Field);
+            OnlyKeys(mapping, Field, EarlyStoppingKeys);
+            var metric = Text(Required(mapping, "metric", Field), $"{Field}.metric");
+            var mode = OneOf(Required(mapping, "mode", Field), $"{Field}.mode", ["min", "max"]) == "max" ? MetricMode.Max : MetricMode.Min;
+            var grace = (int)Integer(Required(mapping, "grace_period", Field), $"{Field}.grace_period", 1, 100_000_000);
+            var etaNode = Required(mapping, "reduction_factor", Field);
+            var eta = Number(etaNode, $"{Field}.reduction_factor");
+            if (eta < 2)
+            {
+                throw Error(etaNode, $"{Field}.reduction_factor", $"must be ≥ 2 (got {Require.Show(eta)})");
+            }
+            int? maxEpochs = null;
+            if (Optional(mapping, "max_epochs") is { } maxNode)
+            {
+                maxEpochs = (int)Integer(maxNode, $"{Field}.max_epochs", 1, 100_000_000);
+                if (maxEpochs < grace)
+                {
+                    throw Error(maxNode, $"{Field}.max_epochs", $"must be at least grace_period ({grace}; got {maxEpochs})");
+                }
+            }
+            return new EarlyStoppingSpec(metric, mode, grace, eta, maxEpochs);
+        }
+
+        /// <summary>A plain value or a list of plain values, typed by the rules in the class remarks.</summary>
+        public CampaignValue Value(YamlNode node, string field)
+        {
+            if (node is YamlSequenceNode sequence)
+            {
+                var items = sequence.Children.Select((item, i) => item is YamlScalarNode scalar
+                    ? Resolve(scalar, $"{field}[{i}]")
+                    : throw Error(item, $"{field}[{i}]", $"must be a plain value (lists cannot hold {Describe(item)})"));
+                return new CampaignValue.List([.. items]);
+            }
+            return Resolve(Scalar(node, field), field);
+        }
+
+        private ChoiceSpace Choice(string name, YamlNode valuesNode, string field)
+        {
+            if (valuesNode is not YamlSequenceNode sequence)
+            {
+                throw Error(valuesNode, field, $"must be a list such as [16, 32, 64], not {Describe(valuesNode)}");
+            }
+            if (sequence.Children.Count == 0)
+            {
+                throw Error(valuesNode, field, "must be a non-empty list");
+            }
+            var values = ((CampaignValue.List)Value(sequence, field)).Items;
+            for (var i = 1; i < values.Length; i++)
+            {
+                if (values[..i].Contains(values[i]))
+                {
+                    throw Error(sequence.Children[i], $"{field}[{i}]", $"repeats the value {values[i]}");
+                }
+            }
+            return new ChoiceSpace(name, values);
+        }
+
+        private YamlScalarNode Scalar(YamlNode node, string field) => node switch
+        {
+            _ when IsNull(node) => throw Error(node, field, "has no value"),
+            YamlScalarNode scalar => scalar,
+            _ => throw Error(node, field, $"must be a single value, not {Describe(node)}"),
+        };
+
+        private CampaignValue Resolve(YamlScalarNode scalar, string field)
+        {
+            var text = scalar.Value ?? "";
+            var tag = scalar.Tag;
+            if (!tag.IsEmpty && !tag.IsNonSpecific)
+            {
+                return tag.Value switch
+                {
+                    StrTag => new CampaignValue.Text(text),
+                    IntTag => Plain(scalar, field) as CampaignValue.Integer ?? throw Error(scalar, field, $"'{text}' is tagged !!int but is not a whole number"),
+                    FloatTag => Plain(scalar, field).TryGetDouble(out var d) ? new CampaignValue.Real(d) : throw Error(scalar, field, $"'{text}' is tagged !!float but is not a number"),
+                    BoolTag => Plain(scalar, field) as CampaignValue.Boolean ?? throw Error(scalar, field, $"'{text}' is tagged !!bool but is not true or false"),
+                    NullTag => throw Error(scalar, field, "has no value"),
+                    _ => throw Error(scalar, field, $"the tag {tag} is not supported (use !!str, !!int, !!float, !!bool or none)"),
+                };
+            }
+            return scalar.Style == ScalarStyle.Plain && !tag.IsNonSpecific ? Plain(scalar, field) : new CampaignValue.Text(text);
+        }
+
+        /// <summary>YAML 1.2 core-schema resolution of a plain scalar.</summary>
+        private CampaignValue Plain(YamlScalarNode scalar, string field)
+        {
+            var text = scalar.Value ?? "";
+            if (text is "true" or "True" or "TRUE" or "false" or "False" or "FALSE")
+            {
+                return new CampaignValue.Boolean(text[0] is 't' or 'T');
+            }
+            if (DecimalInteger().IsMatch(text))
+            {
+                return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)
+                    ? new CampaignValue.Integer(integer)
+                    : throw Error(scalar, field, $"{text} is too large for a 64-bit whole number");
+            }
+            if (text.Length > 2 && text[0] == '0' && text[1] is 'x' or 'o')
+            {
+                var radix = text[1] == 'x' ? 16 : 8;
+                if (text[2..].All(c => radix == 16 ? char.IsAsciiHexDigit(c) : c is >= '0' and <= '7'))
+                {
+                    // 15 hex or 21 octal digits always fit in a signed 64-bit number; Convert would wrap 16 hex digits to negative.
+                    var digits = text[2..].TrimStart('0');
+                    return digits.Length <= (radix == 16 ? 15 : 21)
+                        ? new CampaignValue.Integer(digits.Length == 0 ? 0 : Convert.ToInt64(digits, radix))
+                        : throw Error(scalar, field, $"{text} is too large for a 64-bit whole number");
+                }
+            }
+            if (FloatNumber().IsMatch(text))
+            {
+                var real = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+                return double.IsFinite(real) ? new CampaignValue.Real(real) : throw Error(scalar, field, $"{text} is too large for a double");
+            }
+            if (NonFiniteNumber().IsMatch(text))
+            {
+                throw Error(scalar, field, $"must be a finite number (got {text})");
+            }
+            return new CampaignValue.Text(text);
+        }
+
+        private static bool IsNull(YamlNode node) =>
+            node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" } scalar
+            && (scalar.Tag.IsEmpty || scalar.Tag.Value == NullTag);
+
+        private static string Describe(YamlNode node) => node switch
+        {
+            YamlMappingNode => "a mapping",
+            YamlSequenceNode => "a list",
+            _ => "a single value",
+        };
+
+        private static string Show(CampaignValue value) => value switch
+        {
+            CampaignValue.Text t => $"'{t.Value}'",
+            CampaignValue.List => $"the list [{value}]",
+            _ => value.ToString(),
+        };
+
+        private static string Join(string parent, string key) => parent.Length == 0 ? key : $"{parent}.{key}";
+
+        private static int EditDistance(string a, string b)
+        {
+            var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+            for (var i = 1; i <= a.Length; i++)
+            {
+                var current = new int[b.Length + 1];
+                current[0] = i;
+                for (var j = 1; j <= b.Length; j++)
+                {
+                    current[j] = Math.Min(Math.Min(current[j - 1], previous[j]) + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                }
+                previous = current;
+            }
+            return previous[b.Length];
         }
     }
 }
