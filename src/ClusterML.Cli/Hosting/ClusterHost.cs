@@ -68,7 +68,8 @@ internal static class ClusterHost
                             akka.coordinated-shutdown.exit-clr = off
                             akka.stdout-loglevel = WARNING
                             """, HoconAddMode.Prepend)
-                        .WithRemoting(options.Hostname, options.Port)
+                        // Listening on every interface: advertise the machine's name, which the other nodes can resolve.
+                        .WithRemoting(options.Hostname, options.Port, options.Hostname == "0.0.0.0" ? System.Net.Dns.GetHostName() : null)
                         .WithClustering(new ClusterOptions
                         {
                             Roles = [.. options.Roles],
