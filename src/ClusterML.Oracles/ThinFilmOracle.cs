@@ -3,80 +3,37 @@ using ClusterML.Core.Validation;
 namespace ClusterML.Oracles;
 
 /// <summary>
-/// Lattice thermal conductivity of a silicon film (W/m/K): the <see cref="SiliconPhonons"/> spectrum, each mode suppressed by
-/// the film's boundaries, in-plane by <see cref="FuchsSondheimer"/> with the mode's specularity p(λ) = exp(−16π²η²/λ²)
-/// (<see cref="Specularity"/>, λ = 2πv/ω), cross-plane by <see cref="Majumdar"/> (grey formula applied per mode, boundaries
-/// fully diffuse). Inputs: thickness 10 nm–10 µm (log-uniform), roughness η 0.1–2 nm, T 100–800 K, direction 0 = in-plane,
-/// 1 = cross-plane. Outputs: the film's k and the bulk k at the same T.
+/// <c>thin-film</c>: lattice thermal conductivity of a silicon film from <see cref="ThinFilmSilicon"/> (Debye–Callaway bulk,
+/// spectral Fuchs–Sondheimer in-plane with specularity p(λ) = exp(−16π²η²/λ²) — the Ziman/Kirchhoff form with π², as stated
+/// by Maznev, PRB 91, 134306 (2015); the often-copied π³ variant was not chosen — and spectral Majumdar cross-plane).
+/// Inputs: <c>thickness_nm</c> d (10–10 000 nm, log-uniform), <c>roughness_nm</c> RMS roughness η (0.1–2 nm, uniform),
+/// <c>temperature_K</c> (100–800 K, uniform), <c>direction</c> (0 in-plane, 1 cross-plane, equally likely).
+/// Outputs: <c>k_W_mK</c>, the film's conductivity, and <c>k_bulk_W_mK</c>, bulk silicon's at the same temperature (W/m/K).
+/// The physical domain is wider than the sampling ranges: any d &gt; 0, η ≥ 0, T ≥ 10 K (<see cref="ThinFilmSilicon.MinimumTemperatureK"/>).
 /// </summary>
 public sealed class ThinFilmOracle : IPhysicsOracle
 {
-    private readonly SiliconPhonons _phonons = new();
-    private readonly Lazy<FuchsSondheimerTable> _table = new(() => new FuchsSondheimerTable());
-
     public string Name => "thin-film";
 
-    public string Description => "Silicon film lattice thermal conductivity (Debye–Callaway bulk, Fuchs–Sondheimer in-plane, Majumdar cross-plane).";
+    public string Description => "Silicon film lattice thermal conductivity: Debye–Callaway bulk, Fuchs–Sondheimer (in-plane) or Majumdar (cross-plane) boundary suppression per frequency.";
 
     public IReadOnlyList<OracleInput> Inputs { get; } =
     [
-        new("thickness_nm", "nm", 10, 10_000, OracleSampling.LogUniform, "film thickness"),
+        new("thickness_nm", "nm", 10, 10_000, OracleSampling.LogUniform, "film thickness d"),
         new("roughness_nm", "nm", 0.1, 2, OracleSampling.Uniform, "RMS boundary roughness η"),
         new("temperature_K", "K", 100, 800, OracleSampling.Uniform, "temperature"),
-        new("direction", "", 0, 1, OracleSampling.Choice, "0 = in-plane, 1 = cross-plane"),
+        new("direction", "", 0, 1, OracleSampling.Choice, "heat flow: 0 = in-plane, 1 = cross-plane"),
     ];
 
     public IReadOnlyList<string> Outputs { get; } = ["k_W_mK", "k_bulk_W_mK"];
 
-    public double[] Sample(Random random) => Inputs.Select(i => i.Draw(random)).ToArray();
+    public double[] Sample(Random rng) => OracleRows.Sample(Inputs, rng);
 
     public double[] Evaluate(ReadOnlySpan<double> inputs)
     {
-        var thickness = Require.Positive("thickness_nm", inputs[0]);
-        var roughness = Require.Finite("roughness_nm", inputs[1]);
-        if (roughness < 0)
-        {
-            throw new InvalidInputException("roughness_nm", $"must be ≥ 0 (got {Require.Show(roughness)})");
-        }
-        var temperature = Require.Positive("temperature_K", inputs[2]);
-        var direction = inputs[3];
-        if (direction is not (0 or 1))
-        {
-            throw new InvalidInputException("direction", $"must be 0 (in-plane) or 1 (cross-plane) (got {Require.Show(direction)})");
-        }
-        var (film, bulk) = Conductivity(thickness * 1e-9, roughness * 1e-9, temperature, crossPlane: direction == 1);
+        OracleRows.RequireLength(Inputs, inputs);
+        var direction = OracleRows.RequireCode(Inputs[3], inputs[3]);
+        var (film, bulk) = ThinFilmSilicon.Conductivities(inputs[0], inputs[1], inputs[2], (FilmDirection)direction, specularity: null, tabulated: true);
         return [film, bulk];
-    }
-
-    /// <summary>
-    /// Film and bulk conductivity (W/m/K) for thickness and roughness in metres; <paramref name="forcedSpecularity"/> replaces
-    /// p(λ) by a constant (e.g. 0 for fully diffuse boundaries).
-    /// </summary>
-    public (double Film, double Bulk) Conductivity(double thickness, double roughness, double temperature, bool crossPlane, double? forcedSpecularity = null)
-    {
-        var bins = SiliconPhonons.Bins;
-        Span<double> kernel = new double[bins];
-        Span<double> meanFreePath = new double[bins];
-        _phonons.Spectrum(temperature, kernel, meanFreePath);
-        var omega = _phonons.Omega;
-        double film = 0, bulk = 0;
-        for (var i = 0; i < bins; i++)
-        {
-            var knudsen = meanFreePath[i] / thickness;
-            double suppression;
-            if (crossPlane)
-            {
-                suppression = Majumdar.CrossPlaneSuppression(knudsen);
-            }
-            else
-            {
-                var wavelength = 2 * Math.PI * SiliconPhonons.SoundVelocity / omega[i];
-                var p = forcedSpecularity ?? Specularity.Ziman(roughness, wavelength);
-                suppression = _table.Value.Suppression(knudsen, p);
-            }
-            film += kernel[i] * suppression;
-            bulk += kernel[i];
-        }
-        return (film * _phonons.DOmega, bulk * _phonons.DOmega);
     }
 }
