@@ -11,6 +11,11 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args is ["campaign-throughput", ..])
+        {
+            CampaignThroughputReport.Run();
+            return;
+        }
         if (args is ["surrogate-quality", ..])
         {
             SurrogateQualityReport.Run();

@@ -48,8 +48,8 @@ public static class SurrogateQualityReport
             Console.WriteLine();
             Console.WriteLine("| thin-film ensemble spread | mean std (W/m/K) | mean std / mean | flagged out of domain |");
             Console.WriteLine("|---|---:|---:|---:|");
-            Console.WriteLine($"| training inputs (in domain) | {inside.Std.Average():G3} | {inside.Std.Zip(inside.Mean).Average(p => p.First / p.Second):G3} | {inside.OutOfDomain.Count(f => f)} of {inside.Mean.Length} |");
-            Console.WriteLine($"| far outside (50 µm, 1200 K, 2 nm, η = 5 nm) | {outside.Std.Average():G3} | {outside.Std.Zip(outside.Mean).Average(p => p.First / p.Second):G3} | {outside.OutOfDomain.Count(f => f)} of {far.Length} |");
+            Console.WriteLine($"| training inputs (in domain) | {inside.Std.Average():G3} | {inside.Std.Select((s, i) => s / inside.Mean[i]).Average():G3} | {inside.OutOfDomain.Count(f => f)} of {inside.Mean.Length} |");
+            Console.WriteLine($"| far outside (50 µm, 1200 K, 2 nm, η = 5 nm) | {outside.Std.Average():G3} | {outside.Std.Select((s, i) => s / outside.Mean[i]).Average():G3} | {outside.OutOfDomain.Count(f => f)} of {far.Length} |");
             Console.WriteLine($"ratio far / in-domain mean std: {outside.Std.Average() / inside.Std.Average():F1}×");
         }
         finally
