@@ -172,6 +172,7 @@ internal static class CampaignCommand
     private static async Task<int> RunEmbeddedAsync(CommandContext context, ClusterHostOptions options, string campaignId, int top,
         Func<IActorRef, IResultStore, Task<CampaignStatus>> begin, CancellationToken cancellationToken)
     {
+        using var campaignLock = LockCampaign(context.DataDir, campaignId);
         var (host, store) = ClusterHost.Build(options, context.Log);
         await host.StartAsync(cancellationToken);
         try
@@ -207,6 +208,51 @@ internal static class CampaignCommand
         {
             await host.StopAsync(CancellationToken.None);
             host.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One process drives a campaign at a time: its coordinator journal must have a single writer. The driving process
+    /// holds <c>DATA_DIR/campaigns/ID.lock</c> (its process id); resume and cancel refuse while that process is alive.
+    /// </summary>
+    private static IDisposable LockCampaign(string dataDir, string campaignId)
+    {
+        var folder = Path.Combine(dataDir, "campaigns");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, $"{campaignId}.lock");
+        if (File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) && pid != Environment.ProcessId && IsAlive(pid))
+        {
+            throw new InvalidInputException("--id", $"campaign '{campaignId}' is being run by process {pid}; stop it with Ctrl-C (it can be resumed) before resuming or cancelling it here");
+        }
+        File.WriteAllText(path, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        return new LockFile(path);
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private sealed class LockFile(string path) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+                // A stale lock names a dead process and is ignored next time.
+            }
         }
     }
 

@@ -121,4 +121,16 @@ public sealed class CampaignFailureTests : IDisposable
         Assert.Contains("bad.yaml:3: space.nx.high: must be greater than low (9)", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_cli.DataDir, "results.db")));
     }
+
+    [Fact]
+    public async Task Resume_should_refuse_while_another_live_process_runs_the_campaign()
+    {
+        var data = _cli.Path("locked");
+        using var run = new ClusterProcess(_cli.Root, "campaign", "run", Spec(6), "--id", "busy", "--slots", "1", "--data-dir", data);
+        await WaitUntilAsync(() => File.Exists(Path.Combine(data, "campaigns", "busy.lock")), TimeSpan.FromSeconds(60), () => run.Output);
+        var error = new StringWriter();
+        var code = await ClusterMLApp.RunAsync(["campaign", "resume", "--id", "busy", "--data-dir", data], new StringWriter(), error, TestContext.Current.CancellationToken);
+        Assert.Equal(2, code);
+        Assert.Contains("is being run by process", error.ToString(), StringComparison.Ordinal);
+    }
 }
