@@ -11,6 +11,11 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args is ["campaign-two-workers", ..])
+        {
+            TwoWorkerThroughputReport.Run();
+            return;
+        }
         if (args is ["campaign-throughput", ..])
         {
             CampaignThroughputReport.Run();
