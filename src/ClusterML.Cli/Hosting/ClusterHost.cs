@@ -61,6 +61,8 @@ internal static class ClusterHost
                         {
                             loggers.ClearLoggers();
                             loggers.AddLoggerFactory();
+                            // Akka's own stdout logger still speaks while the system shuts down: keep it to warnings.
+                            loggers.LogLevel = log.IsEnabled(Serilog.Events.LogEventLevel.Debug) ? Akka.Event.LogLevel.DebugLevel : Akka.Event.LogLevel.WarningLevel;
                         })
                         .AddHocon("""
                             akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
