@@ -12,6 +12,11 @@ public sealed class ClusterProcess : IDisposable
     private readonly StringBuilder _output = new();
 
     public ClusterProcess(string workingDirectory, params string[] args)
+        : this(workingDirectory, new Dictionary<string, string>(), args)
+    {
+    }
+
+    public ClusterProcess(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = workingDirectory };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "clusterml.dll"));
@@ -20,6 +25,10 @@ public sealed class ClusterProcess : IDisposable
             start.ArgumentList.Add(a);
         }
         start.Environment["CI"] = "true";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);

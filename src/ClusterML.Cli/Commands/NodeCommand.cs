@@ -76,12 +76,14 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
     {
         var p = context.Parse;
         var roles = (p.GetValue(Roles) ?? defaultRoles).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var settings = ClusterConfiguration.Load(roles);
+        bool Given(Option option) => p.GetResult(option) is { Implicit: false };
         var unknown = roles.FirstOrDefault(r => !ClusterHostOptions.AllRoles.Contains(r));
         if (unknown is not null || roles.Length == 0)
         {
             throw new InvalidInputException("--roles", $"'{unknown}' is not a role; use {string.Join(", ", ClusterHostOptions.AllRoles)}");
         }
-        var seeds = p.GetValue(SeedNodes) ?? [];
+        var seeds = Given(SeedNodes) ? p.GetValue(SeedNodes) ?? [] : settings.SeedNodes;
         foreach (var seed in seeds)
         {
             if (!Uri.TryCreate(seed, UriKind.Absolute, out var uri) || uri.Scheme != "akka.tcp" || uri.Port <= 0 || !seed.Contains("clusterml@", StringComparison.Ordinal))
@@ -89,13 +91,18 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
                 throw new InvalidInputException("--seed-nodes", $"'{seed}' is not an address like akka.tcp://clusterml@HOST:PORT");
             }
         }
-        var port = p.GetValue(Port);
+        var port = Given(Port) ? p.GetValue(Port) : settings.Port ?? p.GetValue(Port);
         if (port is < 0 or > 65535)
         {
             throw new InvalidInputException("--port", $"must be 0–65535 (got {port})");
         }
-        var hostname = p.GetValue(Hostname) ?? defaultHostname;
-        var postgres = p.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES");
-        return new ClusterHostOptions(roles, hostname, port, seeds, Require.AtLeast("--slots", p.GetValue(Slots), 1), context.DataDir, postgres);
+        var hostname = Given(Hostname) ? p.GetValue(Hostname) ?? defaultHostname : settings.Hostname ?? defaultHostname;
+        var postgres = p.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES") ?? settings.Postgres;
+        var slots = Given(Slots) ? p.GetValue(Slots) : settings.Slots ?? p.GetValue(Slots);
+        return new ClusterHostOptions(roles, hostname, port, seeds, Require.AtLeast("--slots", slots, 1), context.DataDir, postgres)
+        {
+            HeartbeatPause = TimeSpan.FromSeconds(settings.HeartbeatPauseSeconds),
+            StableAfter = TimeSpan.FromSeconds(settings.StableAfterSeconds),
+        };
     }
 }

@@ -32,6 +32,12 @@ internal sealed record ClusterHostOptions(
 {
     public static readonly IReadOnlyList<string> AllRoles = [CoordinatorHostingExtensions.CoordinatorRole, WorkerHostingExtensions.WorkerRole, "aggregator"];
 
+    /// <summary>Missed heartbeats tolerated before a node is marked unreachable.</summary>
+    public TimeSpan HeartbeatPause { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Stable membership needed before the split-brain resolver downs unreachable nodes.</summary>
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
+
     public string ResultsPath => Path.Combine(DataDir, "results.db");
 
     public string JournalPath => Path.Combine(DataDir, "clusterml.db");
@@ -64,9 +70,9 @@ internal static class ClusterHost
                             // Akka's own stdout logger still speaks while the system shuts down: keep it to warnings.
                             loggers.LogLevel = log.IsEnabled(Serilog.Events.LogEventLevel.Debug) ? Akka.Event.LogLevel.DebugLevel : Akka.Event.LogLevel.WarningLevel;
                         })
-                        .AddHocon("""
-                            akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
-                            akka.cluster.split-brain-resolver.stable-after = 5s
+                        .AddHocon($"""
+                            akka.cluster.failure-detector.acceptable-heartbeat-pause = {options.HeartbeatPause.TotalMilliseconds:F0}ms
+                            akka.cluster.split-brain-resolver.stable-after = {options.StableAfter.TotalMilliseconds:F0}ms
                             akka.coordinated-shutdown.exit-clr = off
                             akka.stdout-loglevel = WARNING
                             """, HoconAddMode.Prepend)

@@ -133,4 +133,15 @@ public sealed class CampaignFailureTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("is being run by process", error.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Seed_nodes_should_bind_from_environment_variables_when_no_option_is_given()
+    {
+        var port = ClusterProcess.FreePort();
+        var env = new Dictionary<string, string> { ["CLUSTERML_Cluster__SeedNodes__0"] = $"akka.tcp://clusterml@127.0.0.1:{port}" };
+        using var node = new ClusterProcess(_cli.Root, env, "node", "--roles", "worker", "--hostname", "127.0.0.1", "--port", "0", "--join-timeout", "3", "--data-dir", _cli.Path("env"));
+        Assert.True(await node.WaitForExitAsync(TimeSpan.FromSeconds(60)), node.Output);
+        Assert.Equal(1, node.ExitCode);
+        Assert.Contains($"Could not join the cluster through akka.tcp://clusterml@127.0.0.1:{port}", node.Output, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+
+namespace ClusterML.Cli.Hosting;
+
+/// <summary>
+/// Cluster settings from <c>config/appsettings.json</c>, <c>config/appsettings.ROLE.json</c> (for each role of the process)
+/// and environment variables <c>CLUSTERML_Cluster__Port</c> and so on, in that order (later wins). Options given on the
+/// command line win over all of them. Null means "use the command's default".
+/// </summary>
+internal sealed class ClusterConfiguration
+{
+    public string? Hostname { get; set; }
+
+    public int? Port { get; set; }
+
+    public string[] SeedNodes { get; set; } = [];
+
+    public int? Slots { get; set; }
+
+    public string? Postgres { get; set; }
+
+    /// <summary>Missed heartbeats tolerated before a node is unreachable (s).</summary>
+    public double HeartbeatPauseSeconds { get; set; } = 3;
+
+    /// <summary>How long membership must be stable before the split-brain resolver downs unreachable nodes (s).</summary>
+    public double StableAfterSeconds { get; set; } = 5;
+
+    /// <summary>Reads the files from the current folder's <c>config/</c>, else from the program's folder.</summary>
+    public static ClusterConfiguration Load(IEnumerable<string> roles)
+    {
+        var folder = Directory.Exists("config") ? Path.GetFullPath("config") : Path.Combine(AppContext.BaseDirectory, "config");
+        var builder = new ConfigurationBuilder().AddJsonFile(Path.Combine(folder, "appsettings.json"), optional: true);
+        foreach (var role in roles)
+        {
+            builder.AddJsonFile(Path.Combine(folder, $"appsettings.{role}.json"), optional: true);
+        }
+        var configuration = builder.AddEnvironmentVariables("CLUSTERML_").Build();
+        var settings = new ClusterConfiguration();
+        configuration.GetSection("ClusterML:Cluster").Bind(settings);
+        configuration.GetSection("Cluster").Bind(settings); // CLUSTERML_Cluster__Port=4053
+        return settings;
+    }
+}
