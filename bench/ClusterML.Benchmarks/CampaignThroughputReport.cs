@@ -1,17 +1,15 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Akka.Actor;
-using Akka.Cluster.Hosting;
 using Akka.Hosting;
-using Akka.Remote.Hosting;
+using ClusterML.Cli.Hosting;
 using ClusterML.Cluster.Hosting;
-using ClusterML.Cluster.Trials;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Specs;
-using ClusterML.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Serilog;
 
 namespace ClusterML.Benchmarks;
 
@@ -40,18 +38,10 @@ public static class CampaignThroughputReport
         var folder = Directory.CreateTempSubdirectory("clusterml-throughput-").FullName;
         try
         {
-            var store = new SqliteResultStore(Path.Combine(folder, "results.db"));
-            using var host = new HostBuilder()
-                .ConfigureServices(services => services.AddAkka("clusterml", builder => builder
-                    .AddHocon("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING", HoconAddMode.Prepend)
-                    .WithRemoting("127.0.0.1", 0)
-                    .WithClustering(new ClusterOptions { Roles = [WorkerHostingExtensions.WorkerRole, CoordinatorHostingExtensions.CoordinatorRole] })
-                    .WithClusterMLSerialization()
-                    .WithClusterMLPersistence(PersistenceHostingExtensions.SqliteConnectionString(Path.Combine(folder, "journal.db")), PersistenceHostingExtensions.SqliteProvider)
-                    .WithClusterMLWorker([engine], new WorkerSlots(slots))
-                    .WithClusterMLCoordinator(store, slots)
-                    .AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress))))
-                .Build();
+            var options = new ClusterHostOptions(ClusterHostOptions.AllRoles, "127.0.0.1", 0, [], slots, folder, null);
+            using var log = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console().CreateLogger();
+            var (host, store) = ClusterHost.Build(options, log, [engine]);
+            using var disposeHost = host;
             host.Start();
             var campaigns = host.Services.GetRequiredService<ActorRegistry>().GetAsync<CampaignRegion>().GetAwaiter().GetResult();
             // Warm-up campaign: JIT, shard allocation, table creation.
