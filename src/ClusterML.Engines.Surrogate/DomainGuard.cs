@@ -12,12 +12,14 @@ public sealed class DomainGuard
 {
     private const int Chunk = 4096;
     private readonly double[][] _training;
+    private readonly float[] _trainingFlat;
     private readonly IReadOnlyList<ColumnTransform> _inputs;
 
     public DomainGuard(IReadOnlyList<ColumnTransform> inputs, double[][] trainingStandardised, int neighbors, double? threshold = null)
     {
         _inputs = inputs;
         _training = trainingStandardised;
+        _trainingFlat = MemberTrainer.Flatten(trainingStandardised); // once, not on every prediction
         Neighbors = Math.Min(neighbors, Math.Max(1, trainingStandardised.Length - 1));
         Threshold = threshold ?? Statistics.Quantile(MeanNeighborDistance(trainingStandardised, leaveSelfOut: true), 0.95);
     }
@@ -45,10 +47,10 @@ public sealed class DomainGuard
     }
 
     /// <summary>True per row when the row is out of domain (rows given as arrays).</summary>
-    public bool[] Check(double[][] raw, double[][] standardised) => Check(raw, Flatten(standardised));
+    public bool[] Check(double[][] raw, double[][] standardised) => Check(raw, MemberTrainer.Flatten(standardised));
 
     /// <summary>Mean distance from each row to its k nearest training points.</summary>
-    public double[] MeanNeighborDistance(double[][] rows, bool leaveSelfOut) => MeanNeighborDistance(Flatten(rows), rows.Length, leaveSelfOut);
+    public double[] MeanNeighborDistance(double[][] rows, bool leaveSelfOut) => MeanNeighborDistance(MemberTrainer.Flatten(rows), rows.Length, leaveSelfOut);
 
     /// <summary>Mean distance from each of <paramref name="count"/> row-major rows to its k nearest training points (torch.cdist in chunks).</summary>
     private double[] MeanNeighborDistance(float[] rows, int count, bool leaveSelfOut)
@@ -56,7 +58,7 @@ public sealed class DomainGuard
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var columns = _inputs.Count;
-        var training = tensor(Flatten(_training), [_training.Length, columns], dtype: float32);
+        var training = tensor(_trainingFlat, [_training.Length, columns], dtype: float32);
         var all = tensor(rows, [count, columns], dtype: float32);
         var k = Math.Min(Neighbors + (leaveSelfOut ? 1 : 0), _training.Length);
         var result = new double[count];
@@ -73,19 +75,5 @@ public sealed class DomainGuard
             }
         }
         return result;
-    }
-
-    private static float[] Flatten(double[][] rows)
-    {
-        var columns = rows.Length == 0 ? 0 : rows[0].Length;
-        var flat = new float[rows.Length * columns];
-        for (var r = 0; r < rows.Length; r++)
-        {
-            for (var c = 0; c < columns; c++)
-            {
-                flat[(r * columns) + c] = (float)rows[r][c];
-            }
-        }
-        return flat;
     }
 }

@@ -105,7 +105,11 @@ internal static class MemberTrainer
         return new MemberResult(index, seed, bestState, trainLoss.Count, bestEpoch, best, [.. trainLoss], [.. validationLoss], clock.Elapsed.TotalSeconds);
     }
 
-    internal static Tensor ToTensor(double[][] rows, Device device)
+    internal static Tensor ToTensor(double[][] rows, Device device) =>
+        tensor(Flatten(rows), [rows.Length, rows.Length == 0 ? 0 : rows[0].Length], dtype: float32, device: device);
+
+    /// <summary>Rows → one row-major float buffer (the layout every tensor of inputs here uses).</summary>
+    internal static float[] Flatten(double[][] rows)
     {
         var columns = rows.Length == 0 ? 0 : rows[0].Length;
         var flat = new float[rows.Length * columns];
@@ -116,7 +120,7 @@ internal static class MemberTrainer
                 flat[(r * columns) + c] = (float)rows[r][c];
             }
         }
-        return tensor(flat, [rows.Length, columns], dtype: float32, device: device);
+        return flat;
     }
 
     internal static byte[] SaveWeights(nn.Module module)

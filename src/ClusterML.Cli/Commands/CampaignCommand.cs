@@ -77,10 +77,7 @@ internal static class CampaignCommand
             var campaignId = context.Parse.GetValue(id)!;
             return await RunEmbeddedAsync(context, cluster.Read(context), campaignId, 10, async (campaigns, store) =>
             {
-                if (store.FindCampaign(campaignId) is null)
-                {
-                    throw new InvalidInputException("--id", $"no campaign '{campaignId}' in {context.DataDir}");
-                }
+                RequireCampaign(store, campaignId, context);
                 return await campaigns.Ask<CampaignStatus>(new ResumeCampaign(campaignId), TimeSpan.FromSeconds(60), cancellationToken);
             }, cancellationToken);
         });
@@ -97,10 +94,7 @@ internal static class CampaignCommand
             var embedded = new ClusterHostOptions(ClusterHostOptions.AllRoles, "127.0.0.1", 0, [], 1, context.DataDir, Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES"));
             return await RunEmbeddedAsync(context, embedded, campaignId, 10, async (campaigns, store) =>
             {
-                if (store.FindCampaign(campaignId) is null)
-                {
-                    throw new InvalidInputException("--id", $"no campaign '{campaignId}' in {context.DataDir}");
-                }
+                RequireCampaign(store, campaignId, context);
                 return await campaigns.Ask<CampaignStatus>(new CancelCampaign(campaignId), TimeSpan.FromSeconds(60), cancellationToken);
             }, cancellationToken);
         });
@@ -113,7 +107,7 @@ internal static class CampaignCommand
         var command = new Command("status", "Show a campaign's state from the results store (or list all campaigns without --id). Works while another process runs it.") { id };
         runner.SetAction(command, (context, _) =>
         {
-            var store = new SqliteResultStore(Path.Combine(context.DataDir, "results.db"));
+            var store = OpenStore(context);
             if (context.Parse.GetValue(id) is not { Length: > 0 } campaignId)
             {
                 var list = new Table().AddColumn("id").AddColumn("name").AddColumn("engine").AddColumn("status").AddColumn(new TableColumn("trials").RightAligned());
@@ -124,7 +118,7 @@ internal static class CampaignCommand
                 Tables.Write(context.Out, list);
                 return Task.FromResult(ExitCodes.Ok);
             }
-            var campaign = store.FindCampaign(campaignId) ?? throw new InvalidInputException("--id", $"no campaign '{campaignId}' in {context.DataDir}");
+            var campaign = RequireCampaign(store, campaignId, context);
             var results = store.Results(campaignId);
             Tables.Write(context.Out, Tables.KeyValues("campaign", campaignId,
             [
@@ -147,11 +141,8 @@ internal static class CampaignCommand
         runner.SetAction(command, (context, _) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
-            var store = new SqliteResultStore(Path.Combine(context.DataDir, "results.db"));
-            if (store.FindCampaign(campaignId) is null)
-            {
-                throw new InvalidInputException("--id", $"no campaign '{campaignId}' in {context.DataDir}");
-            }
+            var store = OpenStore(context);
+            RequireCampaign(store, campaignId, context);
             var folder = Export(context, store, campaignId, context.Parse.GetValue(outDir));
             Tables.Write(context.Out, CampaignReports.Leaderboard(store.Results(campaignId), context.Parse.GetValue(top)));
             context.Log.Information("Exported results of {CampaignId} to {Out}", campaignId, folder);
@@ -159,6 +150,13 @@ internal static class CampaignCommand
         });
         return command;
     }
+
+    /// <summary>The results store of the data directory (the same file the cluster host writes).</summary>
+    private static SqliteResultStore OpenStore(CommandContext context) => new(ClusterHostOptions.ResultsPathIn(context.DataDir));
+
+    /// <exception cref="InvalidInputException">The data directory has no campaign with that id.</exception>
+    private static CampaignRecord RequireCampaign(IResultStore store, string campaignId, CommandContext context) =>
+        store.FindCampaign(campaignId) ?? throw new InvalidInputException("--id", $"no campaign '{campaignId}' in {context.DataDir}");
 
     private static string Export(CommandContext context, IResultStore store, string campaignId, string? outDir)
     {

@@ -38,7 +38,10 @@ internal sealed record ClusterHostOptions(
     /// <summary>Stable membership needed before the split-brain resolver downs unreachable nodes.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
 
-    public string ResultsPath => Path.Combine(DataDir, "results.db");
+    public string ResultsPath => ResultsPathIn(DataDir);
+
+    /// <summary>Where the results store lives in a data directory.</summary>
+    public static string ResultsPathIn(string dataDir) => Path.Combine(dataDir, "results.db");
 
     public string JournalPath => Path.Combine(DataDir, "clusterml.db");
 }
