@@ -1,7 +1,4 @@
-using Akka.Cluster.Hosting;
-using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
-using Akka.Remote.Hosting;
 using ClusterML.Cluster.Hosting;
 using ClusterML.Cluster.Trials;
 using ClusterML.Core.Engines;
@@ -30,7 +27,7 @@ internal sealed record ClusterHostOptions(
     string DataDir,
     string? PostgresConnectionString)
 {
-    public static readonly IReadOnlyList<string> AllRoles = [CoordinatorHostingExtensions.CoordinatorRole, WorkerHostingExtensions.WorkerRole, "aggregator"];
+    public static IReadOnlyList<string> AllRoles => ClusterNodeSettings.AllRoles;
 
     /// <summary>Missed heartbeats tolerated before a node is marked unreachable.</summary>
     public TimeSpan HeartbeatPause { get; init; } = TimeSpan.FromSeconds(3);
@@ -56,9 +53,12 @@ internal static class ClusterHost
     {
         Directory.CreateDirectory(options.DataDir);
         var store = new SqliteResultStore(options.ResultsPath);
-        var worker = options.Roles.Contains(WorkerHostingExtensions.WorkerRole);
-        var coordinator = options.Roles.Contains(CoordinatorHostingExtensions.CoordinatorRole);
         var slots = new WorkerSlots(options.Slots);
+        var node = new ClusterNodeSettings(options.Roles, options.Hostname, options.Port, options.SeedNodes, options.Slots)
+        {
+            HeartbeatPause = options.HeartbeatPause,
+            StableAfter = options.StableAfter,
+        };
         var host = new HostBuilder()
             .ConfigureServices(services =>
             {
@@ -73,30 +73,15 @@ internal static class ClusterHost
                             // Akka's own stdout logger still speaks while the system shuts down: keep it to warnings.
                             loggers.LogLevel = log.IsEnabled(Serilog.Events.LogEventLevel.Debug) ? Akka.Event.LogLevel.DebugLevel : Akka.Event.LogLevel.WarningLevel;
                         })
-                        .AddHocon($"""
-                            akka.cluster.failure-detector.acceptable-heartbeat-pause = {options.HeartbeatPause.TotalMilliseconds:F0}ms
-                            akka.cluster.split-brain-resolver.stable-after = {options.StableAfter.TotalMilliseconds:F0}ms
-                            akka.coordinated-shutdown.exit-clr = off
-                            akka.stdout-loglevel = WARNING
-                            """, HoconAddMode.Prepend)
-                        // Listening on every interface: advertise the machine's name, which the other nodes can resolve.
-                        .WithRemoting(options.Hostname, options.Port, options.Hostname == "0.0.0.0" ? System.Net.Dns.GetHostName() : null)
-                        .WithClustering(new ClusterOptions
-                        {
-                            Roles = [.. options.Roles],
-                            SeedNodes = [.. options.SeedNodes],
-                            SplitBrainResolver = new KeepMajorityOption(),
-                        })
-                        .WithClusterMLSerialization();
-                    builder = options.PostgresConnectionString is { Length: > 0 } postgres
-                        ? builder.WithClusterMLPersistence(postgres, PersistenceHostingExtensions.PostgresProvider)
-                        : builder.WithClusterMLPersistence(PersistenceHostingExtensions.SqliteConnectionString(options.JournalPath), PersistenceHostingExtensions.SqliteProvider);
-                    builder = worker ? builder.WithClusterMLWorker(engines ?? Engines(), slots) : builder.WithClusterMLTrialProxy();
-                    builder = coordinator ? builder.WithClusterMLCoordinator(store, options.Slots) : builder.WithClusterMLCampaignProxy();
-                    if (options.SeedNodes.Count == 0)
+                        .AddHocon("akka.stdout-loglevel = WARNING", HoconAddMode.Prepend);
+                    // Only coordinators write a journal; an observer (no roles) must not open the driving process's journal file.
+                    if (options.Roles.Count > 0)
                     {
-                        builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
+                        builder = options.PostgresConnectionString is { Length: > 0 } postgres
+                            ? builder.WithClusterMLPersistence(postgres, PersistenceHostingExtensions.PostgresProvider)
+                            : builder.WithClusterMLPersistence(PersistenceHostingExtensions.SqliteConnectionString(options.JournalPath), PersistenceHostingExtensions.SqliteProvider);
                     }
+                    builder.WithClusterMLNode(node, store, engines ?? Engines(), slots);
                 });
             })
             .Build();

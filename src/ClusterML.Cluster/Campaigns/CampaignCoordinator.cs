@@ -13,7 +13,9 @@ namespace ClusterML.Cluster.Campaigns;
 /// <summary>
 /// The coordinator of one campaign (a sharded, event-sourced entity on the <c>coordinator</c> role). It persists the plan
 /// and every dispatch and final result before acting on it, so after a crash it recovers, sends the unfinished trials again
-/// and never re-runs a finished one. Results go to the <see cref="IResultStore"/> (exactly once per trial). When a cluster
+/// and never re-runs a finished one. Final results and the final status go to the aggregator at least once (re-sent every
+/// few seconds until acknowledged, and again after a restart until the campaign is settled); the aggregator stores each
+/// trial's result exactly once. Per-epoch metrics are forwarded to it as they come (fire and forget). When a cluster
 /// member is removed, the trials in flight are sent again: the ones whose worker died re-start elsewhere, the others ignore
 /// the duplicate start. Failed attempts are retried up to the campaign's <c>retries</c>.
 /// </summary>
@@ -22,19 +24,28 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _campaignId;
     private readonly IActorRef _trials;
-    private readonly IResultStore _store;
+    private readonly IActorRef _aggregator;
+    private readonly Dictionary<string, TrialResult> _unrecorded = [];
+    private RecordCampaignStatus? _unrecordedStatus;
+    private long _endedAtMs;
+    private bool _settled;
     private readonly int _defaultSlots;
     private readonly Dictionary<string, DateTime> _lastHeard = [];
     private CampaignState _state = CampaignState.Empty;
     private AshaState _asha = AshaState.Empty; // rebuilt from new reports after a restart (early stopping is advisory)
 
-    public CampaignCoordinator(string campaignId, IActorRef trials, IResultStore store, int defaultSlots)
+    public CampaignCoordinator(string campaignId, IActorRef trials, IActorRef aggregator, int defaultSlots)
     {
-        (_campaignId, _trials, _store, _defaultSlots) = (campaignId, trials, store, defaultSlots);
+        (_campaignId, _trials, _aggregator, _defaultSlots) = (campaignId, trials, aggregator, defaultSlots);
         Recover<CampaignSubmitted>(e => _state = _state.Apply(e));
         Recover<TrialAttemptStarted>(e => _state = _state.Apply(e));
         Recover<TrialFinished>(e => _state = _state.Apply(e));
-        Recover<CampaignEnded>(e => _state = _state.Apply(e));
+        Recover<CampaignEnded>(e =>
+        {
+            _state = _state.Apply(e);
+            _endedAtMs = e.AtMs;
+        });
+        Recover<CampaignSettled>(_ => _settled = true);
         Recover<RecoveryCompleted>(_ => Self.Tell(new Continue([.. _state.InFlight.Select(t => t.Trial.TrialId)])));
         Commands();
     }
@@ -43,8 +54,8 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string campaignId, IActorRef trials, IResultStore store, int defaultSlots) =>
-        Akka.Actor.Props.Create(() => new CampaignCoordinator(campaignId, trials, store, defaultSlots));
+    public static Props Props(string campaignId, IActorRef trials, IActorRef aggregator, int defaultSlots) =>
+        Akka.Actor.Props.Create(() => new CampaignCoordinator(campaignId, trials, aggregator, defaultSlots));
 
     /// <summary>Self-message after recovery: re-send the trials that were in flight when the journal was written, then dispatch more.</summary>
     private sealed record Continue(IReadOnlyList<string> InFlightAtRecovery) : INoSerializationVerificationNeeded;
@@ -64,6 +75,14 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     }
 
     private sealed record ResendAfterMemberLeft(string Address) : INoSerializationVerificationNeeded;
+
+    /// <summary>Periodic: send the unacknowledged results and status to the aggregator again.</summary>
+    private sealed class Redeliver : INoSerializationVerificationNeeded
+    {
+        public static Redeliver Instance { get; } = new();
+    }
+
+    private static readonly TimeSpan RedeliverInterval = TimeSpan.FromSeconds(3);
 
     private static readonly TimeSpan SilenceLimit = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan WatchdogInterval = TimeSpan.FromSeconds(5);
@@ -91,7 +110,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         {
             if (_state.Campaign is not null)
             {
-                Sender.Tell(_state.ToStatus(_campaignId));
+                Sender.Tell(Status());
                 return;
             }
             var replyTo = Sender;
@@ -101,11 +120,23 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
                 _log.Info("Campaign {CampaignId} ({Name}) submitted: {Trials} trials of {Engine}", e.CampaignId, e.Name, e.Trials.Length, e.Engine);
                 ScheduleWallTime();
                 DispatchMore();
-                replyTo.Tell(_state.ToStatus(_campaignId));
+                replyTo.Tell(Status());
             });
         });
         Command<Continue>(recovered =>
         {
+            if (_state.Campaign is not null && !_settled)
+            {
+                // Some of these may have reached the store before the crash; the aggregator keeps the first copy.
+                foreach (var finished in _state.Finished.Values.Where(f => f.Result is not null))
+                {
+                    Deliver(finished.Result!);
+                }
+                if (_state.IsOver)
+                {
+                    DeliverStatus(_state.Status, _endedAtMs);
+                }
+            }
             if (_state.Campaign is null || _state.IsOver)
             {
                 return;
@@ -114,17 +145,45 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             ResendInFlight("recovered", recovered.InFlightAtRecovery.ToHashSet());
             DispatchMore();
         });
-        Command<ResumeCampaign>(_ => Sender.Tell(_state.ToStatus(_campaignId)));
-        Command<GetCampaignStatus>(_ => Sender.Tell(_state.ToStatus(_campaignId)));
+        Command<ResumeCampaign>(_ => Sender.Tell(Status()));
+        Command<GetCampaignStatus>(_ => Sender.Tell(Status()));
+        Command<TrialResultRecorded>(recorded =>
+        {
+            _unrecorded.Remove(recorded.TrialId);
+            SettleIfDone();
+        });
+        Command<CampaignStatusRecorded>(recorded =>
+        {
+            if (_unrecordedStatus?.Status == recorded.Status)
+            {
+                _unrecordedStatus = null;
+            }
+            SettleIfDone();
+        });
+        Command<Redeliver>(_ =>
+        {
+            foreach (var result in _unrecorded.Values)
+            {
+                _aggregator.Tell(new RecordTrialResult(result));
+            }
+            if (_unrecordedStatus is not null)
+            {
+                _aggregator.Tell(_unrecordedStatus);
+            }
+            if (_unrecorded.Count == 0 && _unrecordedStatus is null)
+            {
+                Timers.Cancel("redeliver");
+            }
+        });
         Command<CancelCampaign>(_ =>
         {
             var replyTo = Sender;
             if (_state.IsOver || _state.Campaign is null)
             {
-                replyTo.Tell(_state.ToStatus(_campaignId));
+                replyTo.Tell(Status());
                 return;
             }
-            End("cancelled", () => replyTo.Tell(_state.ToStatus(_campaignId)));
+            End("cancelled", () => replyTo.Tell(Status()));
         });
         Command<WallTimeUp>(_ =>
         {
@@ -140,7 +199,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
                 return;
             }
             _lastHeard[progress.TrialId] = DateTime.UtcNow;
-            _store.RecordEpoch(new EpochMetrics(progress.CampaignId, progress.TrialId, progress.Attempt, progress.Epoch, progress.Metrics));
+            _aggregator.Tell(new RecordEpochMetrics(new EpochMetrics(progress.CampaignId, progress.TrialId, progress.Attempt, progress.Epoch, progress.Metrics)));
             if (_state.Campaign!.EarlyStopping is { } policy && progress.Metrics.TryGetValue(policy.Metric, out var value))
             {
                 (_asha, var decision) = Asha.Report(_asha, policy.GracePeriod, policy.ReductionFactor, policy.MaxEpochs, policy.Maximize, progress.TrialId, progress.Epoch, value);
@@ -225,10 +284,11 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         var trial = _state.Campaign!.Trials.First(t => t.TrialId == trialId);
         var attempts = _state.Attempts[trialId];
         var statusText = status.ToString().ToLowerInvariant();
-        Persist(new TrialFinished(_campaignId, trialId, statusText, loss), e =>
+        var result = new TrialResult(_campaignId, trialId, trial.Index, trial.Parameters, trial.Seed, status, loss, metrics, error, artifacts, node, attempts, startedAtMs, endedAtMs);
+        Persist(new TrialFinished(_campaignId, trialId, statusText, loss, result), e =>
         {
             _state = _state.Apply(e);
-            _store.TryRecordResult(new TrialResult(_campaignId, trialId, trial.Index, trial.Parameters, trial.Seed, status, loss, metrics, error, artifacts, node, attempts, startedAtMs, endedAtMs));
+            Deliver(result);
             _log.Info("Trial {TrialId} {Status} (loss {Loss}) — {Finished}/{Planned} done", trialId, statusText, loss, _state.Finished.Count, _state.Campaign!.Trials.Length);
             if (_state.AllFinished)
             {
@@ -287,11 +347,49 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             {
                 _trials.Tell(new StopTrial(_campaignId, trial.TrialId, $"campaign {status}"));
             }
-            _store.SetCampaignStatus(_campaignId, status, e.AtMs);
+            _endedAtMs = e.AtMs;
             _log.Info("Campaign {CampaignId} {Status}", _campaignId, status);
-            Timers.CancelAll();
+            Timers.Cancel("watchdog");
+            Timers.Cancel("wall-time");
+            DeliverStatus(status, e.AtMs);
             then();
         });
+    }
+
+    private CampaignStatus Status() => _state.ToStatus(_campaignId) with { Unrecorded = _unrecorded.Count + (_unrecordedStatus is null ? 0 : 1) };
+
+    private void Deliver(TrialResult result)
+    {
+        _unrecorded[result.TrialId] = result;
+        _aggregator.Tell(new RecordTrialResult(result));
+        StartRedelivery();
+    }
+
+    private void DeliverStatus(string status, long endedAtMs)
+    {
+        _unrecordedStatus = new RecordCampaignStatus(_campaignId, status, endedAtMs);
+        _aggregator.Tell(_unrecordedStatus);
+        StartRedelivery();
+    }
+
+    private void StartRedelivery()
+    {
+        if (!Timers.IsTimerActive("redeliver"))
+        {
+            Timers.StartPeriodicTimer("redeliver", Redeliver.Instance, RedeliverInterval);
+        }
+    }
+
+    /// <summary>Once the campaign is over and the aggregator has everything, a marker event stops re-sending after restarts.</summary>
+    private void SettleIfDone()
+    {
+        if (_settled || !_state.IsOver || _unrecorded.Count > 0 || _unrecordedStatus is not null)
+        {
+            return;
+        }
+        _settled = true;
+        Timers.Cancel("redeliver");
+        Persist(new CampaignSettled(_campaignId), _ => _log.Debug("Campaign {CampaignId} settled: every result is stored", _campaignId));
     }
 
     private void ScheduleWallTime()

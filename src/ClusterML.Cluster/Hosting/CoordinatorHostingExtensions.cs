@@ -1,7 +1,6 @@
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using ClusterML.Cluster.Campaigns;
-using ClusterML.Core.Results;
 
 namespace ClusterML.Cluster.Hosting;
 
@@ -19,16 +18,17 @@ public static class CoordinatorHostingExtensions
 
     /// <summary>
     /// Hosts campaign coordinators (role <c>coordinator</c>, event-sourced through the configured journal) that dispatch to the
-    /// trial region and write results to <paramref name="store"/>. <paramref name="defaultSlots"/> caps concurrent trials of a
-    /// campaign that sets no <c>max_concurrent</c>. Needs the trial region or its proxy registered first.
+    /// trial region and send results to the aggregator. <paramref name="defaultSlots"/> caps concurrent trials of a campaign
+    /// that sets no <c>max_concurrent</c>. Needs the trial region and the aggregator (or their proxies) registered first.
     /// </summary>
-    public static AkkaConfigurationBuilder WithClusterMLCoordinator(this AkkaConfigurationBuilder builder, IResultStore store, int defaultSlots) =>
+    public static AkkaConfigurationBuilder WithClusterMLCoordinator(this AkkaConfigurationBuilder builder, int defaultSlots) =>
         builder.WithShardRegion<CampaignRegion>(
             CampaignsRegionName,
             (_, registry, _) =>
             {
                 var trials = registry.Get<TrialRegion>();
-                return campaignId => CampaignCoordinator.Props(campaignId, trials, store, defaultSlots);
+                var aggregator = registry.Get<AggregatorSingleton>();
+                return campaignId => CampaignCoordinator.Props(campaignId, trials, aggregator, defaultSlots);
             },
             new CampaignMessageExtractor(),
             new ShardOptions { Role = CoordinatorRole, RememberEntities = true, ShouldPassivateIdleEntities = false });

@@ -25,6 +25,14 @@ public static class WireManifests
         ["campaign.cancel"] = typeof(CancelCampaign),
         ["campaign.get-status"] = typeof(GetCampaignStatus),
         ["campaign.status"] = typeof(CampaignStatus),
+        ["campaign.settled"] = typeof(CampaignSettled),
+        ["aggregator.record-result"] = typeof(RecordTrialResult),
+        ["aggregator.result-recorded"] = typeof(TrialResultRecorded),
+        ["aggregator.record-epoch"] = typeof(RecordEpochMetrics),
+        ["aggregator.record-status"] = typeof(RecordCampaignStatus),
+        ["aggregator.status-recorded"] = typeof(CampaignStatusRecorded),
+        ["aggregator.get-leaderboard"] = typeof(GetLeaderboard),
+        ["aggregator.leaderboard"] = typeof(Leaderboard),
     }.ToFrozenDictionary();
 
     public static FrozenDictionary<Type, string> ByType { get; } = ByManifest.ToFrozenDictionary(p => p.Value, p => p.Key);

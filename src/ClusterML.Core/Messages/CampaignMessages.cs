@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ClusterML.Core.Results;
 using ClusterML.Core.Specs;
 using MessagePack;
 
@@ -52,7 +53,8 @@ public sealed record TrialFinished(
     [property: Key(0)] string CampaignId,
     [property: Key(1)] string TrialId,
     [property: Key(2)] string Status,
-    [property: Key(3)] double? FinalLoss) : IWithCampaignId, IWireMessage;
+    [property: Key(3)] double? FinalLoss,
+    [property: Key(4)] TrialResult? Result = null) : IWithCampaignId, IWireMessage;
 
 /// <summary>Event: the campaign ended (<c>completed</c>, <c>cancelled</c> or <c>timed-out</c>).</summary>
 [MessagePackObject]
@@ -60,6 +62,10 @@ public sealed record CampaignEnded(
     [property: Key(0)] string CampaignId,
     [property: Key(1)] string Status,
     [property: Key(2)] long AtMs) : IWithCampaignId, IWireMessage;
+
+/// <summary>Event: the campaign is over and the aggregator acknowledged every result and the final status (nothing left to re-send).</summary>
+[MessagePackObject]
+public sealed record CampaignSettled([property: Key(0)] string CampaignId) : IWithCampaignId, IWireMessage;
 
 /// <summary>Command: continue a campaign after a crash (the coordinator recovers from its journal and re-dispatches unfinished trials).</summary>
 [MessagePackObject]
@@ -87,11 +93,16 @@ public sealed record CampaignStatus(
     [property: Key(5)] int Failed,
     [property: Key(6)] int Stopped,
     [property: Key(7)] string? BestTrialId,
-    [property: Key(8)] double? BestLoss) : IWithCampaignId, IWireMessage
+    [property: Key(8)] double? BestLoss,
+    [property: Key(9)] int Unrecorded = 0) : IWithCampaignId, IWireMessage
 {
     [IgnoreMember]
     public int Finished => Completed + Failed + Stopped;
 
     [IgnoreMember]
     public bool IsOver => Status is "completed" or "cancelled" or "timed-out";
+
+    /// <summary>Over, and the aggregator has acknowledged every final result and the final status: the store is complete.</summary>
+    [IgnoreMember]
+    public bool IsSettled => IsOver && Unrecorded == 0;
 }

@@ -1,3 +1,5 @@
+using MessagePack;
+
 namespace ClusterML.Core.Results;
 
 /// <summary>How a trial ended.</summary>
@@ -17,24 +19,31 @@ public enum TrialStatus
 /// The one final record of a trial: its hyperparameters (as text, the way the spec wrote them), seed, status, final loss
 /// and metrics, error text, artifacts, the node that ran the last attempt, attempts used, and start/end (Unix ms, UTC).
 /// </summary>
+[MessagePackObject]
 public sealed record TrialResult(
-    string CampaignId,
-    string TrialId,
-    int Index,
-    IReadOnlyDictionary<string, string> Parameters,
-    int Seed,
-    TrialStatus Status,
-    double? FinalLoss,
-    IReadOnlyDictionary<string, double> Metrics,
-    string? Error,
-    IReadOnlyList<string> Artifacts,
-    string Node,
-    int Attempts,
-    long StartedAtMs,
-    long EndedAtMs);
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string TrialId,
+    [property: Key(2)] int Index,
+    [property: Key(3)] IReadOnlyDictionary<string, string> Parameters,
+    [property: Key(4)] int Seed,
+    [property: Key(5)] TrialStatus Status,
+    [property: Key(6)] double? FinalLoss,
+    [property: Key(7)] IReadOnlyDictionary<string, double> Metrics,
+    [property: Key(8)] string? Error,
+    [property: Key(9)] IReadOnlyList<string> Artifacts,
+    [property: Key(10)] string Node,
+    [property: Key(11)] int Attempts,
+    [property: Key(12)] long StartedAtMs,
+    [property: Key(13)] long EndedAtMs);
 
 /// <summary>Metrics one trial reported at one epoch.</summary>
-public sealed record EpochMetrics(string CampaignId, string TrialId, int Attempt, int Epoch, IReadOnlyDictionary<string, double> Metrics);
+[MessagePackObject]
+public sealed record EpochMetrics(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string TrialId,
+    [property: Key(2)] int Attempt,
+    [property: Key(3)] int Epoch,
+    [property: Key(4)] IReadOnlyDictionary<string, double> Metrics);
 
 /// <summary>A campaign as the results store knows it: id, name, engine, the spec's text and path, status and times (Unix ms).</summary>
 public sealed record CampaignRecord(string Id, string Name, string Engine, string SpecPath, string SpecText, string Status, int PlannedTrials, long CreatedAtMs, long? EndedAtMs);

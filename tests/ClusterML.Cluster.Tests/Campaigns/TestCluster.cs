@@ -1,7 +1,5 @@
 using Akka.Actor;
-using Akka.Cluster.Hosting;
 using Akka.Hosting;
-using Akka.Remote.Hosting;
 using ClusterML.Cluster.Hosting;
 using ClusterML.Cluster.Trials;
 using ClusterML.Core.Engines;
@@ -13,7 +11,11 @@ using Microsoft.Extensions.Hosting;
 
 namespace ClusterML.Cluster.Tests.Campaigns;
 
-/// <summary>A one-process cluster with all roles, persisting to a SQLite file, built the way the CLI builds it.</summary>
+/// <summary>
+/// A one-process cluster with all roles, persisting to a SQLite file, built with the CLI's node builder. serialize-messages
+/// stays off here: Akka.Persistence.Sql's own journal messages (WriteFinished) cannot be serialized; our wire types are covered
+/// by the round-trip tests and by TrialActorTests and ResultAggregatorTests, which run with it on.
+/// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
     private readonly IHost _host;
@@ -30,35 +32,30 @@ public sealed class TestCluster : IAsyncDisposable
 
     public IActorRef Campaigns => _host.Services.GetRequiredService<ActorRegistry>().Get<CampaignRegion>();
 
+    public IActorRef Aggregator => _host.Services.GetRequiredService<ActorRegistry>().Get<AggregatorSingleton>();
+
     public static async Task<TestCluster> StartAsync(string folder, IEngine engine, int slots = 2)
     {
         var store = new SqliteResultStore(Path.Combine(folder, "results.db"));
         var workerSlots = new WorkerSlots(slots);
         var host = new HostBuilder()
             .ConfigureServices(services => services.AddAkka("clusterml", builder => builder
-                // serialize-messages stays off here: Akka.Persistence.Sql's own journal messages (WriteFinished) cannot be
-                // serialized; our wire types are covered by the round-trip tests and by TrialActorTests, which run with it on.
                 .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)
-                .WithRemoting("127.0.0.1", 0)
-                .WithClustering(new ClusterOptions { Roles = [WorkerHostingExtensions.WorkerRole, CoordinatorHostingExtensions.CoordinatorRole] })
-                .WithClusterMLSerialization()
                 .WithClusterMLPersistence(PersistenceHostingExtensions.SqliteConnectionString(Path.Combine(folder, "journal.db")), PersistenceHostingExtensions.SqliteProvider)
-                .WithClusterMLWorker([engine], workerSlots)
-                .WithClusterMLCoordinator(store, slots)
-                .AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress))))
+                .WithClusterMLNode(new ClusterNodeSettings(ClusterNodeSettings.AllRoles, "127.0.0.1", 0, [], slots), store, [engine], workerSlots)))
             .Build();
         await host.StartAsync();
         return new TestCluster(host, store);
     }
 
-    /// <summary>Asks the coordinator until the campaign is over or <paramref name="timeout"/> passes.</summary>
+    /// <summary>Asks the coordinator until the campaign is over and every result is stored, or <paramref name="timeout"/> passes.</summary>
     public async Task<CampaignStatus> WaitAsync(string campaignId, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var status = await Campaigns.Ask<CampaignStatus>(new GetCampaignStatus(campaignId), TimeSpan.FromSeconds(10));
-            if (status.IsOver || DateTime.UtcNow > deadline)
+            if (status.IsSettled || DateTime.UtcNow > deadline)
             {
                 return status;
             }

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Serialization;
 using ClusterML.Cluster.Serialization;
 using ClusterML.Core.Messages;
+using ClusterML.Core.Results;
 using ClusterML.Core.Specs;
 using MessagePack;
 
@@ -32,11 +33,25 @@ public sealed class WireSerializerTests : IDisposable
         yield return new TrialAttemptStarted("c1", "t0001", 2);
         yield return new TrialFinished("c1", "t0001", "completed", 0.5);
         yield return new TrialFinished("c1", "t0002", "failed", null);
+        var result = new TrialResult("c1", "t0001", 0, ImmutableDictionary<string, string>.Empty.Add("nx", "21").Add("r", "0.25"), 9, TrialStatus.Completed,
+            0.125, metrics, null, ["model/nep.txt"], "akka.tcp://clusterml@10.0.0.2:4053", 2, 1000, 2500);
+        var failed = result with { TrialId = "t0002", Index = 1, Status = TrialStatus.Failed, FinalLoss = null, Error = "boom", Artifacts = [] };
+        yield return new TrialFinished("c1", "t0001", "completed", 0.125, result);
+        yield return new CampaignSettled("c1");
+        yield return new RecordTrialResult(result);
+        yield return new RecordTrialResult(failed);
+        yield return new TrialResultRecorded("c1", "t0001");
+        yield return new RecordEpochMetrics(new EpochMetrics("c1", "t0001", 2, 40, metrics));
+        yield return new RecordCampaignStatus("c1", "completed", 12345);
+        yield return new RecordCampaignStatus("c1", "cancelled", null);
+        yield return new CampaignStatusRecorded("c1", "completed");
+        yield return new GetLeaderboard("c1", 10);
+        yield return new Leaderboard("c1", [result], 1, 1, 0);
         yield return new CampaignEnded("c1", "completed", 999);
         yield return new ResumeCampaign("c1");
         yield return new CancelCampaign("c1");
         yield return new GetCampaignStatus("c1");
-        yield return new CampaignStatus("c1", "running", 9, 2, 3, 1, 0, "t0004", 0.25);
+        yield return new CampaignStatus("c1", "running", 9, 2, 3, 1, 0, "t0004", 0.25, 3);
         yield return new CampaignStatus("c1", "unknown", 0, 0, 0, 0, 0, null, null);
     }
 
@@ -73,7 +88,7 @@ public sealed class WireSerializerTests : IDisposable
             case null:
                 Assert.Null(actual);
                 return;
-            case string or double or int or long or bool:
+            case string or double or int or long or bool or Enum:
                 Assert.True(Equals(expected, actual), $"{path}: {expected} ≠ {actual}");
                 return;
             case System.Collections.IDictionary dictionary:

@@ -1,0 +1,104 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using ClusterML.Core.Messages;
+using ClusterML.Core.Results;
+
+namespace ClusterML.Cluster.Aggregation;
+
+/// <summary>
+/// The aggregator (a cluster singleton on the <c>aggregator</c> role): writes what coordinators send into the
+/// <see cref="IResultStore"/> and keeps each campaign's live leaderboard. Final results and campaign statuses are
+/// acknowledged after they are stored; coordinators re-send until acknowledged, and the store keeps the first copy of a
+/// trial's result, so each trial is recorded exactly once. A campaign's board is loaded from the store the first time it is
+/// touched, so a restarted aggregator (or one that moved to another node) answers from everything stored so far.
+/// </summary>
+public sealed class ResultAggregator : ReceiveActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IResultStore _store;
+    private readonly Dictionary<string, Board> _boards = [];
+
+    public ResultAggregator(IResultStore store)
+    {
+        _store = store;
+        Receive<RecordTrialResult>(record =>
+        {
+            var board = BoardOf(record.CampaignId);
+            if (_store.TryRecordResult(record.Result))
+            {
+                board.Add(record.Result);
+            }
+            Sender.Tell(new TrialResultRecorded(record.CampaignId, record.Result.TrialId));
+        });
+        Receive<RecordEpochMetrics>(record => _store.RecordEpoch(record.Metrics));
+        Receive<RecordCampaignStatus>(record =>
+        {
+            if (_store.FindCampaign(record.CampaignId) is null)
+            {
+                _log.Warning("Campaign {CampaignId} ended {Status} but has no campaign record in the store", record.CampaignId, record.Status);
+            }
+            _store.SetCampaignStatus(record.CampaignId, record.Status, record.EndedAtMs);
+            Sender.Tell(new CampaignStatusRecorded(record.CampaignId, record.Status));
+        });
+        Receive<GetLeaderboard>(query => Sender.Tell(BoardOf(query.CampaignId).Top(query.CampaignId, query.Top)));
+    }
+
+    public static Props Props(IResultStore store) => Akka.Actor.Props.Create(() => new ResultAggregator(store));
+
+    private Board BoardOf(string campaignId)
+    {
+        if (!_boards.TryGetValue(campaignId, out var board))
+        {
+            board = new Board();
+            foreach (var result in _store.Results(campaignId))
+            {
+                board.Add(result);
+            }
+            _boards[campaignId] = board;
+        }
+        return board;
+    }
+
+    /// <summary>One campaign's results: completed trials ranked by final loss, and counts by status.</summary>
+    private sealed class Board
+    {
+        private readonly List<TrialResult> _ranked = [];
+        private int _completed;
+        private int _failed;
+        private int _stopped;
+
+        public void Add(TrialResult result)
+        {
+            switch (result.Status)
+            {
+                case TrialStatus.Completed:
+                    _completed++;
+                    if (result.FinalLoss is { } loss && double.IsFinite(loss))
+                    {
+                        var at = _ranked.BinarySearch(result, ByLoss.Instance);
+                        _ranked.Insert(at < 0 ? ~at : at, result);
+                    }
+                    break;
+                case TrialStatus.Failed:
+                    _failed++;
+                    break;
+                default:
+                    _stopped++;
+                    break;
+            }
+        }
+
+        public Leaderboard Top(string campaignId, int top) =>
+            new(campaignId, [.. _ranked.Take(Math.Max(0, top))], _completed, _failed, _stopped);
+    }
+
+    /// <summary>Lowest loss first; ties by trial index so the order is the same on every run.</summary>
+    private sealed class ByLoss : IComparer<TrialResult>
+    {
+        public static ByLoss Instance { get; } = new();
+
+        public int Compare(TrialResult? x, TrialResult? y) =>
+            (x!.FinalLoss!.Value, x.Index).CompareTo((y!.FinalLoss!.Value, y.Index));
+    }
+}

@@ -1,0 +1,73 @@
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using ClusterML.Cluster.Trials;
+using ClusterML.Core.Engines;
+using ClusterML.Core.Results;
+
+namespace ClusterML.Cluster.Hosting;
+
+/// <summary>
+/// How one ClusterML node joins the cluster: its roles (any of <c>coordinator</c>, <c>worker</c>, <c>aggregator</c>; none
+/// makes an observer that only talks to the others), its address, the seed nodes (none: it forms a cluster of its own) and its
+/// worker slots. Failure detection: a silent node is unreachable after <see cref="HeartbeatPause"/> of missed heartbeats, and
+/// the split-brain resolver downs it once the membership has been stable for <see cref="StableAfter"/>.
+/// </summary>
+public sealed record ClusterNodeSettings(IReadOnlyList<string> Roles, string Hostname, int Port, IReadOnlyList<string> SeedNodes, int Slots)
+{
+    public static readonly IReadOnlyList<string> AllRoles =
+        [CoordinatorHostingExtensions.CoordinatorRole, WorkerHostingExtensions.WorkerRole, AggregatorHostingExtensions.AggregatorRole];
+
+    public TimeSpan HeartbeatPause { get; init; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    public bool Has(string role) => Roles.Contains(role);
+}
+
+/// <summary>Akka.Hosting wiring of a whole ClusterML node; the CLI, the benchmark harness and the tests build nodes with it.</summary>
+public static class ClusterNodeHostingExtensions
+{
+    /// <summary>
+    /// Remoting, clustering with the split-brain resolver, the MessagePack serializer, and per role the trial region, the
+    /// aggregator singleton and the campaign region (or proxies to them). The journal (needed with the coordinator role) and
+    /// loggers are the caller's. The split-brain resolver keeps the side with the majority of <c>coordinator</c> nodes, so a
+    /// coordinator never downs itself because workers or observers outnumber it; it falls back to all nodes when no node
+    /// has the role.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithClusterMLNode(this AkkaConfigurationBuilder builder, ClusterNodeSettings settings,
+        IResultStore? store, IReadOnlyList<IEngine> engines, WorkerSlots slots)
+    {
+        builder
+            .AddHocon($"""
+                akka.cluster.failure-detector.acceptable-heartbeat-pause = {settings.HeartbeatPause.TotalMilliseconds:F0}ms
+                akka.cluster.split-brain-resolver.stable-after = {settings.StableAfter.TotalMilliseconds:F0}ms
+                akka.coordinated-shutdown.exit-clr = off
+                """, HoconAddMode.Prepend)
+            // Listening on every interface: advertise the machine's name, which the other nodes can resolve.
+            .WithRemoting(settings.Hostname, settings.Port, settings.Hostname == "0.0.0.0" ? System.Net.Dns.GetHostName() : null)
+            .WithClustering(new ClusterOptions
+            {
+                Roles = [.. settings.Roles],
+                SeedNodes = [.. settings.SeedNodes],
+                SplitBrainResolver = new KeepMajorityOption { Role = CoordinatorHostingExtensions.CoordinatorRole },
+            })
+            .WithClusterMLSerialization();
+        builder = settings.Has(WorkerHostingExtensions.WorkerRole) ? builder.WithClusterMLWorker(engines, slots) : builder.WithClusterMLTrialProxy();
+        if (settings.Has(AggregatorHostingExtensions.AggregatorRole))
+        {
+            builder = builder.WithClusterMLAggregator(store ?? throw new ArgumentNullException(nameof(store), "the aggregator role needs a results store"));
+        }
+        else
+        {
+            builder = builder.WithClusterMLAggregatorProxy();
+        }
+        builder = settings.Has(CoordinatorHostingExtensions.CoordinatorRole) ? builder.WithClusterMLCoordinator(settings.Slots) : builder.WithClusterMLCampaignProxy();
+        if (settings.SeedNodes.Count == 0)
+        {
+            builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
+        }
+        return builder;
+    }
+}
