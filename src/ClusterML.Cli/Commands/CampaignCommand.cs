@@ -52,7 +52,7 @@ internal static class CampaignCommand
             var plan = CampaignPlanner.Plan(parsed, campaignId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             context.Log.Information("Campaign {CampaignId}: {Trials} trials of {Engine} ({Search} search), up to {Concurrent} at once",
                 campaignId, plan.Trials.Length, plan.Engine, parsed.Search.Kind.ToString().ToLowerInvariant(), plan.MaxConcurrent > 0 ? plan.MaxConcurrent : p.GetValue(cluster.Slots));
-            return await RunEmbeddedAsync(context, cluster.Read(context), campaignId, p.GetValue(top), async (campaigns, store) =>
+            return await RunOnClusterAsync(context, cluster.Read(context), campaignId, p.GetValue(top), attach: false, async (campaigns, store) =>
             {
                 if (store.FindCampaign(campaignId) is not null)
                 {
@@ -70,12 +70,12 @@ internal static class CampaignCommand
     {
         var id = Id(required: true);
         var cluster = ClusterOptions();
-        var command = new Command("resume", "Continue a campaign after a crash or Ctrl-C: finished trials are kept, the others run.") { id };
+        var command = new Command("resume", "Continue a campaign after a crash or Ctrl-C: finished trials are kept, the others run. If another process is running it, follow it live from here instead.") { id };
         cluster.AddTo(command);
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
-            return await RunEmbeddedAsync(context, cluster.Read(context), campaignId, 10, async (campaigns, store) =>
+            return await RunOnClusterAsync(context, cluster.Read(context), campaignId, 10, attach: true, async (campaigns, store) =>
             {
                 RequireCampaign(store, campaignId, context);
                 return await campaigns.Ask<CampaignStatus>(new ResumeCampaign(campaignId), TimeSpan.FromSeconds(60), cancellationToken);
@@ -87,12 +87,12 @@ internal static class CampaignCommand
     private static Command CreateCancel(CommandRunner runner)
     {
         var id = Id(required: true);
-        var command = new Command("cancel", "Cancel a campaign: running trials are stopped and it will not resume.") { id };
+        var command = new Command("cancel", "Cancel a campaign: running trials are stopped and it will not resume. Works on a campaign another process is running (joins its cluster).") { id };
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
             var embedded = new ClusterHostOptions(ClusterHostOptions.AllRoles, "127.0.0.1", 0, [], 1, context.DataDir, Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES"));
-            return await RunEmbeddedAsync(context, embedded, campaignId, 10, async (campaigns, store) =>
+            return await RunOnClusterAsync(context, embedded, campaignId, 10, attach: true, async (campaigns, store) =>
             {
                 RequireCampaign(store, campaignId, context);
                 return await campaigns.Ask<CampaignStatus>(new CancelCampaign(campaignId), TimeSpan.FromSeconds(60), cancellationToken);
@@ -166,31 +166,57 @@ internal static class CampaignCommand
         return output.Target;
     }
 
-    /// <summary>Starts the one-process cluster, sends the first command, shows progress until the campaign is over, then reports.</summary>
-    private static async Task<int> RunEmbeddedAsync(CommandContext context, ClusterHostOptions options, string campaignId, int top,
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Starts this process's cluster node, sends the first command, follows the campaign until it is settled, then reports.
+    /// Normally this process drives the campaign (one-process cluster with all roles, or the coordinator of a larger one) and
+    /// holds its lock. When another live process drives it already, <paramref name="attach"/> joins that process's cluster as an
+    /// observer (no roles) and sends the command there; without it, the command is refused.
+    /// </summary>
+    private static async Task<int> RunOnClusterAsync(CommandContext context, ClusterHostOptions options, string campaignId, int top, bool attach,
         Func<IActorRef, IResultStore, Task<CampaignStatus>> begin, CancellationToken cancellationToken)
     {
-        using var campaignLock = LockCampaign(context.DataDir, campaignId);
+        CampaignLock? held = null;
+        if (CampaignLock.FindDriver(context.DataDir, campaignId) is { } driver)
+        {
+            if (!attach || driver.Address is null)
+            {
+                throw new InvalidInputException("--id", $"campaign '{campaignId}' is being run by process {driver.ProcessId}; stop it with Ctrl-C (it can be resumed) or use campaign resume|cancel --id {campaignId}");
+            }
+            context.Log.Information("Campaign {CampaignId} is run by process {ProcessId} at {Address}; joining its cluster as an observer", campaignId, driver.ProcessId, driver.Address);
+            options = options with { Roles = [], Hostname = "127.0.0.1", Port = 0, SeedNodes = [driver.Address] };
+        }
+        else
+        {
+            held = CampaignLock.Acquire(context.DataDir, campaignId);
+            // The driving process reads the results from its own data directory, so it hosts the aggregator whatever --roles says.
+            if (!options.Roles.Contains(AggregatorHostingExtensions.AggregatorRole))
+            {
+                options = options with { Roles = [.. options.Roles, AggregatorHostingExtensions.AggregatorRole] };
+            }
+        }
+        using var _ = held;
         var (host, store) = ClusterHost.Build(options, context.Log);
         await host.StartAsync(cancellationToken);
         try
         {
-            var campaigns = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<CampaignRegion>(cancellationToken);
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            var joined = new TaskCompletionSource();
+            cluster.RegisterOnMemberUp(() => joined.TrySetResult());
+            if (await Task.WhenAny(joined.Task, Task.Delay(JoinTimeout, cancellationToken)) != joined.Task)
+            {
+                context.Log.Error("Could not join the cluster through {SeedNodes} within {Seconds} s", string.Join(", ", options.SeedNodes), JoinTimeout.TotalSeconds);
+                return ExitCodes.Failure;
+            }
+            held?.Advertise(cluster.SelfAddress.ToString());
+            var registry = host.Services.GetRequiredService<ActorRegistry>();
+            var campaigns = await registry.GetAsync<CampaignRegion>(cancellationToken);
+            var aggregator = await registry.GetAsync<AggregatorSingleton>(cancellationToken);
             var status = await begin(campaigns, store);
             context.Log.Information("Campaign {CampaignId} is {Status}: {Finished}/{Planned} trials finished", campaignId, status.Status, status.Finished, status.Planned);
-            status = await ProgressDisplay.RunAsync(context, $"campaign {campaignId}", progress =>
-            {
-                var current = status;
-                while (!current.IsOver)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    progress.Report(current.Planned == 0 ? 1 : (double)current.Finished / current.Planned);
-                    Thread.Sleep(250);
-                    current = campaigns.Ask<CampaignStatus>(new GetCampaignStatus(campaignId), TimeSpan.FromSeconds(30), cancellationToken).GetAwaiter().GetResult();
-                }
-                progress.Report(1.0);
-                return current;
-            });
+            status = await CampaignMonitor.FollowAsync(context, campaigns, aggregator, status, top, cancellationToken);
             var results = store.Results(campaignId);
             Tables.Write(context.Out, CampaignReports.Leaderboard(results, top));
             var folder = Export(context, store, campaignId, null);
@@ -206,51 +232,6 @@ internal static class CampaignCommand
         {
             await host.StopAsync(CancellationToken.None);
             host.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// One process drives a campaign at a time: its coordinator journal must have a single writer. The driving process
-    /// holds <c>DATA_DIR/campaigns/ID.lock</c> (its process id); resume and cancel refuse while that process is alive.
-    /// </summary>
-    private static IDisposable LockCampaign(string dataDir, string campaignId)
-    {
-        var folder = Path.Combine(dataDir, "campaigns");
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, $"{campaignId}.lock");
-        if (File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) && pid != Environment.ProcessId && IsAlive(pid))
-        {
-            throw new InvalidInputException("--id", $"campaign '{campaignId}' is being run by process {pid}; stop it with Ctrl-C (it can be resumed) before resuming or cancelling it here");
-        }
-        File.WriteAllText(path, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        return new LockFile(path);
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
-    private sealed class LockFile(string path) : IDisposable
-    {
-        public void Dispose()
-        {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (IOException)
-            {
-                // A stale lock names a dead process and is ignored next time.
-            }
         }
     }
 

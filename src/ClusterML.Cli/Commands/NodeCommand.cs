@@ -52,7 +52,7 @@ internal static class NodeCommand
 /// <summary>The options that place a process in the cluster, shared by <c>node</c> and the campaign commands.</summary>
 internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, string defaultHostname)
 {
-    public Option<string> Roles { get; } = new("--roles") { Description = "Comma-separated roles: coordinator, worker, aggregator.", DefaultValueFactory = _ => defaultRoles };
+    public Option<string> Roles { get; } = new("--roles") { Description = "Comma-separated roles: coordinator, worker, aggregator (campaign run always adds aggregator: results land in its data directory).", DefaultValueFactory = _ => defaultRoles };
 
     public Option<string[]> SeedNodes { get; } = CommonOptions.List("--seed-nodes", "Addresses to join, e.g. akka.tcp://clusterml@10.0.0.5:4053 (none: form a new cluster).");
 

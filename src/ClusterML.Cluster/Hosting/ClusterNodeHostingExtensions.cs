@@ -44,6 +44,8 @@ public static class ClusterNodeHostingExtensions
                 akka.cluster.failure-detector.acceptable-heartbeat-pause = {settings.HeartbeatPause.TotalMilliseconds:F0}ms
                 akka.cluster.split-brain-resolver.stable-after = {settings.StableAfter.TotalMilliseconds:F0}ms
                 akka.coordinated-shutdown.exit-clr = off
+                # A false "failed to find an associated singleton after 30 seconds" warning on every start (akka.net #8568).
+                akka.cluster.singleton-proxy.log-singleton-identification-failure = off
                 """, HoconAddMode.Prepend)
             // Listening on every interface: advertise the machine's name, which the other nodes can resolve.
             .WithRemoting(settings.Hostname, settings.Port, settings.Hostname == "0.0.0.0" ? System.Net.Dns.GetHostName() : null)

@@ -88,7 +88,31 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     private async Task<TrainingOutcome> RunAsync(IEngine engine, StartTrial start, IProgress<TrainingProgress> progress, CancellationToken token)
     {
         using var slot = await _slots.AcquireAsync(token).ConfigureAwait(false);
-        return await Task.Run(() => engine.Train(start.Spec, new RunContext(start.Seed, start.Device, progress), token), token).ConfigureAwait(false);
+        token.ThrowIfCancellationRequested();
+        // A dedicated thread per running trial: engines compute for minutes, and on the thread pool they would starve the
+        // actors (the cluster's heartbeats among them) of threads on a busy machine.
+        var outcome = new TaskCompletionSource<TrainingOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                outcome.SetResult(engine.Train(start.Spec, new RunContext(start.Seed, start.Device, progress), token));
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                outcome.SetCanceled(token);
+            }
+            catch (Exception e)
+            {
+                outcome.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"trial {start.TrialId}",
+        };
+        thread.Start();
+        return await outcome.Task.ConfigureAwait(false);
     }
 
     private void Running(StartTrial current, CancellationTokenSource cancel, StrongBox<string> reason)

@@ -123,13 +123,45 @@ public sealed class CampaignFailureTests : IDisposable
     }
 
     [Fact]
-    public async Task Resume_should_refuse_while_another_live_process_runs_the_campaign()
+    public async Task Resume_and_cancel_from_other_processes_should_reach_the_running_campaign()
     {
-        var data = _cli.Path("locked");
-        using var run = new ClusterProcess(_cli.Root, "campaign", "run", Spec(6), "--id", "busy", "--slots", "1", "--data-dir", data);
-        await WaitUntilAsync(() => File.Exists(Path.Combine(data, "campaigns", "busy.lock")), TimeSpan.FromSeconds(60), () => run.Output);
+        var data = _cli.Path("driven");
+        using var run = new ClusterProcess(_cli.Root, "campaign", "run", Spec(40), "--id", "busy", "--slots", "1", "--data-dir", data);
+        var lockFile = Path.Combine(data, "campaigns", "busy.lock");
+        var store = new SqliteResultStore(Path.Combine(data, "results.db"));
+        await WaitUntilAsync(() => File.Exists(lockFile) && File.ReadAllLines(lockFile).Length == 2 && store.Results("busy").Count >= 1, TimeSpan.FromSeconds(120), () => run.Output);
+        Assert.StartsWith("akka.tcp://clusterml@", File.ReadAllLines(lockFile)[1], StringComparison.Ordinal);
+
+        // resume while it runs: joins the driver's cluster as an observer and follows the campaign to its end
+        using var follower = new ClusterProcess(_cli.Root, "campaign", "resume", "--id", "busy", "--data-dir", data);
+        await WaitUntilAsync(() => follower.Output.Contains("Campaign busy is running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => follower.Output);
+
+        using (var cancel = new ClusterProcess(_cli.Root, "campaign", "cancel", "--id", "busy", "--data-dir", data))
+        {
+            Assert.True(await cancel.WaitForExitAsync(TimeSpan.FromSeconds(90)), cancel.Output);
+            Assert.True(cancel.ExitCode == 0, cancel.Output);
+            Assert.Contains("joining its cluster as an observer", cancel.Output, StringComparison.Ordinal);
+            Assert.Contains("Campaign busy cancelled", cancel.Output, StringComparison.Ordinal);
+        }
+
+        Assert.True(await run.WaitForExitAsync(TimeSpan.FromSeconds(60)), run.Output);
+        Assert.Equal(0, run.ExitCode);
+        Assert.True(await follower.WaitForExitAsync(TimeSpan.FromSeconds(60)), follower.Output);
+        Assert.True(follower.ExitCode == 0, follower.Output);
+        Assert.Contains("Campaign busy cancelled", follower.Output, StringComparison.Ordinal);
+        Assert.Equal("cancelled", store.FindCampaign("busy")!.Status);
+        Assert.InRange(store.Results("busy").Count, 1, 39);
+        Assert.False(File.Exists(lockFile));
+    }
+
+    [Fact]
+    public async Task Running_the_same_campaign_id_twice_should_be_refused()
+    {
+        var data = _cli.Path("twice");
+        using var run = new ClusterProcess(_cli.Root, "campaign", "run", Spec(6), "--id", "once", "--slots", "1", "--data-dir", data);
+        await WaitUntilAsync(() => File.Exists(Path.Combine(data, "campaigns", "once.lock")), TimeSpan.FromSeconds(60), () => run.Output);
         var error = new StringWriter();
-        var code = await ClusterMLApp.RunAsync(["campaign", "resume", "--id", "busy", "--data-dir", data], new StringWriter(), error, TestContext.Current.CancellationToken);
+        var code = await ClusterMLApp.RunAsync(["campaign", "run", Spec(6), "--id", "once", "--data-dir", data], new StringWriter(), error, TestContext.Current.CancellationToken);
         Assert.Equal(2, code);
         Assert.Contains("is being run by process", error.ToString(), StringComparison.Ordinal);
     }
