@@ -6,6 +6,7 @@ using ClusterML.Cli.Hosting;
 using ClusterML.Cluster.Hosting;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Messages;
+using ClusterML.Core.Results;
 using ClusterML.Core.Specs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -45,10 +46,10 @@ public static class CampaignThroughputReport
             host.Start();
             var campaigns = host.Services.GetRequiredService<ActorRegistry>().GetAsync<CampaignRegion>().GetAwaiter().GetResult();
             // Warm-up campaign: JIT, shard allocation, table creation.
-            Submit(campaigns, "warm", 20, maxConcurrent);
+            Submit(campaigns, store, "warm", 20, maxConcurrent);
             Wait(campaigns, "warm");
             var clock = Stopwatch.StartNew();
-            Submit(campaigns, "measured", trials, maxConcurrent);
+            Submit(campaigns, store, "measured", trials, maxConcurrent);
             Wait(campaigns, "measured");
             var seconds = clock.Elapsed.TotalSeconds;
             if (store.Results("measured").Count != trials)
@@ -65,8 +66,9 @@ public static class CampaignThroughputReport
         }
     }
 
-    private static void Submit(IActorRef campaigns, string id, int trials, int maxConcurrent)
+    private static void Submit(IActorRef campaigns, IResultStore store, string id, int trials, int maxConcurrent)
     {
+        store.SaveCampaign(new CampaignRecord(id, id, "noop", "", "", "running", trials, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null));
         var plan = new CampaignSubmitted(id, id, "noop",
             [.. Enumerable.Range(0, trials).Select(i => new PlannedTrial($"t{i:D5}", i, new FdHeatTrialSpec(), i, ImmutableDictionary<string, string>.Empty))],
             maxConcurrent, 0, "cpu", null, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
@@ -75,7 +77,8 @@ public static class CampaignThroughputReport
 
     private static void Wait(IActorRef campaigns, string id)
     {
-        while (!campaigns.Ask<CampaignStatus>(new GetCampaignStatus(id), TimeSpan.FromSeconds(60)).GetAwaiter().GetResult().IsOver)
+        // Settled: over, and the aggregator has stored every result and the final status.
+        while (!campaigns.Ask<CampaignStatus>(new GetCampaignStatus(id), TimeSpan.FromSeconds(60)).GetAwaiter().GetResult().IsSettled)
         {
             Thread.Sleep(20);
         }
