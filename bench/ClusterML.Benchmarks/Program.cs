@@ -21,6 +21,16 @@ public static class Program
             CampaignThroughputReport.Run();
             return;
         }
+        if (args is ["pinn-ablation", ..])
+        {
+            PinnHeatReport.Ablation();
+            return;
+        }
+        if (args is ["pinn-heat", .. var pinnArgs])
+        {
+            PinnHeatReport.Run(pinnArgs);
+            return;
+        }
         if (args is ["surrogate-quality", ..])
         {
             SurrogateQualityReport.Run();

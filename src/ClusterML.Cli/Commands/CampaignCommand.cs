@@ -50,6 +50,19 @@ internal static class CampaignCommand
             var parsed = CampaignSpecReader.Read(p.GetValue(spec)!);
             var campaignId = p.GetValue(id) is { Length: > 0 } given ? given : $"{Slug(parsed.Name)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
             var plan = CampaignPlanner.Plan(parsed, campaignId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            var engines = ClusterHost.Engines();
+            foreach (var trial in plan.Trials)
+            {
+                // Every trial's settings are checked by its engine before anything runs.
+                try
+                {
+                    engines.First(e => e.Accepts(trial.Spec)).Check(trial.Spec);
+                }
+                catch (InvalidInputException e) when (e.File is null)
+                {
+                    throw new InvalidInputException(e.Field, $"{e.Problem} (trial {trial.TrialId}: {string.Join(", ", trial.Parameters.Select(x => $"{x.Key}={x.Value}"))})", parsed.SourcePath);
+                }
+            }
             context.Log.Information("Campaign {CampaignId}: {Trials} trials of {Engine} ({Search} search), up to {Concurrent} at once",
                 campaignId, plan.Trials.Length, plan.Engine, parsed.Search.Kind.ToString().ToLowerInvariant(), plan.MaxConcurrent > 0 ? plan.MaxConcurrent : p.GetValue(cluster.Slots));
             return await RunOnClusterAsync(context, cluster.Read(context), campaignId, p.GetValue(top), attach: false, async (campaigns, store) =>

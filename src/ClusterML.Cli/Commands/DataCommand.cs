@@ -3,6 +3,8 @@ using ClusterML.Cli.Hosting;
 using ClusterML.Cli.Output;
 using ClusterML.Core.IO;
 using ClusterML.Core.Validation;
+using ClusterML.Engines.Pinn.Heat;
+using ClusterML.Engines.Pinn.Reference;
 using ClusterML.Oracles;
 
 namespace ClusterML.Cli.Commands;
@@ -30,8 +32,13 @@ internal static class DataCommand
         var inputs = string.Join("; ", oracle.Inputs.Select(i =>
             $"{i.Name} {(i.Sampling == OracleSampling.Choice ? $"∈ {{{i.Min:G}…{i.Max:G}}}" : $"{i.Min:G}–{i.Max:G}{(i.Sampling == OracleSampling.LogUniform ? " log-uniform" : string.Empty)}")}"));
         var command = new Command(oracle.Name, $"{oracle.Description} Inputs: {inputs}. Outputs: {string.Join(", ", oracle.Outputs)}.") { n, seed, outFile };
+        var observations = AddObservationOptions(oracle, command);
         runner.SetAction(command, async (context, cancellationToken) =>
         {
+            if (observations is not null && context.Parse.GetValue(observations.Count) is { } count)
+            {
+                return WriteObservations(context, observations, count, context.Parse.GetValue(seed), context.Parse.GetValue(outFile), cancellationToken);
+            }
             var rows = Require.AtLeast("--n", context.Parse.GetValue(n), 1);
             var path = context.Parse.GetValue(outFile) ?? $"{oracle.Name}.csv";
             var table = await ProgressDisplay.RunAsync(context, $"generate {oracle.Name}", progress =>
@@ -44,5 +51,44 @@ internal static class DataCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Options of <c>heat-fd --observations N</c>: sparse noisy observations (x,t,T) of the textbook problem for an inverse PINN.</summary>
+    private sealed record ObservationOptions(Option<int?> Count, Option<double> Noise, Option<double> Alpha, Option<double> Length, Option<double> TEnd);
+
+    private static ObservationOptions? AddObservationOptions(IPhysicsOracle oracle, Command command)
+    {
+        if (oracle.Name != "heat-fd")
+        {
+            return null;
+        }
+        var defaults = new HeatProblem();
+        var options = new ObservationOptions(
+            new Option<int?>("--observations") { Description = "Instead of surrogate rows: N observations x,t,T of one rod (T(t,0) = 0, T(t,L) = 1, T(0,x) = 0) from the FD solution, for pinn heat --inverse." },
+            new Option<double>("--noise") { Description = "Gaussian noise on the observations, as a fraction of their standard deviation (0.01 = 1 %).", DefaultValueFactory = _ => 0.0 },
+            new Option<double>("--alpha") { Description = "Diffusivity of the observed rod.", DefaultValueFactory = _ => defaults.Alpha },
+            new Option<double>("--length") { Description = "Length of the observed rod.", DefaultValueFactory = _ => defaults.Length },
+            new Option<double>("--t-end") { Description = "Observations are taken at t in (0, t-end].", DefaultValueFactory = _ => 1.0 });
+        command.Options.Add(options.Count);
+        command.Options.Add(options.Noise);
+        command.Options.Add(options.Alpha);
+        command.Options.Add(options.Length);
+        command.Options.Add(options.TEnd);
+        return options;
+    }
+
+    private static int WriteObservations(CommandContext context, ObservationOptions options, int count, int seed, string? path, CancellationToken cancellationToken)
+    {
+        var p = context.Parse;
+        var problem = new HeatProblem(p.GetValue(options.Alpha), p.GetValue(options.Length)).Validated();
+        var tEnd = Require.Positive("--t-end", p.GetValue(options.TEnd));
+        var noise = p.GetValue(options.Noise);
+        var observed = HeatObservationFile.Generate(problem, tEnd, count, noise, seed, cancellationToken);
+        var target = string.IsNullOrWhiteSpace(path) || path == "heat-fd.csv" ? "heat-observations.csv" : path;
+        AtomicFile.Write(target, staged => CsvTable.Write(staged, ["x", "t", "T"],
+            observed.Select(o => (IReadOnlyList<string>)[CsvTable.Format(o.X), CsvTable.Format(o.T), CsvTable.Format(o.Temperature)])));
+        context.Log.Information("Wrote {Count} observations of the rod (α = {Alpha}, L = {Length}, noise {Noise:P1} of their spread) to {Out}",
+            count, problem.Alpha, problem.Length, noise, Path.GetFullPath(target));
+        return ExitCodes.Ok;
     }
 }

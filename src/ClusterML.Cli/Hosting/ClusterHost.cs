@@ -3,6 +3,7 @@ using ClusterML.Cluster.Hosting;
 using ClusterML.Cluster.Trials;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Results;
+using ClusterML.Engines.Pinn.Heat;
 using ClusterML.Engines.Pinn.Reference;
 using ClusterML.Engines.Surrogate;
 using ClusterML.Storage;
@@ -47,7 +48,7 @@ internal sealed record ClusterHostOptions(
 internal static class ClusterHost
 {
     /// <summary>The engines a worker hosts.</summary>
-    public static IReadOnlyList<IEngine> Engines() => [new FdHeatEngine(), new SurrogateEngine()];
+    public static IReadOnlyList<IEngine> Engines() => [new FdHeatEngine(), new SurrogateEngine(), new PinnHeatEngine()];
 
     public static (IHost Host, IResultStore Store) Build(ClusterHostOptions options, ILogger log, IReadOnlyList<IEngine>? engines = null)
     {

@@ -179,6 +179,10 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             {
                 metrics = metrics.Add("validation_loss", validation);
             }
+            foreach (var (name, metric) in value.Metrics ?? ImmutableDictionary<string, double>.Empty)
+            {
+                metrics = metrics.SetItem(name, metric);
+            }
             requester.Tell(new TrialProgressed(start.CampaignId, start.TrialId, start.Attempt, value.Epoch, metrics));
         }
     }

@@ -13,7 +13,7 @@ namespace ClusterML.Core.Coordination;
 public static class TrialSpecFactory
 {
     /// <summary>Engines a campaign can name.</summary>
-    public static IReadOnlyList<string> Engines { get; } = ["fd", "surrogate"];
+    public static IReadOnlyList<string> Engines { get; } = ["fd", "surrogate", "pinn"];
 
     public static ITrialSpec Create(string engine, IReadOnlyDictionary<string, CampaignValue> settings, string specPath)
     {
@@ -31,6 +31,9 @@ public static class TrialSpecFactory
                 reader.Double("validation_fraction", 0.15), reader.Double("test_fraction", 0.2), reader.Int("ensemble", 1),
                 null, reader.Bool("bootstrap", true), reader.Int("neighbors", 5), reader.Text("schedule", "cosine"),
                 reader.Double("calibration_fraction", 0.1)).Validated(),
+            "pinn" => new PinnHeatTrialSpec(
+                PinnHeatTrialSpec.Keys.Select(k => (Key: k, Value: reader.OptionalText(k))).Where(x => x.Value is not null).ToImmutableDictionary(x => x.Key, x => x.Value!),
+                reader.OptionalPath("observations"), reader.Bool("inverse", false)),
             _ => throw new InvalidInputException("engine", $"'{engine}' is not an engine of this build ({string.Join(", ", Engines)})", specPath),
         };
         reader.ThrowOnUnused();
@@ -73,6 +76,10 @@ public static class TrialSpecFactory
         };
 
         public string Text(string key, string fallback) => Get(key)?.ToString() ?? fallback;
+
+        public string? OptionalText(string key) => Get(key)?.ToString();
+
+        public string? OptionalPath(string key) => settings.ContainsKey(key) ? Path(key) : null;
 
         public IReadOnlyList<string> List(string key) => Get(key) switch
         {

@@ -15,4 +15,10 @@ public interface IEngine
     /// <exception cref="Validation.InvalidInputException">The spec or its data is invalid.</exception>
     /// <exception cref="OperationCanceledException">When <paramref name="cancellationToken"/> fires between steps.</exception>
     TrainingOutcome Train(ITrialSpec spec, RunContext context, CancellationToken cancellationToken);
+
+    /// <summary>Checks <paramref name="spec"/> without training (campaigns call it for every trial before anything runs).</summary>
+    /// <exception cref="Validation.InvalidInputException">The spec is invalid.</exception>
+    void Check(ITrialSpec spec)
+    {
+    }
 }

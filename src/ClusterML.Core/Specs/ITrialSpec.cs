@@ -7,4 +7,5 @@ namespace ClusterML.Core.Specs;
 /// </summary>
 [Union(0, typeof(SurrogateSpec))]
 [Union(1, typeof(FdHeatTrialSpec))]
+[Union(2, typeof(PinnHeatTrialSpec))]
 public interface ITrialSpec;

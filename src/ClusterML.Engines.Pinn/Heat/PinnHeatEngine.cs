@@ -1,0 +1,81 @@
+using System.Collections.Immutable;
+using ClusterML.Core.Engines;
+using ClusterML.Core.Specs;
+
+namespace ClusterML.Engines.Pinn.Heat;
+
+/// <summary>
+/// The heat PINN as a campaign engine: settings from the trial's snake_case keys, progress every
+/// <see cref="PinnHeatSettings.ReportEvery"/> steps with the loss components and the current relative L2 error (so ASHA can
+/// stop on <c>rel_l2</c> or <c>pde</c>), cancellation between steps, the final relative L2 error vs the analytic solution
+/// as the trial's loss, and the model plus metrics written under the artifact directory when one is given.
+/// </summary>
+public sealed class PinnHeatEngine : Engine<PinnHeatTrialSpec>, IEngine
+{
+    public static PinnHeatSettings ToSettings(PinnHeatTrialSpec spec)
+    {
+        var settings = spec.Settings.Aggregate(new PinnHeatSettings(), (s, kv) => PinnHeatSettingsBinder.Apply(s, kv.Key, kv.Value, kv.Key));
+        if (spec.Observations is { } path)
+        {
+            settings = settings with { Observations = HeatObservationFile.ReadObservations(path, "observations") };
+        }
+        return (settings with { Inverse = spec.Inverse }).Validated();
+    }
+
+    void IEngine.Check(ITrialSpec spec)
+    {
+        if (spec is PinnHeatTrialSpec pinn)
+        {
+            ToSettings(pinn);
+        }
+    }
+
+    protected override TrainingOutcome Train(PinnHeatTrialSpec spec, RunContext context, CancellationToken cancellationToken)
+    {
+        var settings = ToSettings(spec);
+        var total = settings.Epochs + settings.LbfgsSteps;
+        var progress = context.Progress is { } sink
+            ? new Relay(e => sink.Report(new TrainingProgress(e.Stage, e.Epoch, total, e.Loss, null, Metrics(e))))
+            : null;
+        using var run = PinnHeatTrainer.Train(settings, context.Seed, context.Device, progress, cancellationToken);
+        var artifacts = new List<string>();
+        if (context.ArtifactDirectory is { } folder)
+        {
+            PinnHeatModel.Save(run, Path.Combine(folder, "model"));
+            artifacts.Add(Path.Combine(folder, "model"));
+        }
+        var curve = run.History.Select(e => e.Loss).ToArray();
+        return new TrainingOutcome(run.Metrics["rel_l2_vs_analytic"], curve, [], run.Metrics.ToImmutableDictionary(), artifacts);
+    }
+
+    private static ImmutableDictionary<string, double> Metrics(PinnEpoch e)
+    {
+        var m = ImmutableDictionary<string, double>.Empty.Add("pde", e.Pde);
+        if (e.Boundary is { } b)
+        {
+            m = m.Add("bc", b);
+        }
+        if (e.Initial is { } i)
+        {
+            m = m.Add("ic", i);
+        }
+        if (e.Data is { } d)
+        {
+            m = m.Add("data", d);
+        }
+        if (e.RelativeL2 is { } r)
+        {
+            m = m.Add("rel_l2", r);
+        }
+        if (e.Alpha is { } a)
+        {
+            m = m.Add("alpha", a);
+        }
+        return m;
+    }
+
+    private sealed class Relay(Action<PinnEpoch> report) : IProgress<PinnEpoch>
+    {
+        public void Report(PinnEpoch value) => report(value);
+    }
+}

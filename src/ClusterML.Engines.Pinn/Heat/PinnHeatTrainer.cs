@@ -1,0 +1,405 @@
+using System.Diagnostics;
+using ClusterML.Core.Engines;
+using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.Torch;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ClusterML.Engines.Pinn.Heat;
+
+/// <summary>One logged step: its loss and components (weighted sum = <see cref="Loss"/>), the current weights, and every
+/// <see cref="PinnHeatSettings.ReportEvery"/> steps the current relative L2 error and α.</summary>
+public sealed record PinnEpoch(int Epoch, string Stage, double Loss, double Pde, double? Boundary, double? Initial, double? Data,
+    double WeightBoundary, double WeightInitial, double WeightData, double? RelativeL2 = null, double? Alpha = null);
+
+/// <summary>
+/// Trains the heat PINN: Adam (exponential learning-rate decay to a tenth, periodic resampling with residual-based
+/// refinement, optional learning-rate-annealing loss weights), then L-BFGS on a fixed point set with a divergence guard
+/// (restores the best weights and halves the step). TorchSharp's L-BFGS has no line search; its closure returns a detached
+/// loss, since the native side keeps whatever the closure returns (a graph-holding loss leaks megabytes per call).
+/// </summary>
+public static class PinnHeatTrainer
+{
+    /// <summary>Moving-average factor of the annealed weights (Wang, Teng &amp; Perdikaris 2021 use 0.9).</summary>
+    public const double AnnealingRate = 0.9;
+
+    /// <summary>
+    /// Bounds of the annealed weights. Unbounded, the max/mean ratio runs away on this problem: the t = 0 corner makes the
+    /// residual's gradients grow as the network sharpens the jump, which raises the weights, which sharpens the jump (measured:
+    /// PDE loss 6 → 9000 within 1000 steps).
+    /// </summary>
+    public const double MinWeight = 0.01;
+
+    public const double MaxWeight = 100;
+
+    /// <summary>Candidate pool for residual-based refinement, as a multiple of the collocation points.</summary>
+    public const int RefinePool = 4;
+
+    public static PinnHeatRun Train(PinnHeatSettings settings, int seed, string device = "cpu", IProgress<PinnEpoch>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        settings = settings.Validated();
+        var dev = TorchDevices.Resolve(device);
+        if (settings.Threads > 0)
+        {
+            torch.set_num_threads(settings.Threads);
+        }
+        var clock = Stopwatch.StartNew();
+        var p = settings.Problem;
+        var kappaTrue = p.Alpha * settings.TEnd / (p.Length * p.Length);
+        var kappaInitial = settings.Inverse ? settings.AlphaInitial * settings.TEnd / (p.Length * p.Length) : kappaTrue;
+        var net = new HeatPinnNetwork(settings, kappaInitial, Seeds.Derive(seed, 1));
+        net.to(dev);
+        var session = new Session(settings, net, dev, new CollocationSampler(settings.Sampling, Seeds.Derive(seed, 2)));
+        try
+        {
+            var grid = EvaluationGrid.For(settings);
+            var history = new List<PinnEpoch>(settings.Epochs + settings.LbfgsSteps);
+            var total = settings.Epochs + settings.LbfgsSteps;
+
+            void Log(PinnEpoch epoch, bool report)
+            {
+                if (report)
+                {
+                    epoch = epoch with { RelativeL2 = grid.RelativeL2(session.Predict(grid.Rows)), Alpha = settings.Inverse ? net.Alpha : null };
+                    progress?.Report(epoch);
+                }
+                history.Add(epoch);
+            }
+
+            // Adam
+            var adamClock = Stopwatch.StartNew();
+            if (settings.Epochs > 0)
+            {
+                using var adam = optim.Adam(session.Trainable, settings.LearningRate);
+                var decay = Math.Pow(0.1, 1.0 / settings.Epochs);
+                for (var epoch = 1; epoch <= settings.Epochs; epoch++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (settings.Weighting == LossWeighting.Annealing && epoch % settings.AnnealEvery == 1)
+                    {
+                        session.Anneal();
+                    }
+                    PinnEpoch logged;
+                    using (NewDisposeScope())
+                    {
+                        adam.zero_grad();
+                        var parts = session.Loss();
+                        parts.Total.backward();
+                        adam.step();
+                        logged = parts.Read(epoch, "adam", session);
+                    }
+                    foreach (var group in adam.ParamGroups)
+                    {
+                        group.LearningRate *= decay;
+                    }
+                    Log(logged, epoch % settings.ReportEvery == 0 || epoch == settings.Epochs);
+                    if (settings.ResampleEvery > 0 && epoch % settings.ResampleEvery == 0 && epoch < settings.Epochs)
+                    {
+                        session.Resample();
+                    }
+                }
+            }
+            var adamSeconds = adamClock.Elapsed.TotalSeconds;
+
+            // L-BFGS
+            var lbfgsClock = Stopwatch.StartNew();
+            var lbfgsEvaluations = 0;
+            if (settings.LbfgsSteps > 0)
+            {
+                var step = 1.0;
+                var lbfgs = NewLbfgs(session, step);
+                var best = session.Snapshot();
+                var bestLoss = double.PositiveInfinity;
+                PinnEpoch? last = null;
+                try
+                {
+                    for (var k = 1; k <= settings.LbfgsSteps; k++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        lbfgs.step(() =>
+                        {
+                            using var scope = NewDisposeScope();
+                            lbfgs.zero_grad();
+                            var parts = session.Loss();
+                            parts.Total.backward();
+                            last = parts.Read(settings.Epochs + k, "lbfgs", session);
+                            lbfgsEvaluations++;
+                            return parts.Total.detach().MoveToOuterDisposeScope();
+                        });
+                        var value = last!.Loss;
+                        if (!double.IsFinite(value) || value > 10 * bestLoss)
+                        {
+                            session.Restore(best);
+                            step /= 2;
+                            lbfgs.Dispose();
+                            lbfgs = NewLbfgs(session, step);
+                            if (step < 1e-3)
+                            {
+                                break;
+                            }
+                            continue;
+                        }
+                        if (value < bestLoss)
+                        {
+                            bestLoss = value;
+                            Session.Dispose(best);
+                            best = session.Snapshot();
+                        }
+                        Log(last, k % Math.Max(1, settings.ReportEvery / 10) == 0 || k == settings.LbfgsSteps);
+                    }
+                    session.Restore(best);
+                }
+                finally
+                {
+                    lbfgs.Dispose();
+                    Session.Dispose(best);
+                }
+            }
+            var lbfgsSeconds = lbfgsClock.Elapsed.TotalSeconds;
+
+            var predicted = session.Predict(grid.Rows);
+            var fd = FdReference.Evaluate(p, grid.X, grid.Times, cancellationToken);
+            var fdFlat = grid.Flatten(fd);
+            var metrics = new Dictionary<string, double>
+            {
+                ["rel_l2_vs_analytic"] = grid.RelativeL2(predicted),
+                ["rel_l2_vs_fd"] = EvaluationGrid.RelativeL2(predicted, fdFlat),
+                ["rel_l2_fd_vs_analytic"] = grid.RelativeL2(fdFlat),
+                ["max_abs_error_vs_analytic"] = grid.MaxAbsError(predicted),
+                ["final_loss"] = history.Count > 0 ? history[^1].Loss : double.NaN,
+                ["adam_steps"] = settings.Epochs,
+                ["adam_seconds"] = adamSeconds,
+                ["adam_ms_per_step"] = settings.Epochs > 0 ? adamSeconds * 1000 / settings.Epochs : 0,
+                ["lbfgs_steps"] = settings.LbfgsSteps,
+                ["lbfgs_evaluations"] = lbfgsEvaluations,
+                ["lbfgs_seconds"] = lbfgsSeconds,
+                ["wall_seconds"] = clock.Elapsed.TotalSeconds,
+                ["eval_min_tau"] = settings.EvalMinTau,
+            };
+            if (settings.Inverse)
+            {
+                metrics["alpha"] = net.Alpha;
+                metrics["alpha_reference"] = p.Alpha;
+                metrics["alpha_rel_error"] = Math.Abs(net.Alpha - p.Alpha) / p.Alpha;
+            }
+            return new PinnHeatRun(settings, net, history, grid, predicted, fdFlat, metrics);
+        }
+        catch
+        {
+            net.Dispose();
+            throw;
+        }
+        finally
+        {
+            session.Dispose();
+        }
+    }
+
+    private static LBFGS NewLbfgs(Session session, double step) =>
+        optim.LBFGS(session.Trainable, lr: step, max_iter: 20, max_eval: 25, tolerange_grad: 1e-12, tolerance_change: 1e-15, history_size: 50);
+
+    /// <summary>Loss terms of one evaluation (tensors in the current dispose scope).</summary>
+    private sealed record LossParts(Tensor Total, Tensor Pde, Tensor? Boundary, Tensor? Initial, Tensor? Data)
+    {
+        public PinnEpoch Read(int epoch, string stage, Session session) =>
+            new(epoch, stage, Total.ToDouble(), Pde.ToDouble(), Boundary?.ToDouble(), Initial?.ToDouble(), Data?.ToDouble(),
+                session.WeightBoundary, session.WeightInitial, session.WeightData);
+    }
+
+    /// <summary>The point sets and the loss of one training run.</summary>
+    private sealed class Session : IDisposable
+    {
+        private readonly PinnHeatSettings _settings;
+        private readonly HeatPinnNetwork _net;
+        private readonly Device _device;
+        private readonly CollocationSampler _sampler;
+        private readonly Parameter[] _network;
+        private Tensor _interior;
+        private readonly Tensor? _left;
+        private readonly Tensor? _right;
+        private readonly Tensor? _initial;
+        private readonly Tensor? _observedAt;
+        private readonly Tensor? _observed;
+
+        public Session(PinnHeatSettings settings, HeatPinnNetwork net, Device device, CollocationSampler sampler)
+        {
+            (_settings, _net, _device, _sampler) = (settings, net, device, sampler);
+            Trainable = [.. net.parameters().Where(x => x.requires_grad)];
+            _network = [.. net.named_parameters().Where(x => x.name != "log_kappa").Select(x => x.parameter)];
+            WeightBoundary = settings.WeightBoundary;
+            WeightInitial = settings.WeightInitial;
+            WeightData = settings.WeightData;
+            _interior = Points(sampler.Interior(settings.Collocation), requiresGrad: true);
+            if (settings.Constraints == HeatConstraints.Soft)
+            {
+                var s = sampler.Line(settings.BoundaryPoints);
+                _left = Points([.. s.Select(v => new[] { 0.0, 1.0 - v })]);
+                _right = Points([.. s.Select(v => new[] { 1.0, 1.0 - v })]);
+            }
+            if (settings.Constraints != HeatConstraints.All)
+            {
+                _initial = Points([.. sampler.Line(settings.BoundaryPoints).Select(v => new[] { v, 0.0 })]);
+            }
+            if (settings.Observations.Count > 0)
+            {
+                var p = settings.Problem;
+                _observedAt = Points([.. settings.Observations.Select(o => new[] { o.X / p.Length, o.T / settings.TEnd })]);
+                _observed = tensor(settings.Observations.Select(o => o.Temperature).ToArray(), dtype: net.DType, device: device).reshape(-1, 1);
+            }
+        }
+
+        public Parameter[] Trainable { get; }
+
+        public double WeightBoundary { get; private set; }
+
+        public double WeightInitial { get; private set; }
+
+        public double WeightData { get; private set; }
+
+        public LossParts Loss()
+        {
+            var pde = Residual(_interior).square().mean();
+            var p = _settings.Problem;
+            var boundary = _left is null ? null : ((_net.forward(_left) - p.Left).square().mean() + (_net.forward(_right!) - p.Right).square().mean()) / 2.0;
+            var initial = _initial is null ? null : (_net.forward(_initial) - p.Initial).square().mean();
+            var data = _observedAt is null ? null : (_net.forward(_observedAt) - _observed!).square().mean();
+            var total = pde * _settings.WeightPde;
+            if (boundary is not null)
+            {
+                total += boundary * WeightBoundary;
+            }
+            if (initial is not null)
+            {
+                total += initial * WeightInitial;
+            }
+            if (data is not null)
+            {
+                total += data * WeightData;
+            }
+            return new LossParts(total, pde, boundary, initial, data);
+        }
+
+        /// <summary>W_s − κ W_ξξ at the points (divided by t_end when the residual is written in physical units).</summary>
+        private Tensor Residual(Tensor points)
+        {
+            var (_, w) = _net.Parts(points);
+            var (_, wS, wXiXi) = HeatDerivatives.Of(w, points);
+            var residual = wS - (_net.Kappa * wXiXi);
+            return _settings.NonDimensional ? residual : residual / _settings.TEnd;
+        }
+
+        /// <summary>Learning-rate annealing: λ̂_i = max|∇L_pde| / mean|∇L_i| over the network weights; λ_i ← (1−β)λ_i + βλ̂_i.</summary>
+        public void Anneal()
+        {
+            using var scope = NewDisposeScope();
+            var parts = Loss();
+            var terms = new List<(Tensor Term, Action<double> Set, double Current)>();
+            if (parts.Boundary is not null)
+            {
+                terms.Add((parts.Boundary, v => WeightBoundary = v, WeightBoundary));
+            }
+            if (parts.Initial is not null)
+            {
+                terms.Add((parts.Initial, v => WeightInitial = v, WeightInitial));
+            }
+            if (parts.Data is not null)
+            {
+                terms.Add((parts.Data, v => WeightData = v, WeightData));
+            }
+            if (terms.Count == 0)
+            {
+                return;
+            }
+            var pdeGrads = autograd.grad([parts.Pde * _settings.WeightPde], _network, retain_graph: true, allow_unused: true);
+            var maxPde = pdeGrads.Where(x => x is not null && !x.IsInvalid && x.numel() > 0).Max(x => x.abs().max().ToDouble());
+            foreach (var (term, set, current) in terms)
+            {
+                var grads = autograd.grad([term], _network, retain_graph: true, allow_unused: true).Where(x => x is not null && !x.IsInvalid && x.numel() > 0).ToArray();
+                var count = grads.Sum(x => x.numel());
+                var mean = grads.Sum(x => x.abs().sum().ToDouble()) / Math.Max(1, count);
+                if (mean > 0 && double.IsFinite(maxPde / mean))
+                {
+                    set(Math.Clamp(((1 - AnnealingRate) * current) + (AnnealingRate * (maxPde / mean)), MinWeight, MaxWeight));
+                }
+            }
+        }
+
+        /// <summary>Fresh interior points; with refinement, a share of them drawn ∝ |residual| from a larger candidate pool.</summary>
+        public void Resample()
+        {
+            var n = _settings.Collocation;
+            var refined = (int)Math.Round(n * _settings.RefineFraction);
+            var fresh = _sampler.Interior(n - refined).ToList();
+            if (refined > 0)
+            {
+                var pool = _sampler.Interior(RefinePool * n);
+                double[] magnitude;
+                using (NewDisposeScope())
+                {
+                    var candidates = Points(pool, requiresGrad: true);
+                    using var r = Residual(candidates).detach().abs().cpu().to(ScalarType.Float64);
+                    magnitude = r.data<double>().ToArray();
+                }
+                fresh.AddRange(_sampler.Weighted(magnitude, refined).Select(i => pool[i]));
+            }
+            var old = _interior;
+            _interior = Points([.. fresh], requiresGrad: true);
+            old.Dispose();
+        }
+
+        public double[] Predict(double[][] rows)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            using var points = Points(rows);
+            return _net.forward(points).cpu().to(ScalarType.Float64).data<double>().ToArray();
+        }
+
+        public Dictionary<string, Tensor> Snapshot()
+        {
+            using var noGrad = no_grad();
+            return _net.state_dict().ToDictionary(x => x.Key, x => x.Value.clone().DetachFromDisposeScope());
+        }
+
+        public void Restore(Dictionary<string, Tensor> snapshot)
+        {
+            using var noGrad = no_grad();
+            foreach (var (name, value) in _net.state_dict())
+            {
+                value.copy_(snapshot[name]);
+            }
+        }
+
+        public static void Dispose(Dictionary<string, Tensor> snapshot)
+        {
+            foreach (var t in snapshot.Values)
+            {
+                t.Dispose();
+            }
+        }
+
+        public Tensor Points(double[][] rows, bool requiresGrad = false)
+        {
+            var flat = new double[rows.Length * 2];
+            for (var i = 0; i < rows.Length; i++)
+            {
+                flat[2 * i] = rows[i][0];
+                flat[(2 * i) + 1] = rows[i][1];
+            }
+            var t = tensor(flat, [rows.Length, 2], dtype: _net.DType, device: _device).DetachFromDisposeScope();
+            return requiresGrad ? t.requires_grad_() : t;
+        }
+
+        public void Dispose()
+        {
+            _interior.Dispose();
+            _left?.Dispose();
+            _right?.Dispose();
+            _initial?.Dispose();
+            _observedAt?.Dispose();
+            _observed?.Dispose();
+        }
+    }
+}
