@@ -53,6 +53,27 @@ internal static class PinnHeatReport
         }
     }
 
+    /// <summary>Time per Adam step against the number of collocation points (defaults otherwise; 5 warm-up steps not timed).</summary>
+    public static void StepTimes()
+    {
+        Console.WriteLine("| collocation points | dtype | ms per Adam step | µs per point |");
+        Console.WriteLine("|---:|---|---:|---:|");
+        foreach (var n in new[] { 1_000, 10_000, 100_000 })
+        {
+            foreach (var float64 in new[] { false, true })
+            {
+                var steps = n >= 100_000 ? 10 : 40;
+                var settings = new PinnHeatSettings { Collocation = n, Float64 = float64, LbfgsSteps = 0, ResampleEvery = 0, GridX = 5, GridT = 5, ReportEvery = 1_000_000 };
+                using (PinnHeatTrainer.Train(settings with { Epochs = 5 }, 1))
+                {
+                }
+                using var run = PinnHeatTrainer.Train(settings with { Epochs = steps }, 1);
+                var ms = run.Metrics["adam_ms_per_step"];
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {n} | {(float64 ? "float64" : "float32")} | {ms:F1} | {ms * 1000 / n:F2} |"));
+            }
+        }
+    }
+
     public static void Print(string name, PinnHeatSettings settings, int seed, bool quiet = false)
     {
         var progress = quiet ? null : new Progress<PinnEpoch>(e => Console.Error.WriteLine($"  {e.Stage} {e.Epoch}: loss {e.Loss:E3} pde {e.Pde:E3} bc {e.Boundary:E2} ic {e.Initial:E2} data {e.Data:E2} relL2 {e.RelativeL2:E3} alpha {e.Alpha:G5}"));

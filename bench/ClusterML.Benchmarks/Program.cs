@@ -21,6 +21,11 @@ public static class Program
             CampaignThroughputReport.Run();
             return;
         }
+        if (args is ["pinn-steps", ..])
+        {
+            PinnHeatReport.StepTimes();
+            return;
+        }
         if (args is ["pinn-ablation", ..])
         {
             PinnHeatReport.Ablation();

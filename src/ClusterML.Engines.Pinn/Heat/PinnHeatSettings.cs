@@ -69,12 +69,12 @@ public sealed record PinnHeatSettings
     public double RefineFraction { get; init; } = 0.5;
 
     /// <summary>Adam steps.</summary>
-    public int Epochs { get; init; } = 4000;
+    public int Epochs { get; init; } = 2000;
 
     public double LearningRate { get; init; } = 2e-3;
 
     /// <summary>L-BFGS outer steps after Adam (each up to 20 inner iterations; 0: none).</summary>
-    public int LbfgsSteps { get; init; } = 150;
+    public int LbfgsSteps { get; init; } = 100;
 
     public double WeightPde { get; init; } = 1.0;
 

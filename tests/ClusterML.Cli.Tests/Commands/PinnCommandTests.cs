@@ -103,4 +103,44 @@ public sealed class PinnCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("is not a saved PINN", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_pinn_campaign_should_run_through_the_cluster_and_check_settings_before_it_starts()
+    {
+        var observations = _cli.Path("obs.csv");
+        var (code, _, stderr) = await _cli.RunAsync("data", "generate", "heat-fd", "--observations", "40", "--seed", "1", "--out", observations);
+        Assert.True(code == 0, stderr);
+        var spec = _cli.Path("pinn.yaml");
+        File.WriteAllText(spec, """
+            name: pinn-tiny
+            engine: pinn
+            base:
+              epochs: 60
+              lbfgs_steps: 0
+              collocation: 100
+              report_every: 20
+              dtype: float32
+              threads: 1
+              observations: obs.csv
+              inverse: true
+              alpha_init: 0.2
+            space:
+              width: { type: choice, values: [8, 16] }
+            search: { kind: grid }
+            """);
+        (code, var stdout, stderr) = await _cli.RunAsync("campaign", "run", spec, "--id", "tiny");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Best: t000", stdout, StringComparison.Ordinal);
+        var store = new ClusterML.Storage.SqliteResultStore(Path.Combine(_cli.DataDir, "results.db"));
+        var results = store.Results("tiny");
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r => Assert.True(r.Metrics.ContainsKey("alpha") && r.Metrics.ContainsKey("rel_l2_vs_fd")));
+        Assert.Contains(store.Epochs("tiny"), e => e.Epoch == 40 && e.Metrics.ContainsKey("rel_l2") && e.Metrics.ContainsKey("data"));
+
+        File.WriteAllText(spec, File.ReadAllText(spec).Replace("dtype: float32", "dtype: float16", StringComparison.Ordinal));
+        (code, _, stderr) = await _cli.RunAsync("campaign", "run", spec, "--id", "bad");
+        Assert.Equal(2, code);
+        Assert.Contains("pinn.yaml: dtype: 'float16' is not a dtype", stderr, StringComparison.Ordinal);
+        Assert.Null(store.FindCampaign("bad"));
+    }
 }
