@@ -1,0 +1,332 @@
+using System.Globalization;
+using System.Text;
+using ClusterML.Core.IO;
+using ClusterML.Core.Validation;
+
+namespace ClusterML.Engines.Nep.Model;
+
+/// <summary>Universal ZBL parameters of a <c>*_zbl</c> model: inner and outer radius (and the covalent-radius factor when typewise).</summary>
+public sealed record NepZbl(double InnerRadius, double OuterRadius, double? TypewiseFactor, double[]? Flexible);
+
+/// <summary>
+/// A NEP3/NEP4 potential as GPUMD's <c>nep.txt</c> holds it (see nep.md §a.2, §b.1): species, per-species radial and angular
+/// cutoffs, descriptor sizes, the optional 4-body q_222 and 5-body q_1111 terms, the network(s), the trainable radial
+/// coefficients c and the descriptor scaler. Parameter arrays use GPUMD's layouts; <see cref="Parameters"/> is the flat
+/// vector in file order (w0, b0, w1 per network, then b1, then c radial, c angular).
+/// </summary>
+public sealed class NepModel
+{
+    public NepModel(int version, IReadOnlyList<string> species, IReadOnlyList<(double Radial, double Angular)> cutoffs, int maxNeighborsRadial,
+        int maxNeighborsAngular, int nMaxRadial, int nMaxAngular, int basisRadial, int basisAngular, int lMax, bool has4Body, bool has5Body,
+        int neurons, double[] parameters, double[] qScaler, NepZbl? zbl = null)
+    {
+        Version = version;
+        Species = species;
+        Cutoffs = cutoffs.Count == 1 ? [.. Enumerable.Repeat(cutoffs[0], species.Count)] : cutoffs;
+        MaxNeighborsRadial = maxNeighborsRadial;
+        MaxNeighborsAngular = maxNeighborsAngular;
+        NMaxRadial = nMaxRadial;
+        NMaxAngular = nMaxAngular;
+        BasisRadial = basisRadial;
+        BasisAngular = basisAngular;
+        LMax = lMax;
+        Has4Body = has4Body;
+        Has5Body = has5Body;
+        Neurons = neurons;
+        Parameters = parameters;
+        QScaler = qScaler;
+        Zbl = zbl;
+        UniformCutoff = cutoffs.Count == 1;
+        if (parameters.Length != ParameterCount)
+        {
+            throw new ArgumentException($"expected {ParameterCount} parameters, got {parameters.Length}", nameof(parameters));
+        }
+        if (qScaler.Length != Dimension)
+        {
+            throw new ArgumentException($"expected {Dimension} q_scaler values, got {qScaler.Length}", nameof(qScaler));
+        }
+    }
+
+    /// <summary>3 (one network shared by all species) or 4 (one network per species).</summary>
+    public int Version { get; }
+
+    public IReadOnlyList<string> Species { get; }
+
+    public int SpeciesCount => Species.Count;
+
+    /// <summary>Radial and angular cutoff per species (Å); a pair uses the mean of its two species' values.</summary>
+    public IReadOnlyList<(double Radial, double Angular)> Cutoffs { get; }
+
+    /// <summary>The file gave one cutoff pair for all species.</summary>
+    public bool UniformCutoff { get; }
+
+    public int MaxNeighborsRadial { get; }
+
+    public int MaxNeighborsAngular { get; }
+
+    public int NMaxRadial { get; }
+
+    public int NMaxAngular { get; }
+
+    public int BasisRadial { get; }
+
+    public int BasisAngular { get; }
+
+    public int LMax { get; }
+
+    public bool Has4Body { get; }
+
+    public bool Has5Body { get; }
+
+    public int Neurons { get; }
+
+    public double[] Parameters { get; }
+
+    public double[] QScaler { get; }
+
+    public NepZbl? Zbl { get; }
+
+    /// <summary>Angular descriptor slots: l = 1…l_max, then q_222, then q_1111.</summary>
+    public int AngularSlots => LMax + (Has4Body ? 1 : 0) + (Has5Body ? 1 : 0);
+
+    public int Dimension => NMaxRadial + 1 + ((NMaxAngular + 1) * AngularSlots);
+
+    public int Networks => Version == 3 ? 1 : SpeciesCount;
+
+    /// <summary>Parameters of one network: w0 (neurons × dim), b0, w1.</summary>
+    public int NetworkSize => (Dimension + 2) * Neurons;
+
+    public int AnnParameterCount => (NetworkSize * Networks) + 1;
+
+    public int RadialCoefficientCount => SpeciesCount * SpeciesCount * (NMaxRadial + 1) * (BasisRadial + 1);
+
+    public int AngularCoefficientCount => SpeciesCount * SpeciesCount * (NMaxAngular + 1) * (BasisAngular + 1);
+
+    public int ParameterCount => AnnParameterCount + RadialCoefficientCount + AngularCoefficientCount;
+
+    public double MaxRadialCutoff => Cutoffs.Max(c => c.Radial);
+
+    public double MaxAngularCutoff => Cutoffs.Max(c => c.Angular);
+
+    public double RadialCutoff(int t1, int t2) => 0.5 * (Cutoffs[t1].Radial + Cutoffs[t2].Radial);
+
+    public double AngularCutoff(int t1, int t2) => 0.5 * (Cutoffs[t1].Angular + Cutoffs[t2].Angular);
+
+    /// <summary>Offset of network <paramref name="network"/>'s w0 in <see cref="Parameters"/>; b0 follows after neurons × dim, w1 after that.</summary>
+    public int NetworkOffset(int network) => network * NetworkSize;
+
+    public double B1 => Parameters[AnnParameterCount - 1];
+
+    /// <summary>c_nk^{t1 t2} of the radial channel.</summary>
+    public double RadialCoefficient(int n, int k, int t1, int t2) =>
+        Parameters[AnnParameterCount + ((((n * (BasisRadial + 1)) + k) * SpeciesCount * SpeciesCount) + (t1 * SpeciesCount) + t2)];
+
+    /// <summary>c_nk^{t1 t2} of the angular channel.</summary>
+    public double AngularCoefficient(int n, int k, int t1, int t2) =>
+        Parameters[AnnParameterCount + RadialCoefficientCount + ((((n * (BasisAngular + 1)) + k) * SpeciesCount * SpeciesCount) + (t1 * SpeciesCount) + t2)];
+
+    /// <summary>Type index of a species symbol, or −1.</summary>
+    public int TypeOf(string symbol)
+    {
+        for (var t = 0; t < Species.Count; t++)
+        {
+            if (string.Equals(Species[t], symbol, StringComparison.OrdinalIgnoreCase))
+            {
+                return t;
+            }
+        }
+        return -1;
+    }
+
+    /// <exception cref="InvalidInputException">The file is not a NEP3/NEP4 potential this build evaluates (names the line and field).</exception>
+    public static NepModel Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidInputException("--model", $"'{path}' does not exist");
+        }
+        using var reader = new StreamReader(path);
+        var lineNumber = 0;
+        string[] Next(string field)
+        {
+            while (reader.ReadLine() is { } line)
+            {
+                lineNumber++;
+                var tokens = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                if (tokens.Length > 0)
+                {
+                    return tokens;
+                }
+            }
+            throw new InvalidInputException(field, "the file ends early", path, lineNumber + 1);
+        }
+        InvalidInputException Bad(string field, string problem) => new(field, problem, path, lineNumber);
+        int Int(string token, string field) =>
+            int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw Bad(field, $"'{token}' is not an integer");
+        double Real(string token, string field) =>
+            double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : throw Bad(field, $"'{token}' is not a finite number");
+        string[] Keyword(string keyword, int minimum)
+        {
+            var tokens = Next(keyword);
+            if (!string.Equals(tokens[0], keyword, StringComparison.OrdinalIgnoreCase))
+            {
+                throw Bad(keyword, $"expected the '{keyword}' line, found '{tokens[0]}'");
+            }
+            if (tokens.Length < minimum + 1)
+            {
+                throw Bad(keyword, $"needs at least {minimum} values");
+            }
+            return tokens;
+        }
+
+        var header = Next("header");
+        var token = header[0].ToLowerInvariant();
+        var (version, zblModel) = token switch
+        {
+            "nep3" => (3, false),
+            "nep4" => (4, false),
+            "nep3_zbl" => (3, true),
+            "nep4_zbl" => (4, true),
+            _ => throw Bad("model", $"'{header[0]}' is not supported: this build evaluates nep3, nep4, nep3_zbl and nep4_zbl potentials"),
+        };
+        if (header.Length < 3)
+        {
+            throw Bad("model", "the first line must be 'nep4 T symbol1 … symbolT'");
+        }
+        var count = Int(header[1], "species");
+        if (count < 1 || header.Length != 2 + count)
+        {
+            throw Bad("species", $"{header[1]} species announced but {header.Length - 2} symbols given");
+        }
+        var species = header[2..];
+
+        NepZbl? zbl = null;
+        if (zblModel)
+        {
+            var z = Keyword("zbl", 2);
+            zbl = new NepZbl(Real(z[1], "zbl"), Real(z[2], "zbl"), z.Length > 3 ? Real(z[3], "zbl") : null, null);
+        }
+        var cutoffLine = Keyword("cutoff", 4);
+        List<(double, double)> cutoffs;
+        int mnRadial, mnAngular;
+        if (cutoffLine.Length == 5)
+        {
+            cutoffs = [(Real(cutoffLine[1], "cutoff"), Real(cutoffLine[2], "cutoff"))];
+            (mnRadial, mnAngular) = (Int(cutoffLine[3], "cutoff"), Int(cutoffLine[4], "cutoff"));
+        }
+        else if (cutoffLine.Length == 1 + (2 * count) + 2)
+        {
+            cutoffs = [.. Enumerable.Range(0, count).Select(t => (Real(cutoffLine[1 + (2 * t)], "cutoff"), Real(cutoffLine[2 + (2 * t)], "cutoff")))];
+            (mnRadial, mnAngular) = (Int(cutoffLine[^2], "cutoff"), Int(cutoffLine[^1], "cutoff"));
+        }
+        else
+        {
+            throw Bad("cutoff", $"expected 'cutoff rcR rcA MN_R MN_A' or per-species pairs (1 + 2×{count} + 2 tokens), found {cutoffLine.Length} tokens (the legacy typewise-cutoff form is not supported)");
+        }
+        if (cutoffs.Any(c => c.Item1 <= 0 || c.Item2 <= 0 || c.Item2 > c.Item1))
+        {
+            throw Bad("cutoff", "cutoffs must be positive and the angular one at most the radial one");
+        }
+        var nMax = Keyword("n_max", 2);
+        var basis = Keyword("basis_size", 2);
+        var lMaxLine = Keyword("l_max", 1);
+        var lMax = Int(lMaxLine[1], "l_max");
+        if (lMax is < 1 or > 8)
+        {
+            throw Bad("l_max", $"l_max must be 1…8, not {lMax}");
+        }
+        var has4 = lMaxLine.Length > 2 && Int(lMaxLine[2], "l_max") != 0;
+        var has5 = lMaxLine.Length > 3 && Int(lMaxLine[3], "l_max") != 0;
+        if (lMaxLine.Skip(4).Any(t => Int(t, "l_max") != 0))
+        {
+            throw Bad("l_max", "the q_112, q_123, q_233 and q_134 terms are not supported by this build");
+        }
+        var ann = Keyword("ANN", 1);
+        var neurons = Int(ann[1], "ANN");
+        if (ann.Length > 2 && Int(ann[2], "ANN") != 0)
+        {
+            throw Bad("ANN", "two hidden layers are not supported (GPUMD's MD engine and NEP_CPU read one)");
+        }
+        var shell = new NepModel(version, species, cutoffs, mnRadial, mnAngular, Int(nMax[1], "n_max"), Int(nMax[2], "n_max"),
+            Int(basis[1], "basis_size"), Int(basis[2], "basis_size"), lMax, has4, has5, neurons, new double[0], new double[0], zbl, validate: false);
+        var parameters = new double[shell.ParameterCount];
+        for (var k = 0; k < parameters.Length; k++)
+        {
+            parameters[k] = Real(Next("parameters")[0], "parameters");
+        }
+        var scaler = new double[shell.Dimension];
+        for (var k = 0; k < scaler.Length; k++)
+        {
+            scaler[k] = Real(Next("q_scaler")[0], "q_scaler");
+        }
+        if (zbl is { InnerRadius: 0, OuterRadius: 0 })
+        {
+            var flexible = new double[10 * count * (count + 1) / 2];
+            for (var k = 0; k < flexible.Length; k++)
+            {
+                flexible[k] = Real(Next("zbl")[0], "zbl");
+            }
+            zbl = zbl with { Flexible = flexible };
+        }
+        if (reader.ReadLine() is { } extra && extra.Trim().Length > 0)
+        {
+            throw Bad("parameters", $"more numbers than the header implies ({shell.ParameterCount} parameters + {shell.Dimension} q_scaler values)");
+        }
+        return new NepModel(version, species, cutoffs, mnRadial, mnAngular, shell.NMaxRadial, shell.NMaxAngular, shell.BasisRadial, shell.BasisAngular,
+            lMax, has4, has5, neurons, parameters, scaler, zbl);
+    }
+
+    private NepModel(int version, IReadOnlyList<string> species, IReadOnlyList<(double, double)> cutoffs, int mnR, int mnA, int nR, int nA, int bR, int bA,
+        int lMax, bool has4, bool has5, int neurons, double[] parameters, double[] scaler, NepZbl? zbl, bool validate)
+    {
+        _ = validate;
+        (Version, Species, Cutoffs, MaxNeighborsRadial, MaxNeighborsAngular) = (version, species, cutoffs.Count == 1 ? [.. Enumerable.Repeat(cutoffs[0], species.Count)] : cutoffs, mnR, mnA);
+        (NMaxRadial, NMaxAngular, BasisRadial, BasisAngular, LMax, Has4Body, Has5Body, Neurons) = (nR, nA, bR, bA, lMax, has4, has5, neurons);
+        (Parameters, QScaler, Zbl, UniformCutoff) = (parameters, scaler, zbl, cutoffs.Count == 1);
+    }
+
+    /// <summary>
+    /// Writes the model as <c>nep4</c> (a NEP3 model's shared network is repeated per species, which is exact) in GPUMD's layout,
+    /// with every number in round-trip form so that reading the file back gives the same doubles.
+    /// </summary>
+    public void Write(string path)
+    {
+        var text = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        text.Append(c, $"nep4{(Zbl is null ? "" : "_zbl")} {SpeciesCount} {string.Join(' ', Species)}\n");
+        if (Zbl is { } zbl)
+        {
+            text.Append(c, $"zbl {R(zbl.InnerRadius)} {R(zbl.OuterRadius)}{(zbl.TypewiseFactor is { } f ? " " + R(f) : "")}\n");
+        }
+        text.Append(UniformCutoff
+            ? string.Create(c, $"cutoff {R(Cutoffs[0].Radial)} {R(Cutoffs[0].Angular)} {MaxNeighborsRadial} {MaxNeighborsAngular}\n")
+            : string.Create(c, $"cutoff {string.Join(' ', Cutoffs.Select(x => $"{R(x.Radial)} {R(x.Angular)}"))} {MaxNeighborsRadial} {MaxNeighborsAngular}\n"));
+        text.Append(c, $"n_max {NMaxRadial} {NMaxAngular}\n");
+        text.Append(c, $"basis_size {BasisRadial} {BasisAngular}\n");
+        text.Append(c, $"l_max {LMax} {(Has4Body ? 2 : 0)} {(Has5Body ? 1 : 0)}\n");
+        text.Append(c, $"ANN {Neurons} 0\n");
+        var ann = Parameters.AsSpan(0, NetworkSize * Networks);
+        for (var t = 0; t < SpeciesCount; t++)
+        {
+            foreach (var value in Version == 3 ? ann : ann.Slice(t * NetworkSize, NetworkSize))
+            {
+                text.Append(R(value)).Append('\n');
+            }
+        }
+        foreach (var value in Parameters.AsSpan(NetworkSize * Networks))
+        {
+            text.Append(R(value)).Append('\n');
+        }
+        foreach (var value in QScaler)
+        {
+            text.Append(R(value)).Append('\n');
+        }
+        foreach (var value in Zbl?.Flexible ?? [])
+        {
+            text.Append(R(value)).Append('\n');
+        }
+        AtomicFile.Write(path, staged => File.WriteAllText(staged, text.ToString()));
+    }
+
+    private static string R(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}
