@@ -8,6 +8,23 @@ public sealed record NepStructure(double[] Cell, int[] Types, double[] Positions
 {
     public int Count => Types.Length;
 
+    /// <summary>The structure of an extended-XYZ frame, its species mapped to the model's types.</summary>
+    /// <exception cref="ClusterML.Core.Validation.InvalidInputException">A species the model does not know (names the frame).</exception>
+    public static NepStructure FromFrame(Xyz.XyzFrame frame, Model.NepModel model, string? file = null)
+    {
+        var types = new int[frame.AtomCount];
+        for (var i = 0; i < types.Length; i++)
+        {
+            types[i] = model.TypeOf(frame.Species[i]);
+            if (types[i] < 0)
+            {
+                throw new ClusterML.Core.Validation.InvalidInputException("species",
+                    $"frame {frame.Index}, atom {i + 1}: '{frame.Species[i]}' is not a species of the model ({string.Join(", ", model.Species)})", file);
+            }
+        }
+        return new NepStructure(frame.Cell, types, frame.Positions);
+    }
+
     public double Volume => Math.Abs(Determinant(Cell));
 
     internal static double Determinant(double[] h) =>
