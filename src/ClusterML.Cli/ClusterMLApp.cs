@@ -23,6 +23,7 @@ public static class ClusterMLApp
         root.Subcommands.Add(DataCommand.Create(runner));
         root.Subcommands.Add(SurrogateCommand.Create(runner));
         root.Subcommands.Add(PinnCommand.Create(runner));
+        root.Subcommands.Add(NepCommand.Create(runner));
         root.Subcommands.Add(CampaignCommand.Create(runner));
         root.Subcommands.Add(NodeCommand.Create(runner));
         root.Subcommands.Add(InfoCommand.Create(runner));
