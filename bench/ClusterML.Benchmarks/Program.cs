@@ -21,6 +21,11 @@ public static class Program
             CampaignThroughputReport.Run();
             return;
         }
+        if (args is ["nep-speed", .. var nepArgs])
+        {
+            NepSpeedReport.Run(nepArgs);
+            return;
+        }
         if (args is ["pinn-steps", ..])
         {
             PinnHeatReport.StepTimes();

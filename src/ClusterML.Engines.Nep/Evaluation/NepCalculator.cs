@@ -17,10 +17,37 @@ public sealed class NepCalculator
     private readonly NepModel _model;
     private readonly int[] _zOfType;
     private readonly double[,,] _fourBody = FourBodySymmetric();
+    private readonly double[][] _radialC;
+    private readonly double[][] _angularC;
 
     public NepCalculator(NepModel model)
     {
         _model = model;
+        var types = model.SpeciesCount;
+        _radialC = new double[types * types][];
+        _angularC = new double[types * types][];
+        for (var t1 = 0; t1 < types; t1++)
+        {
+            for (var t2 = 0; t2 < types; t2++)
+            {
+                var radial = _radialC[(t1 * types) + t2] = new double[(model.NMaxRadial + 1) * (model.BasisRadial + 1)];
+                for (var n = 0; n <= model.NMaxRadial; n++)
+                {
+                    for (var k = 0; k <= model.BasisRadial; k++)
+                    {
+                        radial[(n * (model.BasisRadial + 1)) + k] = model.RadialCoefficient(n, k, t1, t2);
+                    }
+                }
+                var angular = _angularC[(t1 * types) + t2] = new double[(model.NMaxAngular + 1) * (model.BasisAngular + 1)];
+                for (var n = 0; n <= model.NMaxAngular; n++)
+                {
+                    for (var k = 0; k <= model.BasisAngular; k++)
+                    {
+                        angular[(n * (model.BasisAngular + 1)) + k] = model.AngularCoefficient(n, k, t1, t2);
+                    }
+                }
+            }
+        }
         _zOfType = [.. model.Species.Select(Elements.AtomicNumber)];
         if (model.Zbl is not null && _zOfType.Any(z => z == 0))
         {
@@ -109,15 +136,64 @@ public sealed class NepCalculator
             var harmonics = SolidHarmonics.Count(m.LMax);
             A = new double[(m.NMaxAngular + 1) * harmonics];
             G = new double[(m.NMaxAngular + 1) * harmonics];
-            S = new double[harmonics];
-            SX = new double[harmonics];
-            SY = new double[harmonics];
-            SZ = new double[harmonics];
-            Hidden = new double[m.Neurons];
-            GRadial = new double[m.NMaxRadial + 1];
-            DGRadial = new double[m.NMaxRadial + 1];
-            GAngular = new double[m.NMaxAngular + 1];
-            DGAngular = new double[m.NMaxAngular + 1];
+            Harmonics = harmonics;
+            RadialFunctions = m.NMaxRadial + 1;
+            AngularFunctions = m.NMaxAngular + 1;
+            Ensure(64);
+        }
+
+        public int Harmonics { get; }
+
+        public int RadialFunctions { get; }
+
+        public int AngularFunctions { get; }
+
+        public int Capacity { get; private set; }
+
+        // Per-neighbour caches filled by the descriptor pass and reused by the force pass.
+        public double[] R { get; private set; } = [];
+
+        public double[] PairRadial { get; private set; } = [];
+
+        public double[] PairRadialDerivative { get; private set; } = [];
+
+        public double[] PairAngular { get; private set; } = [];
+
+        public double[] PairAngularDerivative { get; private set; } = [];
+
+        public double[] PairY { get; private set; } = [];
+
+        public double[] PairYx { get; private set; } = [];
+
+        public double[] PairYy { get; private set; } = [];
+
+        public double[] PairYz { get; private set; } = [];
+
+        public bool[] InAngular { get; private set; } = [];
+
+        public bool[] InRadial { get; private set; } = [];
+
+        public void Ensure(int neighbors)
+        {
+            if (neighbors <= Capacity)
+            {
+                return;
+            }
+            var capacity = Math.Max(neighbors, 2 * Capacity);
+            var nR = RadialFunctions;
+            var nA = AngularFunctions;
+            R = new double[capacity];
+            PairRadial = new double[capacity * nR];
+            PairRadialDerivative = new double[capacity * nR];
+            PairAngular = new double[capacity * nA];
+            PairAngularDerivative = new double[capacity * nA];
+            PairY = new double[capacity * Harmonics];
+            PairYx = new double[capacity * Harmonics];
+            PairYy = new double[capacity * Harmonics];
+            PairYz = new double[capacity * Harmonics];
+            InAngular = new bool[capacity];
+            InRadial = new bool[capacity];
+            Capacity = capacity;
         }
 
         public double[] F { get; }
@@ -131,24 +207,6 @@ public sealed class NepCalculator
         public double[] A { get; }
 
         public double[] G { get; }
-
-        public double[] S { get; }
-
-        public double[] SX { get; }
-
-        public double[] SY { get; }
-
-        public double[] SZ { get; }
-
-        public double[] Hidden { get; }
-
-        public double[] GRadial { get; }
-
-        public double[] DGRadial { get; }
-
-        public double[] GAngular { get; }
-
-        public double[] DGAngular { get; }
     }
 
     private void Atom(NepStructure structure, NeighborList list, int i, Workspace w, double[] energies, double[] forces, double[] virials, double[]? descriptors)
@@ -157,37 +215,47 @@ public sealed class NepCalculator
         var ti = structure.Types[i];
         var nR = m.NMaxRadial + 1;
         var nA = m.NMaxAngular + 1;
-        var harmonics = SolidHarmonics.Count(m.LMax);
+        var harmonics = w.Harmonics;
+        var first = list.Start[i];
+        var count = list.Start[i + 1] - first;
+        w.Ensure(count);
         Array.Clear(w.Q);
         Array.Clear(w.A);
 
-        // Descriptors.
-        for (var p = list.Start[i]; p < list.Start[i + 1]; p++)
+        // Descriptor pass: basis, radial functions and harmonics of every pair, cached for the force pass.
+        for (var p = 0; p < count; p++)
         {
-            var j = list.Index[p];
-            var tj = structure.Types[j];
-            var (dx, dy, dz) = (list.Delta[3 * p], list.Delta[(3 * p) + 1], list.Delta[(3 * p) + 2]);
+            var q = first + p;
+            var tj = structure.Types[list.Index[q]];
+            var (dx, dy, dz) = (list.Delta[3 * q], list.Delta[(3 * q) + 1], list.Delta[(3 * q) + 2]);
             var r = Math.Sqrt((dx * dx) + (dy * dy) + (dz * dz));
+            w.R[p] = r;
             var rcR = m.RadialCutoff(ti, tj);
-            if (r < rcR)
+            w.InRadial[p] = r < rcR;
+            if (w.InRadial[p])
             {
-                Radial(r, rcR, ti, tj, w);
+                Functions(r, rcR, m.BasisRadial + 1, _radialC[(ti * m.SpeciesCount) + tj], nR, w, w.PairRadial.AsSpan(p * nR, nR), w.PairRadialDerivative.AsSpan(p * nR, nR));
+                var g = w.PairRadial.AsSpan(p * nR, nR);
                 for (var k = 0; k < nR; k++)
                 {
-                    w.Q[k] += w.GRadial[k];
+                    w.Q[k] += g[k];
                 }
             }
             var rcA = m.AngularCutoff(ti, tj);
-            if (r < rcA)
+            w.InAngular[p] = r < rcA;
+            if (w.InAngular[p])
             {
-                Angular(r, rcA, ti, tj, w);
-                Harmonics(dx, dy, dz, r, w);
+                Functions(r, rcA, m.BasisAngular + 1, _angularC[(ti * m.SpeciesCount) + tj], nA, w, w.PairAngular.AsSpan(p * nA, nA), w.PairAngularDerivative.AsSpan(p * nA, nA));
+                Harmonics(dx, dy, dz, r, w, p * harmonics);
+                var y = w.PairY.AsSpan(p * harmonics, harmonics);
+                var g = w.PairAngular.AsSpan(p * nA, nA);
                 for (var k = 0; k < nA; k++)
                 {
-                    var g = w.GAngular[k];
+                    var a = w.A.AsSpan(k * harmonics, harmonics);
+                    var gk = g[k];
                     for (var lm = 1; lm < harmonics; lm++)
                     {
-                        w.A[(k * harmonics) + lm] += g * w.S[lm];
+                        a[lm] += gk * y[lm];
                     }
                 }
             }
@@ -233,36 +301,37 @@ public sealed class NepCalculator
         var dim = m.Dimension;
         var offset = m.NetworkOffset(m.Version == 3 ? 0 : ti);
         var par = m.Parameters;
+        var qs = w.DQ; // dU/dq
+        Span<double> scaledQ = stackalloc double[dim];
+        for (var v = 0; v < dim; v++)
+        {
+            scaledQ[v] = w.Q[v] * m.QScaler[v];
+        }
         var energy = -m.B1;
-        Array.Clear(w.DQ);
+        Array.Clear(qs);
+        var w0 = par.AsSpan(offset, m.Neurons * dim);
+        var b0 = par.AsSpan(offset + (m.Neurons * dim), m.Neurons);
+        var w1 = par.AsSpan(offset + (m.Neurons * dim) + m.Neurons, m.Neurons);
         for (var mu = 0; mu < m.Neurons; mu++)
         {
-            var x = -par[offset + (m.Neurons * dim) + mu];
-            var row = offset + (mu * dim);
-            for (var v = 0; v < dim; v++)
-            {
-                x += par[row + v] * w.Q[v] * m.QScaler[v];
-            }
+            var row = w0.Slice(mu * dim, dim);
+            var x = System.Numerics.Tensors.TensorPrimitives.Dot(row, scaledQ) - b0[mu];
             var t = Math.Tanh(x);
-            var w1 = par[offset + (m.Neurons * dim) + m.Neurons + mu];
-            energy += w1 * t;
-            var back = w1 * (1 - (t * t));
+            energy += w1[mu] * t;
+            var back = w1[mu] * (1 - (t * t));
             for (var v = 0; v < dim; v++)
             {
-                w.DQ[v] += back * par[row + v];
+                qs[v] += back * row[v];
             }
         }
         for (var v = 0; v < dim; v++)
         {
-            w.DQ[v] *= m.QScaler[v];
+            qs[v] *= m.QScaler[v];
         }
         energies[i] = energy;
         if (descriptors is not null)
         {
-            for (var v = 0; v < dim; v++)
-            {
-                descriptors[(i * dim) + v] = w.Q[v] * m.QScaler[v];
-            }
+            scaledQ.CopyTo(descriptors.AsSpan(i * dim, dim));
         }
 
         // dU/dA_nlm.
@@ -272,11 +341,11 @@ public sealed class NepCalculator
             var g = w.G.AsSpan(k * harmonics, harmonics);
             for (var l = 1; l <= m.LMax; l++)
             {
-                var dq = w.DQ[nR + ((l - 1) * nA) + k];
+                var dq = qs[nR + ((l - 1) * nA) + k];
                 if (l == 1 && m.Has5Body)
                 {
                     var fifth = nR + ((m.LMax + (m.Has4Body ? 1 : 0)) * nA) + k;
-                    dq += w.DQ[fifth] * 2 * FivePlusOneSevenFifteenths * w.Q[nR + k];
+                    dq += qs[fifth] * 2 * FivePlusOneSevenFifteenths * w.Q[nR + k];
                 }
                 for (var lm = l * l; lm < (l + 1) * (l + 1); lm++)
                 {
@@ -285,7 +354,7 @@ public sealed class NepCalculator
             }
             if (m.Has4Body)
             {
-                var dq = w.DQ[nR + (m.LMax * nA) + k];
+                var dq = qs[nR + (m.LMax * nA) + k];
                 var b = a.Slice(4, 5);
                 for (var x = 0; x < 5; x++)
                 {
@@ -302,49 +371,44 @@ public sealed class NepCalculator
             }
         }
 
-        // Partial forces f_ij = ∂U_i/∂r_ij.
-        for (var p = list.Start[i]; p < list.Start[i + 1]; p++)
+        // Force pass: partial forces f_ij = ∂U_i/∂r_ij from the cached pair values.
+        var dqRadial = qs.AsSpan(0, nR);
+        for (var p = 0; p < count; p++)
         {
-            var j = list.Index[p];
-            var tj = structure.Types[j];
-            var (dx, dy, dz) = (list.Delta[3 * p], list.Delta[(3 * p) + 1], list.Delta[(3 * p) + 2]);
-            var r = Math.Sqrt((dx * dx) + (dy * dy) + (dz * dz));
+            var q = first + p;
+            var j = list.Index[q];
+            var (dx, dy, dz) = (list.Delta[3 * q], list.Delta[(3 * q) + 1], list.Delta[(3 * q) + 2]);
+            var r = w.R[p];
             double fx = 0, fy = 0, fz = 0;
-            var rcR = m.RadialCutoff(ti, tj);
-            if (r < rcR)
+            if (w.InRadial[p])
             {
-                Radial(r, rcR, ti, tj, w);
-                var s = 0.0;
-                for (var k = 0; k < nR; k++)
-                {
-                    s += w.DQ[k] * w.DGRadial[k];
-                }
-                fx += s * dx / r;
-                fy += s * dy / r;
-                fz += s * dz / r;
+                var s = System.Numerics.Tensors.TensorPrimitives.Dot(dqRadial, w.PairRadialDerivative.AsSpan(p * nR, nR)) / r;
+                fx += s * dx;
+                fy += s * dy;
+                fz += s * dz;
             }
-            var rcA = m.AngularCutoff(ti, tj);
-            if (r < rcA)
+            if (w.InAngular[p])
             {
-                Angular(r, rcA, ti, tj, w);
-                Harmonics(dx, dy, dz, r, w);
+                var y = w.PairY.AsSpan(p * harmonics, harmonics);
+                var yx = w.PairYx.AsSpan(p * harmonics, harmonics);
+                var yy = w.PairYy.AsSpan(p * harmonics, harmonics);
+                var yz = w.PairYz.AsSpan(p * harmonics, harmonics);
+                var gA = w.PairAngular.AsSpan(p * nA, nA);
+                var dgA = w.PairAngularDerivative.AsSpan(p * nA, nA);
+                double radialPart = 0;
                 for (var k = 0; k < nA; k++)
                 {
                     var g = w.G.AsSpan(k * harmonics, harmonics);
-                    double radialPart = 0, gx = 0, gy = 0, gz = 0;
-                    for (var lm = 1; lm < harmonics; lm++)
-                    {
-                        radialPart += g[lm] * w.S[lm];
-                        gx += g[lm] * w.SX[lm];
-                        gy += g[lm] * w.SY[lm];
-                        gz += g[lm] * w.SZ[lm];
-                    }
-                    var dg = w.DGAngular[k] * radialPart / r;
-                    var value = w.GAngular[k];
-                    fx += (dg * dx) + (value * gx);
-                    fy += (dg * dy) + (value * gy);
-                    fz += (dg * dz) + (value * gz);
+                    var value = gA[k];
+                    radialPart += dgA[k] * System.Numerics.Tensors.TensorPrimitives.Dot(g, y);
+                    fx += value * System.Numerics.Tensors.TensorPrimitives.Dot(g, yx);
+                    fy += value * System.Numerics.Tensors.TensorPrimitives.Dot(g, yy);
+                    fz += value * System.Numerics.Tensors.TensorPrimitives.Dot(g, yz);
                 }
+                radialPart /= r;
+                fx += radialPart * dx;
+                fy += radialPart * dy;
+                fz += radialPart * dz;
             }
             forces[3 * i] += fx;
             forces[(3 * i) + 1] += fy;
@@ -365,49 +429,29 @@ public sealed class NepCalculator
         }
     }
 
-    private void Radial(double r, double rc, int t1, int t2, Workspace w)
+    /// <summary>g_n(r) = Σ_k c_nk f_k(r) and its derivative for n &lt; <paramref name="functions"/>.</summary>
+    private static void Functions(double r, double rc, int basis, double[] c, int functions, Workspace w, Span<double> g, Span<double> dg)
     {
-        var m = _model;
-        var basis = m.BasisRadial + 1;
-        NepBasis.Evaluate(r, rc, w.F.AsSpan(0, basis), w.DF.AsSpan(0, basis));
-        for (var n = 0; n <= m.NMaxRadial; n++)
+        var f = w.F.AsSpan(0, basis);
+        var df = w.DF.AsSpan(0, basis);
+        NepBasis.Evaluate(r, rc, f, df);
+        for (var n = 0; n < functions; n++)
         {
-            double g = 0, dg = 0;
-            for (var k = 0; k < basis; k++)
-            {
-                var c = m.RadialCoefficient(n, k, t1, t2);
-                g += c * w.F[k];
-                dg += c * w.DF[k];
-            }
-            w.GRadial[n] = g;
-            w.DGRadial[n] = dg;
+            var row = c.AsSpan(n * basis, basis);
+            g[n] = System.Numerics.Tensors.TensorPrimitives.Dot(row, f);
+            dg[n] = System.Numerics.Tensors.TensorPrimitives.Dot(row, df);
         }
     }
 
-    private void Angular(double r, double rc, int t1, int t2, Workspace w)
-    {
-        var m = _model;
-        var basis = m.BasisAngular + 1;
-        NepBasis.Evaluate(r, rc, w.F.AsSpan(0, basis), w.DF.AsSpan(0, basis));
-        for (var n = 0; n <= m.NMaxAngular; n++)
-        {
-            double g = 0, dg = 0;
-            for (var k = 0; k < basis; k++)
-            {
-                var c = m.AngularCoefficient(n, k, t1, t2);
-                g += c * w.F[k];
-                dg += c * w.DF[k];
-            }
-            w.GAngular[n] = g;
-            w.DGAngular[n] = dg;
-        }
-    }
-
-    /// <summary>Orthonormal Y_lm(r̂) in S and its gradient with respect to the pair vector in SX, SY, SZ.</summary>
-    private void Harmonics(double dx, double dy, double dz, double r, Workspace w)
+    /// <summary>Orthonormal Y_lm(r̂) and its gradient with respect to the pair vector, into the pair caches at <paramref name="at"/>.</summary>
+    private void Harmonics(double dx, double dy, double dz, double r, Workspace w, int at)
     {
         var lMax = _model.LMax;
-        SolidHarmonics.Evaluate(dx, dy, dz, lMax, w.S, w.SX, w.SY, w.SZ);
+        var s = w.PairY.AsSpan(at, w.Harmonics);
+        var sx = w.PairYx.AsSpan(at, w.Harmonics);
+        var sy = w.PairYy.AsSpan(at, w.Harmonics);
+        var sz = w.PairYz.AsSpan(at, w.Harmonics);
+        SolidHarmonics.Evaluate(dx, dy, dz, lMax, s, sx, sy, sz);
         var inverseR = 1 / r;
         var scale = inverseR;
         for (var l = 1; l <= lMax; l++)
@@ -416,15 +460,16 @@ public sealed class NepCalculator
             var radial = l * inverseR * inverseR;
             for (var lm = l * l; lm < (l + 1) * (l + 1); lm++)
             {
-                var s = w.S[lm];
+                var v = s[lm];
                 // ∇(S r^−l) = ∇S r^−l − l S r^−l r_vec / r².
-                w.SX[lm] = norm * (w.SX[lm] - (radial * s * dx));
-                w.SY[lm] = norm * (w.SY[lm] - (radial * s * dy));
-                w.SZ[lm] = norm * (w.SZ[lm] - (radial * s * dz));
-                w.S[lm] = norm * s;
+                sx[lm] = norm * (sx[lm] - (radial * v * dx));
+                sy[lm] = norm * (sy[lm] - (radial * v * dy));
+                sz[lm] = norm * (sz[lm] - (radial * v * dz));
+                s[lm] = norm * v;
             }
             scale *= inverseR;
         }
+        s[0] = sx[0] = sy[0] = sz[0] = 0; // l = 0 is not part of any descriptor
     }
 
     /// <summary>The ZBL screened-nuclear repulsion, half of each pair to each atom (nep.md §a.2, universal or flexible parameters).</summary>
