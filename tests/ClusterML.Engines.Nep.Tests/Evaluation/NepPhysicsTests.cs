@@ -14,7 +14,7 @@ public sealed class NepPhysicsTests
     public static TheoryData<string> Models => new() { "pbte_nep3/nep.txt", "pbte_nep4/nep.txt", "si_nep4_5body/nep.txt" };
 
     /// <summary>A rattled, sheared rock-salt-like cell with both species (one species for Si) of 16 atoms, 2×2×2 conventional-ish.</summary>
-    private static NepStructure Rattled(NepModel model, int seed, double scale = 1.0)
+    internal static NepStructure Rattled(NepModel model, int seed, double scale = 1.0)
     {
         var random = new Random(seed);
         var a = (model.SpeciesCount == 1 ? 2.75 : 3.25) * scale;
