@@ -270,7 +270,7 @@ public sealed class NepCalculator
                 {
                     q += a[lm] * a[lm];
                 }
-                w.Q[nR + ((l - 1) * nA) + k] = q;
+                w.Q[nR + ((l - 1) * nA) + k] = q * m.AngularScale(l);
             }
             var slot = m.LMax;
             if (m.Has4Body)
@@ -299,7 +299,7 @@ public sealed class NepCalculator
 
         // Network: U = Σ_μ w1_μ tanh(Σ_ν w0_μν q_ν s_ν − b0_μ) − b1, and dU/dq_ν.
         var dim = m.Dimension;
-        var offset = m.NetworkOffset(m.Version == 3 ? 0 : ti);
+        var offset = m.NetworkOffset(m.Networks == 1 ? 0 : ti);
         var par = m.Parameters;
         var qs = w.DQ; // dU/dq
         Span<double> scaledQ = stackalloc double[dim];
@@ -347,6 +347,7 @@ public sealed class NepCalculator
                     var fifth = nR + ((m.LMax + (m.Has4Body ? 1 : 0)) * nA) + k;
                     dq += qs[fifth] * 2 * FivePlusOneSevenFifteenths * w.Q[nR + k];
                 }
+                dq *= m.AngularScale(l);
                 for (var lm = l * l; lm < (l + 1) * (l + 1); lm++)
                 {
                     g[lm] = 2 * dq * a[lm];

@@ -47,7 +47,10 @@ public sealed class NepModel
         }
     }
 
-    /// <summary>3 (one network shared by all species) or 4 (one network per species).</summary>
+    /// <summary>
+    /// 3 (one network shared by all species), 4 (one network per species), or 1: the original NEP form (Fan et al. 2021) with
+    /// fixed radial functions g_n = f_n (no c coefficients) and q_nl = Σ_j Σ_k g_n(r_ij) g_n(r_ik) P_l(cos θ_ijk), one network.
+    /// </summary>
     public int Version { get; }
 
     public IReadOnlyList<string> Species { get; }
@@ -91,16 +94,19 @@ public sealed class NepModel
 
     public int Dimension => NMaxRadial + 1 + ((NMaxAngular + 1) * AngularSlots);
 
-    public int Networks => Version == 3 ? 1 : SpeciesCount;
+    public int Networks => Version == 4 ? SpeciesCount : 1;
+
+    /// <summary>Factor between the descriptor q_nl and Σ_m A_nlm² (NEP1 uses Legendre polynomials without (2l+1)/4π).</summary>
+    public double AngularScale(int l) => Version == 1 ? 4 * Math.PI / ((2 * l) + 1) : 1.0;
 
     /// <summary>Parameters of one network: w0 (neurons × dim), b0, w1.</summary>
     public int NetworkSize => (Dimension + 2) * Neurons;
 
     public int AnnParameterCount => (NetworkSize * Networks) + 1;
 
-    public int RadialCoefficientCount => SpeciesCount * SpeciesCount * (NMaxRadial + 1) * (BasisRadial + 1);
+    public int RadialCoefficientCount => Version == 1 ? 0 : SpeciesCount * SpeciesCount * (NMaxRadial + 1) * (BasisRadial + 1);
 
-    public int AngularCoefficientCount => SpeciesCount * SpeciesCount * (NMaxAngular + 1) * (BasisAngular + 1);
+    public int AngularCoefficientCount => Version == 1 ? 0 : SpeciesCount * SpeciesCount * (NMaxAngular + 1) * (BasisAngular + 1);
 
     public int ParameterCount => AnnParameterCount + RadialCoefficientCount + AngularCoefficientCount;
 
@@ -118,11 +124,11 @@ public sealed class NepModel
     public double B1 => Parameters[AnnParameterCount - 1];
 
     /// <summary>c_nk^{t1 t2} of the radial channel.</summary>
-    public double RadialCoefficient(int n, int k, int t1, int t2) =>
+    public double RadialCoefficient(int n, int k, int t1, int t2) => Version == 1 ? (n == k ? 1 : 0) :
         Parameters[AnnParameterCount + ((((n * (BasisRadial + 1)) + k) * SpeciesCount * SpeciesCount) + (t1 * SpeciesCount) + t2)];
 
     /// <summary>c_nk^{t1 t2} of the angular channel.</summary>
-    public double AngularCoefficient(int n, int k, int t1, int t2) =>
+    public double AngularCoefficient(int n, int k, int t1, int t2) => Version == 1 ? (n == k ? 1 : 0) :
         Parameters[AnnParameterCount + RadialCoefficientCount + ((((n * (BasisAngular + 1)) + k) * SpeciesCount * SpeciesCount) + (t1 * SpeciesCount) + t2)];
 
     /// <summary>Type index of a species symbol, or −1.</summary>
@@ -286,11 +292,23 @@ public sealed class NepModel
     }
 
     /// <summary>
+    /// The NEP1 form of the lecture: Chebyshev radial functions g_n = ½(T_n(x)+1) f_c (n = 0…n_max), Legendre angular
+    /// descriptors for l = 1…l_max, one tanh network (<paramref name="parameters"/>: w0, b0, w1, then b1).
+    /// </summary>
+    public static NepModel Nep1(IReadOnlyList<string> species, double radialCutoff, double angularCutoff, int nMaxRadial, int nMaxAngular, int lMax,
+        int neurons, double[] parameters, double[] qScaler) =>
+        new(1, species, [(radialCutoff, angularCutoff)], 0, 0, nMaxRadial, nMaxAngular, nMaxRadial, nMaxAngular, lMax, false, false, neurons, parameters, qScaler);
+
+    /// <summary>
     /// Writes the model as <c>nep4</c> (a NEP3 model's shared network is repeated per species, which is exact) in GPUMD's layout,
     /// with every number in round-trip form so that reading the file back gives the same doubles.
     /// </summary>
     public void Write(string path)
     {
+        if (Version == 1)
+        {
+            throw new NotSupportedException("NEP1 models have no nep.txt form in GPUMD; convert to NEP3 with identity c coefficients");
+        }
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         text.Append(c, $"nep4{(Zbl is null ? "" : "_zbl")} {SpeciesCount} {string.Join(' ', Species)}\n");

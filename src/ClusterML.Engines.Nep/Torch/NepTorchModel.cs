@@ -124,7 +124,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         var descriptors = Descriptors(batch);
         var scaled = descriptors * q_scaler;
         var atomEnergies = zeros(batch.Atoms, dtype: _dtype, device: scaled.device);
-        if (m.Version == 3)
+        if (m.Networks == 1)
         {
             atomEnergies = Network(scaled, 0);
         }
@@ -181,7 +181,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         var square = a.square();
         for (var l = 1; l <= m.LMax; l++)
         {
-            blocks.Add(square[.., .., ((l * l) - 1)..(((l + 1) * (l + 1)) - 1)].sum(2));
+            blocks.Add(square[.., .., ((l * l) - 1)..(((l + 1) * (l + 1)) - 1)].sum(2) * m.AngularScale(l));
         }
         if (m.Has4Body)
         {
