@@ -23,6 +23,10 @@ internal static class NepSpeedReport
             var model = NepModel.Read(Path.Combine(folder, name, "nep.txt"));
             var structure = name.StartsWith("pbte", StringComparison.Ordinal) ? RockSalt(model, atoms) : Diamond(atoms);
             var calculator = new NepCalculator(model);
+            NeighborList.Build(structure, model.MaxRadialCutoff);
+            var listClock = Stopwatch.StartNew();
+            var list = NeighborList.Build(structure, model.MaxRadialCutoff);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} {atoms}: neighbour list {listClock.Elapsed.TotalSeconds:F3} s, {list.Index.Length / (double)atoms:F1} neighbours per atom"));
             foreach (var threads in new[] { 1, Environment.ProcessorCount })
             {
                 var options = new NepOptions(Threads: threads);

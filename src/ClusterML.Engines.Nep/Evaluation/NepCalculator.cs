@@ -67,12 +67,12 @@ public sealed class NepCalculator
     {
         var m = _model;
         var n = structure.Count;
-        var neighbors = NeighborList.Build(structure, m.MaxRadialCutoff);
+        var threads = Math.Max(1, Math.Min(options.Threads, Environment.ProcessorCount));
+        var neighbors = NeighborList.Build(structure, m.MaxRadialCutoff, threads);
         var energies = new double[n];
         var forces = new double[3 * n];
         var atomVirials = new double[9 * n];
         var descriptors = options.Descriptors ? new double[n * m.Dimension] : null;
-        var threads = Math.Max(1, Math.Min(options.Threads, Environment.ProcessorCount));
         if (threads == 1)
         {
             var work = new Workspace(m);

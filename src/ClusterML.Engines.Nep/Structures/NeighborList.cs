@@ -22,7 +22,10 @@ public sealed class NeighborList
 
     public int Count(int atom) => Start[atom + 1] - Start[atom];
 
-    public static NeighborList Build(NepStructure structure, double cutoff)
+    /// <summary>Bins per cutoff length along each cell vector: narrower bins mean fewer candidate pairs to reject.</summary>
+    public const int BinsPerCutoff = 2;
+
+    public static NeighborList Build(NepStructure structure, double cutoff, int threads = 1)
     {
         var n = structure.Count;
         var h = structure.Cell;
@@ -43,7 +46,12 @@ public sealed class NeighborList
             }
         }
         var (ha, hb, hc) = structure.Heights();
-        int[] bins = [Math.Max(1, (int)Math.Floor(ha / cutoff)), Math.Max(1, (int)Math.Floor(hb / cutoff)), Math.Max(1, (int)Math.Floor(hc / cutoff))];
+        int[] bins =
+        [
+            Math.Max(1, (int)Math.Floor(BinsPerCutoff * ha / cutoff)),
+            Math.Max(1, (int)Math.Floor(BinsPerCutoff * hb / cutoff)),
+            Math.Max(1, (int)Math.Floor(BinsPerCutoff * hc / cutoff)),
+        ];
         double[] heights = [ha, hb, hc];
         var reach = new int[3];
         for (var d = 0; d < 3; d++)
@@ -74,9 +82,6 @@ public sealed class NeighborList
             sorted[fill[binOf[i]]++] = i;
         }
 
-        var start = new int[n + 1];
-        var index = new List<int>(n * 32);
-        var delta = new List<double>(n * 96);
         var cutoff2 = cutoff * cutoff;
         // Wrapped Cartesian positions: the same point as the input modulo lattice vectors.
         var wrapped = new double[3 * n];
@@ -87,47 +92,75 @@ public sealed class NeighborList
                 wrapped[(3 * i) + d] = (frac[3 * i] * h[d]) + (frac[(3 * i) + 1] * h[3 + d]) + (frac[(3 * i) + 2] * h[6 + d]);
             }
         }
-        for (var i = 0; i < n; i++)
+
+        // Each thread lists a contiguous range of atoms; the ranges are then concatenated in order.
+        threads = Math.Clamp(threads, 1, Math.Max(1, n / 256));
+        var counts = new int[n];
+        var parts = new (List<int> Index, List<double> Delta)[threads];
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
         {
-            start[i] = index.Count;
-            var (ci, cj, ck) = (cellIndex[3 * i], cellIndex[(3 * i) + 1], cellIndex[(3 * i) + 2]);
-            for (var dc = -reach[2]; dc <= reach[2]; dc++)
+            var from = (int)((long)n * t / threads);
+            var to = (int)((long)n * (t + 1) / threads);
+            var index = new List<int>((to - from) * 64);
+            var delta = new List<double>((to - from) * 192);
+            for (var i = from; i < to; i++)
             {
-                var (bc, sc) = Wrap(ck + dc, bins[2]);
-                for (var db = -reach[1]; db <= reach[1]; db++)
+                var before = index.Count;
+                var (ci, cj, ck) = (cellIndex[3 * i], cellIndex[(3 * i) + 1], cellIndex[(3 * i) + 2]);
+                for (var dc = -reach[2]; dc <= reach[2]; dc++)
                 {
-                    var (bb, sb) = Wrap(cj + db, bins[1]);
-                    for (var da = -reach[0]; da <= reach[0]; da++)
+                    var (bc, sc) = Wrap(ck + dc, bins[2]);
+                    for (var db = -reach[1]; db <= reach[1]; db++)
                     {
-                        var (ba, sa) = Wrap(ci + da, bins[0]);
-                        var bin = ba + (bins[0] * (bb + (bins[1] * bc)));
-                        var shiftX = (sa * h[0]) + (sb * h[3]) + (sc * h[6]);
-                        var shiftY = (sa * h[1]) + (sb * h[4]) + (sc * h[7]);
-                        var shiftZ = (sa * h[2]) + (sb * h[5]) + (sc * h[8]);
-                        for (var p = binCount[bin]; p < binCount[bin + 1]; p++)
+                        var (bb, sb) = Wrap(cj + db, bins[1]);
+                        for (var da = -reach[0]; da <= reach[0]; da++)
                         {
-                            var j = sorted[p];
-                            if (j == i && sa == 0 && sb == 0 && sc == 0)
+                            var (ba, sa) = Wrap(ci + da, bins[0]);
+                            var bin = ba + (bins[0] * (bb + (bins[1] * bc)));
+                            var x = wrapped[3 * i] - ((sa * h[0]) + (sb * h[3]) + (sc * h[6]));
+                            var y = wrapped[(3 * i) + 1] - ((sa * h[1]) + (sb * h[4]) + (sc * h[7]));
+                            var z = wrapped[(3 * i) + 2] - ((sa * h[2]) + (sb * h[5]) + (sc * h[8]));
+                            var self = sa == 0 && sb == 0 && sc == 0;
+                            for (var p = binCount[bin]; p < binCount[bin + 1]; p++)
                             {
-                                continue;
-                            }
-                            var dx = wrapped[3 * j] + shiftX - wrapped[3 * i];
-                            var dy = wrapped[(3 * j) + 1] + shiftY - wrapped[(3 * i) + 1];
-                            var dz = wrapped[(3 * j) + 2] + shiftZ - wrapped[(3 * i) + 2];
-                            if ((dx * dx) + (dy * dy) + (dz * dz) < cutoff2)
-                            {
-                                index.Add(j);
-                                delta.Add(dx);
-                                delta.Add(dy);
-                                delta.Add(dz);
+                                var j = sorted[p];
+                                if (self && j == i)
+                                {
+                                    continue;
+                                }
+                                var dx = wrapped[3 * j] - x;
+                                var dy = wrapped[(3 * j) + 1] - y;
+                                var dz = wrapped[(3 * j) + 2] - z;
+                                if ((dx * dx) + (dy * dy) + (dz * dz) < cutoff2)
+                                {
+                                    index.Add(j);
+                                    delta.Add(dx);
+                                    delta.Add(dy);
+                                    delta.Add(dz);
+                                }
                             }
                         }
                     }
                 }
+                counts[i] = index.Count - before;
             }
+            parts[t] = (index, delta);
+        });
+        var start = new int[n + 1];
+        for (var i = 0; i < n; i++)
+        {
+            start[i + 1] = start[i] + counts[i];
         }
-        start[n] = index.Count;
-        return new NeighborList(start, [.. index], [.. delta]);
+        var allIndex = new int[start[n]];
+        var allDelta = new double[3 * start[n]];
+        var at = 0;
+        foreach (var (index, delta) in parts)
+        {
+            index.CopyTo(allIndex, at);
+            delta.CopyTo(allDelta, 3 * at);
+            at += index.Count;
+        }
+        return new NeighborList(start, allIndex, allDelta);
     }
 
     /// <summary>The bin (b mod count) and how many cells that is away (the periodic shift).</summary>
