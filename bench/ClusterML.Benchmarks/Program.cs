@@ -21,6 +21,11 @@ public static class Program
             CampaignThroughputReport.Run();
             return;
         }
+        if (args is ["nep-train", .. var trainArgs])
+        {
+            NepTrainReport.Run(trainArgs);
+            return;
+        }
         if (args is ["nep-speed", .. var nepArgs])
         {
             NepSpeedReport.Run(nepArgs);

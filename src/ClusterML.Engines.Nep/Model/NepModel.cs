@@ -291,6 +291,11 @@ public sealed class NepModel
         (Parameters, QScaler, Zbl, UniformCutoff) = (parameters, scaler, zbl, cutoffs.Count == 1);
     }
 
+    /// <summary>The same model with other parameters (same layout).</summary>
+    public NepModel WithParameters(double[] parameters) =>
+        new(Version, Species, UniformCutoff ? [Cutoffs[0]] : Cutoffs, MaxNeighborsRadial, MaxNeighborsAngular, NMaxRadial, NMaxAngular, BasisRadial,
+            BasisAngular, LMax, Has4Body, Has5Body, Neurons, parameters, QScaler, Zbl);
+
     /// <summary>
     /// The NEP1 form of the lecture: Chebyshev radial functions g_n = ½(T_n(x)+1) f_c (n = 0…n_max), Legendre angular
     /// descriptors for l = 1…l_max, one tanh network (<paramref name="parameters"/>: w0, b0, w1, then b1).

@@ -81,8 +81,9 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         b0 = nn.Parameter(tensor(b0Values, [nets, m.Neurons], dtype: dtype));
         w1 = nn.Parameter(tensor(w1Values, [nets, m.Neurons], dtype: dtype));
         b1 = nn.Parameter(tensor(m.B1, dtype: dtype));
-        c_radial = nn.Parameter(tensor(cR, [types * types, m.NMaxRadial + 1, m.BasisRadial + 1], dtype: dtype));
-        c_angular = nn.Parameter(tensor(cA, [types * types, m.NMaxAngular + 1, m.BasisAngular + 1], dtype: dtype));
+        // NEP1 has fixed radial functions: its c (the identity) is not a parameter.
+        c_radial = nn.Parameter(tensor(cR, [types * types, m.NMaxRadial + 1, m.BasisRadial + 1], dtype: dtype), requires_grad: m.Version != 1);
+        c_angular = nn.Parameter(tensor(cA, [types * types, m.NMaxAngular + 1, m.BasisAngular + 1], dtype: dtype), requires_grad: m.Version != 1);
         q_scaler = tensor(m.QScaler, dtype: dtype);
         var rcR = new double[types * types];
         var rcA = new double[types * types];
@@ -286,6 +287,11 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         }
         parameters[m.AnnParameterCount - 1] = b1.to(ScalarType.Float64).item<double>();
         var types = m.SpeciesCount;
+        if (m.Version == 1)
+        {
+            return new NepModel(1, m.Species, [m.Cutoffs[0]], 0, 0, m.NMaxRadial, m.NMaxAngular, m.BasisRadial, m.BasisAngular, m.LMax, false, false,
+                m.Neurons, parameters, (double[])m.QScaler.Clone());
+        }
         var cR = c_radial.to(ScalarType.Float64).data<double>().ToArray();
         var cA = c_angular.to(ScalarType.Float64).data<double>().ToArray();
         var at = 0;

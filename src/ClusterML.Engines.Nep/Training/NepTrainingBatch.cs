@@ -1,0 +1,98 @@
+using ClusterML.Engines.Nep.Model;
+using ClusterML.Engines.Nep.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ClusterML.Engines.Nep.Training;
+
+/// <summary>A fixed group of frames as tensors: the structures (<see cref="NepBatch"/>) and their reference values.</summary>
+public sealed class NepTrainingBatch : IDisposable
+{
+    public NepTrainingBatch(IReadOnlyList<NepFrame> frames, NepModel model, ScalarType dtype)
+    {
+        Frames = frames;
+        Batch = NepBatch.Build([.. frames.Select(f => f.Structure)], model, dtype);
+        Atoms = tensor(frames.Select(f => (double)f.Atoms).ToArray(), dtype: dtype);
+        Energy = tensor(frames.Select(f => f.Energy).ToArray(), dtype: dtype);
+        Weight = tensor(frames.Select(f => f.Weight).ToArray(), dtype: dtype);
+        Forces = tensor(frames.SelectMany(f => f.Forces).ToArray(), [Batch.Atoms, 3], dtype: dtype);
+        AtomWeight = tensor(frames.SelectMany(f => Enumerable.Repeat(f.Weight, f.Atoms)).ToArray(), dtype: dtype);
+        var withVirial = frames.Select((f, i) => (f, i)).Where(x => x.f.Virial is not null).ToArray();
+        VirialFrames = tensor(withVirial.Select(x => (long)x.i).ToArray(), dtype: ScalarType.Int64);
+        // Reference virial per atom, components xx yy zz xy yz zx.
+        Virial = tensor(withVirial.SelectMany(x => new[] { 0, 4, 8, 1, 5, 6 }.Select(k => x.f.Virial![k] / x.f.Atoms)).ToArray(), [withVirial.Length, 6], dtype: dtype);
+    }
+
+    public IReadOnlyList<NepFrame> Frames { get; }
+
+    public NepBatch Batch { get; }
+
+    public Tensor Atoms { get; }
+
+    public Tensor Energy { get; }
+
+    public Tensor Weight { get; }
+
+    public Tensor Forces { get; }
+
+    public Tensor AtomWeight { get; }
+
+    public Tensor VirialFrames { get; }
+
+    public Tensor Virial { get; }
+
+    public void Dispose()
+    {
+        Batch.Dispose();
+        foreach (var t in new[] { Atoms, Energy, Weight, Forces, AtomWeight, VirialFrames, Virial })
+        {
+            t.Dispose();
+        }
+    }
+}
+
+/// <summary>The loss terms of one evaluation (tensors; the RMSEs in eV/atom, eV/Å and eV/atom).</summary>
+public sealed record NepLossTerms(Tensor Total, Tensor Energy, Tensor Force, Tensor? Virial, Tensor L1, Tensor L2);
+
+/// <summary>
+/// The lecture's loss L = λe·Le + λf·Lf + λv·Lv + λ1·L1 + λ2·L2: Le the RMSE of per-atom energies after removing the batch's
+/// weighted mean offset (so the absolute energy zero does not matter; the offset is folded into b1 on export), Lf the RMSE
+/// of all force components, Lv the RMSE of the 6 per-atom virial components of frames that have virials, L1 = mean|z| and
+/// L2 = √(mean z²) over the trainable parameters. Frame weights multiply the squared errors.
+/// </summary>
+public static class NepLoss
+{
+    public static NepLossTerms Compute(NepTorchModel model, NepTrainingBatch batch, NepTrainingSettings settings, double lambda1, double lambda2, bool createGraph)
+    {
+        var output = model.Evaluate(batch.Batch, forces: true, createGraph: createGraph);
+        var w2 = batch.Weight.square();
+        var perAtom = output.Energies / batch.Atoms;
+        var reference = batch.Energy / batch.Atoms;
+        var difference = perAtom - reference;
+        var offset = (difference * w2).sum() / w2.sum();
+        var energy = ((difference - offset).square() * w2).sum().div(w2.sum()).add(1e-30).sqrt();
+        var aw2 = batch.AtomWeight.square().unsqueeze(1);
+        var force = ((output.Forces! - batch.Forces).square() * aw2).sum().div(aw2.sum() * 3).add(1e-30).sqrt();
+        Tensor? virial = null;
+        if (batch.VirialFrames.numel() > 0)
+        {
+            var predicted = output.Virials!.index_select(0, batch.VirialFrames).index_select(1, tensor(new long[] { 0, 4, 8, 1, 5, 6 }))
+                / batch.Atoms.index_select(0, batch.VirialFrames).unsqueeze(1);
+            var vw2 = w2.index_select(0, batch.VirialFrames).unsqueeze(1);
+            virial = ((predicted - batch.Virial).square() * vw2).sum().div(vw2.sum() * 6).add(1e-30).sqrt();
+        }
+        var parameters = model.parameters().Where(p => p.requires_grad).Select(p => p.flatten()).ToArray();
+        var all = cat(parameters, 0);
+        var l1 = all.abs().mean();
+        var l2 = all.square().mean().sqrt();
+        var total = (energy * settings.LambdaE) + (force * settings.LambdaF) + (l1 * lambda1) + (l2 * lambda2);
+        if (virial is not null)
+        {
+            total += virial * settings.LambdaV;
+        }
+        return new NepLossTerms(total, energy, force, virial, l1, l2);
+    }
+
+    /// <summary>GPUMD's default λ1 = λ2 = √(N_par/T)/1000.</summary>
+    public static double DefaultRegularization(NepModel model) => Math.Sqrt(model.ParameterCount / (double)model.SpeciesCount) / 1000;
+}
