@@ -8,6 +8,7 @@ using ClusterML.Core.Validation;
 using ClusterML.Engines.Nep.Evaluation;
 using ClusterML.Engines.Nep.Model;
 using ClusterML.Engines.Nep.Structures;
+using ClusterML.Engines.Nep.Training;
 using ClusterML.Engines.Nep.Xyz;
 
 namespace ClusterML.Cli.Commands;
@@ -19,6 +20,7 @@ internal static class NepCommand
     {
         var nep = new Command("nep", "NEP machine-learned interatomic potentials (GPUMD's nep.txt and extended XYZ).");
         nep.Subcommands.Add(CreateEval(runner));
+        nep.Subcommands.Add(CreateTrain(runner));
         return nep;
     }
 
@@ -103,5 +105,144 @@ internal static class NepCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Command CreateTrain(CommandRunner runner)
+    {
+        var train = new Option<string>("--train") { Description = "Training frames (extended XYZ with energy= and forces; virial= or stress= optional).", Required = true };
+        var test = new Option<string?>("--test") { Description = "Test frames, evaluated at every checkpoint." };
+        var outDir = new Option<string>("--out") { Description = "Output folder: nep.txt, restart files, loss.csv/png, *_train.out, parity plots.", DefaultValueFactory = _ => "out/nep" };
+        var nepIn = new Option<string?>("--nep-in") { Description = "GPUMD nep.in whose keywords set the model and loss (options given here win)." };
+        var type = CommonOptions.List("--type", "Species in type order (default: as they first appear in --train).");
+        var version = new Option<int?>("--version") { Description = "1 (the lecture's NEP1 form), 3 or 4 (default)." };
+        var cutoff = new Option<double[]?>("--cutoff") { Description = "Radial and angular cutoffs (Å). Default 8 4.", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
+        var nMax = new Option<int[]?>("--n-max") { Description = "Radial and angular descriptor counts − 1. Default 6 6.", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
+        var basis = new Option<int[]?>("--basis-size") { Description = "Radial and angular basis sizes. Default 6 6.", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
+        var lMax = new Option<int[]?>("--l-max") { Description = "l_max [4-body 0/1 [5-body 0/1]]. Default 4 1 0.", Arity = new ArgumentArity(1, 3), AllowMultipleArgumentsPerToken = true };
+        var neurons = new Option<int?>("--neuron") { Description = "Hidden neurons. Default 30." };
+        var lambdaE = new Option<double?>("--lambda-e") { Description = "Energy weight λe. Default 1." };
+        var lambdaF = new Option<double?>("--lambda-f") { Description = "Force weight λf. Default 1." };
+        var lambdaV = new Option<double?>("--lambda-v") { Description = "Virial weight λv. Default 0.1." };
+        var lambda1 = new Option<double?>("--lambda-1") { Description = "L1 weight. Default √(N_par/T)/1000 (GPUMD)." };
+        var lambda2 = new Option<double?>("--lambda-2") { Description = "L2 weight. Default √(N_par/T)/1000 (GPUMD)." };
+        var optimizer = new Option<string?>("--optimizer") { Description = "adam (default: gradients by autograd) or snes (GPUMD's evolution strategy)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Adam epochs or SNES generations. Default 300." };
+        var batch = new Option<int?>("--batch") { Description = "Frames per batch. Default 5." };
+        var lr = new Option<double?>("--lr") { Description = "Adam learning rate at the start (cosine decay). Default 1e-2." };
+        var finalLr = new Option<double?>("--final-lr") { Description = "Adam learning rate at the end. Default 1e-4." };
+        var population = new Option<int?>("--population") { Description = "SNES population. Default 50." };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Write nep.txt and the restart state every N epochs. Default 10." };
+        var restart = new Option<bool>("--restart") { Description = "Continue exactly from the restart state in --out." };
+        var fineTune = new Option<string?>("--fine-tune") { Description = "Start from this nep.txt (its architecture and q_scaler) instead of random parameters." };
+        var dtype = new Option<string>("--dtype") { Description = "float32 (default) or float64 for the training arithmetic.", DefaultValueFactory = _ => "float32" };
+        dtype.AcceptOnlyFromAmong("float32", "float64");
+        var threads = new Option<int>("--threads") { Description = "Threads (0: all cores).", DefaultValueFactory = _ => 0 };
+        var seed = CommonOptions.Seed();
+        var command = new Command("train", "Fit a NEP potential to energies, forces and virials: L = λe·Le + λf·Lf + λv·Lv + λ1·L1 + λ2·L2, by Adam or SNES.")
+        {
+            train, test, outDir, nepIn, type, version, cutoff, nMax, basis, lMax, neurons, lambdaE, lambdaF, lambdaV, lambda1, lambda2, optimizer, epochs, batch,
+            lr, finalLr, population, checkpointEvery, restart, fineTune, dtype, threads, seed,
+        };
+        runner.SetAction(command, async (context, cancellationToken) =>
+        {
+            var p = context.Parse;
+            var settings = new NepTrainingSettings();
+            if (p.GetValue(nepIn) is { Length: > 0 } nepInPath)
+            {
+                settings = NepInput.Apply(nepInPath, settings);
+            }
+            if (p.GetValue(type) is { Length: > 0 } given)
+            {
+                settings = settings with { Species = given };
+            }
+            settings = settings with
+            {
+                Version = p.GetValue(version) ?? settings.Version,
+                RadialCutoff = p.GetValue(cutoff) is [var rcR, _] ? rcR : settings.RadialCutoff,
+                AngularCutoff = p.GetValue(cutoff) is [_, var rcA] ? rcA : settings.AngularCutoff,
+                NMaxRadial = p.GetValue(nMax) is [var nR, _] ? nR : settings.NMaxRadial,
+                NMaxAngular = p.GetValue(nMax) is [_, var nA] ? nA : settings.NMaxAngular,
+                BasisRadial = p.GetValue(basis) is [var bR, _] ? bR : settings.BasisRadial,
+                BasisAngular = p.GetValue(basis) is [_, var bA] ? bA : settings.BasisAngular,
+                LMax = p.GetValue(lMax) is [var l, ..] ? l : settings.LMax,
+                FourBody = p.GetValue(lMax) is [_, var four, ..] ? four != 0 : settings.FourBody,
+                FiveBody = p.GetValue(lMax) is [_, _, var five] ? five != 0 : settings.FiveBody,
+                Neurons = p.GetValue(neurons) ?? settings.Neurons,
+                LambdaE = p.GetValue(lambdaE) ?? settings.LambdaE,
+                LambdaF = p.GetValue(lambdaF) ?? settings.LambdaF,
+                LambdaV = p.GetValue(lambdaV) ?? settings.LambdaV,
+                Lambda1 = p.GetValue(lambda1) ?? settings.Lambda1,
+                Lambda2 = p.GetValue(lambda2) ?? settings.Lambda2,
+                Optimizer = p.GetValue(optimizer) ?? settings.Optimizer,
+                Epochs = p.GetValue(epochs) ?? settings.Epochs,
+                Batch = p.GetValue(batch) ?? settings.Batch,
+                LearningRate = p.GetValue(lr) ?? settings.LearningRate,
+                FinalLearningRate = p.GetValue(finalLr) ?? settings.FinalLearningRate,
+                Population = p.GetValue(population) ?? settings.Population,
+                CheckpointEvery = p.GetValue(checkpointEvery) ?? settings.CheckpointEvery,
+                Float64 = p.GetValue(dtype) == "float64",
+                Threads = p.GetValue(threads),
+            };
+            settings = settings.Validated();
+            var trainPath = CommonOptions.RequiredPath(p, train);
+            NepModel initial;
+            IReadOnlyList<NepFrame> trainFrames;
+            if (p.GetValue(fineTune) is { Length: > 0 } fineTunePath)
+            {
+                initial = NepModel.Read(fineTunePath);
+                trainFrames = NepDataset.Read(trainPath, initial, "--train");
+            }
+            else
+            {
+                var species = settings.Species ?? (File.Exists(trainPath) ? NepDataset.Species(trainPath) : throw new InvalidInputException("--train", $"'{trainPath}' does not exist"));
+                trainFrames = NepDataset.Read(trainPath, species, "--train");
+                initial = NepInitializer.Create(settings, species, trainFrames, p.GetValue(seed));
+            }
+            var testFrames = p.GetValue(test) is { Length: > 0 } testPath ? NepDataset.Read(testPath, initial, "--test") : null;
+            var folder = CommonOptions.RequiredPath(p, outDir);
+            Directory.CreateDirectory(folder);
+            var checkpoint = new NepCheckpoint(folder);
+            context.Log.Information("nep train: {Optimizer}, nep{Version} {Species}, {Parameters} parameters, {Frames} training frames ({Atoms} atoms){Test}",
+                settings.Optimizer, initial.Version, string.Join(" ", initial.Species), initial.ParameterCount, trainFrames.Count, trainFrames.Sum(f => f.Atoms),
+                testFrames is null ? "" : $", {testFrames.Count} test frames");
+            var run = await ProgressDisplay.RunAsync(context, "nep train", progress =>
+            {
+                var reporter = new EpochReporter(e =>
+                {
+                    progress.Report((double)e.Epoch / settings.Epochs);
+                    context.Log.Debug("epoch {Epoch}: loss {Loss:E3}, RMSE E {E:F3} meV/atom, F {F:F2} meV/Å", e.Epoch, e.Total, e.EnergyTrain * 1000, e.ForceTrain * 1000);
+                });
+                return settings.Optimizer == "snes"
+                    ? NepSnesTrainer.Train(settings, initial, trainFrames, testFrames, p.GetValue(seed), checkpoint, p.GetValue(restart), reporter, cancellationToken)
+                    : NepAdamTrainer.Train(settings, initial, trainFrames, testFrames, p.GetValue(seed), checkpoint, p.GetValue(restart), reporter, cancellationToken);
+            });
+            run.Model.Write(checkpoint.Model);
+            NepOutputs.WriteLoss(run.History, Path.Combine(folder, "loss.csv"), Path.Combine(folder, "loss.png"));
+            NepOutputs.WritePredictions(run.Train, "train", name => Path.Combine(folder, name));
+            if (run.Test is { } testPredictions)
+            {
+                NepOutputs.WritePredictions(testPredictions, "test", name => Path.Combine(folder, name));
+            }
+            context.Log.Information("Wrote nep.txt, loss.csv, loss.png, energy/force/virial_train.out and parity plots to {Out}", Path.GetFullPath(folder));
+            var rows = new List<(string, string)>
+            {
+                ("energy RMSE train (meV/atom)", (run.Train.EnergyRmse * 1000).ToString("F3", CultureInfo.InvariantCulture)),
+                ("force RMSE train (meV/Å)", (run.Train.ForceRmse * 1000).ToString("F2", CultureInfo.InvariantCulture)),
+                ("virial RMSE train (meV/atom)", run.Train.VirialRmse is { } v ? (v * 1000).ToString("F3", CultureInfo.InvariantCulture) : "no virials"),
+                ("wall time (s)", run.Seconds.ToString("F1", CultureInfo.InvariantCulture)),
+            };
+            if (run.Test is { } t)
+            {
+                rows.Insert(3, ("energy / force RMSE test", $"{t.EnergyRmse * 1000:F3} meV/atom, {t.ForceRmse * 1000:F2} meV/Å"));
+            }
+            Tables.Write(context.Out, Tables.KeyValues("quantity", "value", rows));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private sealed class EpochReporter(Action<NepEpoch> report) : IProgress<NepEpoch>
+    {
+        public void Report(NepEpoch value) => report(value);
     }
 }

@@ -63,12 +63,15 @@ public sealed class NepCalculator
 
     public NepResult Compute(NepStructure structure) => Compute(structure, new NepOptions());
 
-    public NepResult Compute(NepStructure structure, NepOptions options)
+    public NepResult Compute(NepStructure structure, NepOptions options) =>
+        Compute(structure, NeighborList.Build(structure, _model.MaxRadialCutoff, Math.Max(1, Math.Min(options.Threads, Environment.ProcessorCount))), options);
+
+    /// <summary>Evaluates with a neighbour list built beforehand (within at least the model's largest radial cutoff), e.g. reused across parameter sets.</summary>
+    public NepResult Compute(NepStructure structure, NeighborList neighbors, NepOptions options)
     {
         var m = _model;
         var n = structure.Count;
         var threads = Math.Max(1, Math.Min(options.Threads, Environment.ProcessorCount));
-        var neighbors = NeighborList.Build(structure, m.MaxRadialCutoff, threads);
         var energies = new double[n];
         var forces = new double[3 * n];
         var atomVirials = new double[9 * n];

@@ -10,16 +10,30 @@ public sealed record NepStructure(double[] Cell, int[] Types, double[] Positions
 
     /// <summary>The structure of an extended-XYZ frame, its species mapped to the model's types.</summary>
     /// <exception cref="ClusterML.Core.Validation.InvalidInputException">A species the model does not know (names the frame).</exception>
-    public static NepStructure FromFrame(Xyz.XyzFrame frame, Model.NepModel model, string? file = null)
+    public static NepStructure FromFrame(Xyz.XyzFrame frame, Model.NepModel model, string? file = null) => FromFrame(frame, model.Species, file);
+
+    /// <inheritdoc cref="FromFrame(Xyz.XyzFrame, Model.NepModel, string?)"/>
+    public static NepStructure FromFrame(Xyz.XyzFrame frame, IReadOnlyList<string> species, string? file = null)
     {
+        int TypeOf(string symbol)
+        {
+            for (var t = 0; t < species.Count; t++)
+            {
+                if (string.Equals(species[t], symbol, StringComparison.OrdinalIgnoreCase))
+                {
+                    return t;
+                }
+            }
+            return -1;
+        }
         var types = new int[frame.AtomCount];
         for (var i = 0; i < types.Length; i++)
         {
-            types[i] = model.TypeOf(frame.Species[i]);
+            types[i] = TypeOf(frame.Species[i]);
             if (types[i] < 0)
             {
                 throw new ClusterML.Core.Validation.InvalidInputException("species",
-                    $"frame {frame.Index}, atom {i + 1}: '{frame.Species[i]}' is not a species of the model ({string.Join(", ", model.Species)})", file);
+                    $"frame {frame.Index}, atom {i + 1}: '{frame.Species[i]}' is not a species of the model ({string.Join(", ", species)})", file);
             }
         }
         return new NepStructure(frame.Cell, types, frame.Positions);

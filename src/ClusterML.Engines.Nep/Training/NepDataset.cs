@@ -19,7 +19,10 @@ public static class NepDataset
         [.. ExtendedXyzReader.Read(path).SelectMany(f => f.Species).Distinct(StringComparer.Ordinal)];
 
     /// <exception cref="InvalidInputException">A frame without energy or forces, or a species the model lacks (names file and frame).</exception>
-    public static IReadOnlyList<NepFrame> Read(string path, NepModel model, string field)
+    public static IReadOnlyList<NepFrame> Read(string path, NepModel model, string field) => Read(path, model.Species, field);
+
+    /// <inheritdoc cref="Read(string, NepModel, string)"/>
+    public static IReadOnlyList<NepFrame> Read(string path, IReadOnlyList<string> species, string field)
     {
         if (!File.Exists(path))
         {
@@ -36,7 +39,7 @@ public static class NepDataset
             {
                 throw new InvalidInputException("properties", $"frame {frame.Index} has no force column (properties=…:force:R:3)", path);
             }
-            frames.Add(new NepFrame(frame.Index, NepStructure.FromFrame(frame, model, path), energy, forces, frame.Virial, frame.Weight));
+            frames.Add(new NepFrame(frame.Index, NepStructure.FromFrame(frame, species, path), energy, forces, frame.Virial, frame.Weight));
         }
         if (frames.Count == 0)
         {

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ClusterML.Core.Engines;
+using ClusterML.Core.IO;
+using ClusterML.Core.Validation;
+using ClusterML.Engines.Nep.Evaluation;
+using ClusterML.Engines.Nep.Model;
+using ClusterML.Engines.Nep.Structures;
+
+namespace ClusterML.Engines.Nep.Training;
+
+/// <summary>
+/// GPUMD's separable natural evolution strategy (nep.md §c.1; Schaul et al. 2011): a mean μ and per-parameter spread σ;
+/// each generation P individuals z_p = μ + σ ⊙ s_p (s ~ N(0, 1)) are evaluated on one energy-stratified batch (batch
+/// g mod B), ranked — for NEP4 once per species on its own network and centre-type c coefficients with the frames that
+/// contain it, plus a global ranking for everything else — and μ, σ follow the rank utilities
+/// u_i = max(0, ln(P/2+1) − ln i)/Σ − 1/P: μ += σ ∇μ, σ ← min(σ exp(η_σ ∇σ), 1), η_σ = (3 + ln d)/(10 √d), d = N/T.
+/// Each individual's loss is <see cref="Loss"/>; <c>nep.restart</c> holds μ and σ as GPUMD writes it.
+/// </summary>
+public static class NepSnesTrainer
+{
+    private sealed record RestartState(int Generation, int Seed, string Shape, List<NepEpoch> History);
+
+    /// <summary>The per-species and global losses of one parameter vector on a batch (index T = global).</summary>
+    public static double[] Loss(NepModel model, double[] z, IReadOnlyList<NepFrame> frames, IReadOnlyList<NeighborList> lists, NepTrainingSettings settings,
+        double lambda1, double lambda2)
+    {
+        var candidate = model.WithParameters(z);
+        var calculator = new NepCalculator(candidate);
+        var types = model.SpeciesCount;
+        var groups = types + 1;
+        var e2 = new double[groups];
+        var eCount = new double[groups];
+        var f2 = new double[groups];
+        var fCount = new double[groups];
+        var v2 = new double[groups];
+        var vCount = new double[groups];
+        var energies = new double[frames.Count];
+        var results = new NepResult[frames.Count];
+        double offsetSum = 0, w2Sum = 0;
+        for (var f = 0; f < frames.Count; f++)
+        {
+            results[f] = calculator.Compute(frames[f].Structure, lists[f], new NepOptions());
+            energies[f] = results[f].Energy;
+            var w2 = frames[f].Weight * frames[f].Weight;
+            offsetSum += w2 * ((energies[f] - frames[f].Energy) / frames[f].Atoms);
+            w2Sum += w2;
+        }
+        var offset = offsetSum / w2Sum;
+        for (var f = 0; f < frames.Count; f++)
+        {
+            var frame = frames[f];
+            var w2 = frame.Weight * frame.Weight;
+            var present = new bool[groups];
+            present[types] = true;
+            foreach (var t in frame.Structure.Types)
+            {
+                present[t] = true;
+            }
+            var de = ((energies[f] - frame.Energy) / frame.Atoms) - offset;
+            double frameF2 = 0;
+            for (var k = 0; k < frame.Forces.Length; k++)
+            {
+                var d = results[f].Forces[k] - frame.Forces[k];
+                frameF2 += d * d;
+            }
+            double frameV2 = 0;
+            if (frame.Virial is { } reference)
+            {
+                foreach (var k in new[] { 0, 4, 8, 1, 5, 6 })
+                {
+                    var d = (results[f].Virial[k] - reference[k]) / frame.Atoms;
+                    frameV2 += d * d;
+                }
+            }
+            for (var g = 0; g < groups; g++)
+            {
+                if (!present[g])
+                {
+                    continue;
+                }
+                e2[g] += w2 * de * de;
+                eCount[g] += w2;
+                f2[g] += w2 * frameF2;
+                fCount[g] += w2 * frame.Forces.Length;
+                if (frame.Virial is not null)
+                {
+                    v2[g] += w2 * frameV2;
+                    vCount[g] += w2 * 6;
+                }
+            }
+        }
+        var loss = new double[groups];
+        for (var g = 0; g < groups; g++)
+        {
+            var variables = g == types ? Enumerable.Range(0, z.Length) : Variables(model, g);
+            double abs = 0, square = 0;
+            var count = 0;
+            foreach (var k in variables)
+            {
+                abs += Math.Abs(z[k]);
+                square += z[k] * z[k];
+                count++;
+            }
+            loss[g] = (lambda1 * abs / Math.Max(1, count)) + (lambda2 * Math.Sqrt(square / Math.Max(1, count)))
+                + (settings.LambdaE * Math.Sqrt(e2[g] / Math.Max(1e-300, eCount[g])))
+                + (settings.LambdaF * Math.Sqrt(f2[g] / Math.Max(1e-300, fCount[g])))
+                + (vCount[g] > 0 ? settings.LambdaV * Math.Sqrt(v2[g] / vCount[g]) : 0);
+            if (eCount[g] == 0)
+            {
+                loss[g] = double.NaN; // species absent from the batch: no ranking for it this generation
+            }
+        }
+        return loss;
+    }
+
+    /// <summary>Indices of the variables ranked with species t: its network (NEP4) and the c coefficients with centre type t.</summary>
+    public static IEnumerable<int> Variables(NepModel model, int t)
+    {
+        if (model.Version == 4)
+        {
+            for (var k = 0; k < model.NetworkSize; k++)
+            {
+                yield return model.NetworkOffset(t) + k;
+            }
+        }
+        var types = model.SpeciesCount;
+        for (var k = model.AnnParameterCount; k < model.ParameterCount; k++)
+        {
+            var within = (k - model.AnnParameterCount) % (types * types);
+            if (within / types == t)
+            {
+                yield return k;
+            }
+        }
+    }
+
+    public static NepTrainingRun Train(NepTrainingSettings settings, NepModel initial, IReadOnlyList<NepFrame> train, IReadOnlyList<NepFrame>? test,
+        int seed, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null, CancellationToken cancellationToken = default)
+    {
+        settings = settings.Validated();
+        var clock = Stopwatch.StartNew();
+        var n = initial.ParameterCount;
+        var types = initial.SpeciesCount;
+        var lambda1 = settings.Lambda1 ?? NepLoss.DefaultRegularization(initial);
+        var lambda2 = settings.Lambda2 ?? NepLoss.DefaultRegularization(initial);
+        var batches = NepAdamTrainer.Stratified(train, settings.Batch);
+        var lists = batches.Select(b => (IReadOnlyList<NeighborList>)[.. b.Select(f => NeighborList.Build(f.Structure, initial.MaxRadialCutoff))]).ToArray();
+        var mu = (double[])initial.Parameters.Clone();
+        var sigma = Enumerable.Repeat(settings.Sigma0, n).ToArray();
+        var history = new List<NepEpoch>();
+        var first = 1;
+        var shape = $"snes {initial.Version} {string.Join(' ', initial.Species)} {n}";
+        var restartFile = checkpoint is null ? null : Path.Combine(checkpoint.Folder, "nep.restart");
+        if (restart)
+        {
+            if (checkpoint is null || !File.Exists(checkpoint.State) || !File.Exists(restartFile))
+            {
+                throw new InvalidInputException("--restart", $"no SNES restart state in {checkpoint?.Folder ?? "the output folder"} (nep.restart, nep.restart.json)");
+            }
+            var state = JsonSerializer.Deserialize<RestartState>(File.ReadAllText(checkpoint.State))!;
+            if (state.Shape != shape)
+            {
+                throw new InvalidInputException("--restart", $"the restart state is for '{state.Shape}', not '{shape}': the model settings changed");
+            }
+            var rows = File.ReadAllLines(restartFile!).Where(l => l.Trim().Length > 0).ToArray();
+            if (rows.Length != n)
+            {
+                throw new InvalidInputException("--restart", $"nep.restart has {rows.Length} rows, the model {n} parameters", restartFile);
+            }
+            for (var k = 0; k < n; k++)
+            {
+                var parts = rows[k].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+                mu[k] = double.Parse(parts[0], CultureInfo.InvariantCulture);
+                sigma[k] = double.Parse(parts[1], CultureInfo.InvariantCulture);
+            }
+            history.AddRange(state.History);
+            first = state.Generation + 1;
+        }
+        var population = settings.Population;
+        var utilities = Utilities(population);
+        var d = (double)n / types;
+        var etaSigma = (3 + Math.Log(d)) / (5 * Math.Sqrt(d)) / 2;
+        var groupsOf = new List<int>[types + 1];
+        var ownerOf = Enumerable.Repeat(types, n).ToArray(); // variable → ranking group (global by default)
+        for (var t = 0; t < types && types > 1; t++)
+        {
+            foreach (var k in Variables(initial, t))
+            {
+                ownerOf[k] = t;
+            }
+        }
+        for (var g = 0; g <= types; g++)
+        {
+            groupsOf[g] = [.. Enumerable.Range(0, n).Where(k => ownerOf[k] == g)];
+        }
+        var threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
+        try
+        {
+            for (var generation = first; generation <= settings.Epochs; generation++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var b = (generation - 1) % batches.Count;
+                var random = new Random(Seeds.Derive(seed, generation));
+                var s = new double[population][];
+                var z = new double[population][];
+                for (var p = 0; p < population; p++)
+                {
+                    s[p] = new double[n];
+                    z[p] = new double[n];
+                    for (var k = 0; k < n; k++)
+                    {
+                        s[p][k] = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                        z[p][k] = mu[k] + (sigma[k] * s[p][k]);
+                    }
+                }
+                var losses = new double[population][];
+                Parallel.For(0, population, new ParallelOptions { MaxDegreeOfParallelism = threads }, p =>
+                    losses[p] = Loss(initial, z[p], batches[b], lists[b], settings, lambda1, lambda2));
+                for (var g = 0; g <= types; g++)
+                {
+                    if (groupsOf[g].Count == 0 || double.IsNaN(losses[0][g]))
+                    {
+                        continue;
+                    }
+                    var ranked = Enumerable.Range(0, population).OrderBy(p => losses[p][g]).ToArray();
+                    foreach (var k in groupsOf[g])
+                    {
+                        double gradMu = 0, gradSigma = 0;
+                        for (var i = 0; i < population; i++)
+                        {
+                            var sk = s[ranked[i]][k];
+                            gradMu += utilities[i] * sk;
+                            gradSigma += utilities[i] * ((sk * sk) - 1);
+                        }
+                        mu[k] += sigma[k] * gradMu;
+                        sigma[k] = Math.Min(sigma[k] * Math.Exp(etaSigma * gradSigma), 1);
+                    }
+                }
+                var best = Enumerable.Range(0, population).MinBy(p => losses[p][types]);
+                var bestModel = initial.WithParameters(z[best]);
+                var bestPredictions = NepPredictions.Of(bestModel, batches[b], 1);
+                var parameters = z[best];
+                var row = new NepEpoch(generation, losses[best][types], parameters.Average(Math.Abs), Math.Sqrt(parameters.Average(v => v * v)),
+                    bestPredictions.EnergyRmse, bestPredictions.ForceRmse, bestPredictions.VirialRmse, null, null, null, clock.Elapsed.TotalSeconds);
+                if (generation % settings.CheckpointEvery == 0 || generation == settings.Epochs)
+                {
+                    var exported = Export(initial, mu, train, settings.Threads);
+                    if (test is { Count: > 0 })
+                    {
+                        var t = NepPredictions.Of(exported, test, settings.Threads);
+                        row = row with { EnergyTest = t.EnergyRmse, ForceTest = t.ForceRmse, VirialTest = t.VirialRmse };
+                    }
+                    history.Add(row);
+                    if (checkpoint is not null)
+                    {
+                        Save(checkpoint, restartFile!, exported, mu, sigma, new RestartState(generation, seed, shape, history));
+                    }
+                }
+                else
+                {
+                    history.Add(row);
+                }
+                progress?.Report(row);
+            }
+        }
+        catch (OperationCanceledException) when (checkpoint is not null && history.Count > 0)
+        {
+            Save(checkpoint, restartFile!, Export(initial, mu, train, settings.Threads), mu, sigma, new RestartState(history[^1].Epoch, seed, shape, history));
+            throw;
+        }
+        var final = Export(initial, mu, train, settings.Threads);
+        return new NepTrainingRun(final, history, NepPredictions.Of(final, train, settings.Threads),
+            test is { Count: > 0 } ? NepPredictions.Of(final, test, settings.Threads) : null, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>SNES rank utilities (best first): max(0, ln(P/2+1) − ln i)/Σ − 1/P.</summary>
+    public static double[] Utilities(int population)
+    {
+        var raw = Enumerable.Range(1, population).Select(i => Math.Max(0, Math.Log((population / 2.0) + 1) - Math.Log(i))).ToArray();
+        var sum = raw.Sum();
+        return [.. raw.Select(u => (u / sum) - (1.0 / population))];
+    }
+
+    private static NepModel Export(NepModel initial, double[] mu, IReadOnlyList<NepFrame> train, int threads)
+    {
+        var model = initial.WithParameters((double[])mu.Clone());
+        var offset = NepPredictions.Of(model, train, threads).Offset;
+        var parameters = (double[])mu.Clone();
+        parameters[initial.AnnParameterCount - 1] += offset;
+        return initial.WithParameters(parameters);
+    }
+
+    private static void Save(NepCheckpoint checkpoint, string restartFile, NepModel exported, double[] mu, double[] sigma, RestartState state)
+    {
+        Directory.CreateDirectory(checkpoint.Folder);
+        exported.Write(checkpoint.Model);
+        var text = new StringBuilder();
+        for (var k = 0; k < mu.Length; k++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{mu[k]:R} {sigma[k]:R}\n");
+        }
+        AtomicFile.Write(restartFile, staged => File.WriteAllText(staged, text.ToString()));
+        AtomicFile.Write(checkpoint.State, staged => File.WriteAllText(staged, JsonSerializer.Serialize(state)));
+    }
+}
