@@ -3,6 +3,7 @@ using ClusterML.Cluster.Hosting;
 using ClusterML.Cluster.Trials;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Results;
+using ClusterML.Engines.Nep.Training;
 using ClusterML.Engines.Pinn.Heat;
 using ClusterML.Engines.Pinn.Reference;
 using ClusterML.Engines.Surrogate;
@@ -48,7 +49,7 @@ internal sealed record ClusterHostOptions(
 internal static class ClusterHost
 {
     /// <summary>The engines a worker hosts.</summary>
-    public static IReadOnlyList<IEngine> Engines() => [new FdHeatEngine(), new SurrogateEngine(), new PinnHeatEngine()];
+    public static IReadOnlyList<IEngine> Engines() => [new FdHeatEngine(), new SurrogateEngine(), new PinnHeatEngine(), new NepTrainEngine()];
 
     public static (IHost Host, IResultStore Store) Build(ClusterHostOptions options, ILogger log, IReadOnlyList<IEngine>? engines = null)
     {

@@ -13,7 +13,7 @@ namespace ClusterML.Core.Coordination;
 public static class TrialSpecFactory
 {
     /// <summary>Engines a campaign can name.</summary>
-    public static IReadOnlyList<string> Engines { get; } = ["fd", "surrogate", "pinn"];
+    public static IReadOnlyList<string> Engines { get; } = ["fd", "surrogate", "pinn", "nep"];
 
     public static ITrialSpec Create(string engine, IReadOnlyDictionary<string, CampaignValue> settings, string specPath)
     {
@@ -34,6 +34,9 @@ public static class TrialSpecFactory
             "pinn" => new PinnHeatTrialSpec(
                 PinnHeatTrialSpec.Keys.Select(k => (Key: k, Value: reader.OptionalText(k))).Where(x => x.Value is not null).ToImmutableDictionary(x => x.Key, x => x.Value!),
                 reader.OptionalPath("observations"), reader.Bool("inverse", false)),
+            "nep" => new NepTrainTrialSpec(
+                reader.Path("train"), reader.OptionalPath("test"),
+                NepTrainTrialSpec.Keys.Select(k => (Key: k, Value: reader.OptionalText(k))).Where(x => x.Value is not null).ToImmutableDictionary(x => x.Key, x => x.Value!)),
             _ => throw new InvalidInputException("engine", $"'{engine}' is not an engine of this build ({string.Join(", ", Engines)})", specPath),
         };
         reader.ThrowOnUnused();

@@ -8,4 +8,5 @@ namespace ClusterML.Core.Specs;
 [Union(0, typeof(SurrogateSpec))]
 [Union(1, typeof(FdHeatTrialSpec))]
 [Union(2, typeof(PinnHeatTrialSpec))]
+[Union(3, typeof(NepTrainTrialSpec))]
 public interface ITrialSpec;

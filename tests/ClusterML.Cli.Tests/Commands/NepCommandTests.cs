@@ -78,4 +78,55 @@ public sealed class NepCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("broken.txt:8: parameters: the file ends early", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Nep_train_should_fit_frames_write_GPUMD_outputs_and_a_model_that_nep_eval_reproduces()
+    {
+        // Frames labelled by the tiny model itself (a teacher): 6 random 4-atom cells.
+        var teacher = new ClusterML.Engines.Nep.Evaluation.NepCalculator(ClusterML.Engines.Nep.Model.NepModel.Read(TinyModel()));
+        var random = new Random(5);
+        var text = new System.Text.StringBuilder();
+        for (var f = 0; f < 6; f++)
+        {
+            double[] positions = [.. Enumerable.Range(0, 12).Select(_ => 5.0 * random.NextDouble())];
+            var structure = new ClusterML.Engines.Nep.Structures.NepStructure([5.2, 0, 0, 0, 5.2, 0, 0, 0, 5.2], new int[4], positions);
+            var labels = teacher.Compute(structure);
+            text.Append(CultureInfo.InvariantCulture, $"4\nlattice=\"5.2 0 0 0 5.2 0 0 0 5.2\" energy={labels.Energy:R} virial=\"{string.Join(' ', labels.Virial.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}\" properties=species:S:1:pos:R:3:force:R:3\n");
+            for (var i = 0; i < 4; i++)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"Si {positions[3 * i]:R} {positions[(3 * i) + 1]:R} {positions[(3 * i) + 2]:R} {labels.Forces[3 * i]:R} {labels.Forces[(3 * i) + 1]:R} {labels.Forces[(3 * i) + 2]:R}\n");
+            }
+        }
+        var train = _cli.Path("train.xyz");
+        File.WriteAllText(train, text.ToString());
+        var outDir = _cli.Path("fit");
+        var (code, stdout, stderr) = await _cli.RunAsync("nep", "train", "--train", train, "--test", train, "--out", outDir, "--cutoff", "4", "3", "--n-max", "2", "2",
+            "--basis-size", "2", "2", "--l-max", "2", "1", "--neuron", "5", "--epochs", "6", "--batch", "3", "--checkpoint-every", "3", "--threads", "1", "--dtype", "float64");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("force RMSE train", stdout, StringComparison.Ordinal);
+        foreach (var file in new[] { "nep.txt", "loss.csv", "loss.png", "energy_train.out", "force_train.out", "virial_train.out", "energy_test.out", "parity_train.png", "nep.restart.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(outDir, file)), file);
+        }
+        Assert.Equal(1 + 6, File.ReadAllLines(Path.Combine(outDir, "loss.csv")).Length);
+        Assert.Equal(24, File.ReadAllLines(Path.Combine(outDir, "force_train.out")).Length);
+
+        // nep eval with the exported model gives the energies training reported.
+        var evaluated = _cli.Path("eval.xyz");
+        (code, _, stderr) = await _cli.RunAsync("nep", "eval", "--model", outDir, "--input", train, "--output", evaluated);
+        Assert.True(code == 0, stderr);
+        var energyLines = File.ReadAllLines(Path.Combine(outDir, "energy_train.out"));
+        var frames = File.ReadAllLines(evaluated).Where(l => l.Contains("energy=", StringComparison.Ordinal)).ToArray();
+        for (var f = 0; f < 6; f++)
+        {
+            var fromEval = double.Parse(frames[f].Split("energy=")[1].Split(' ')[0], CultureInfo.InvariantCulture) / 4;
+            Assert.Equal(double.Parse(energyLines[f].Split(' ')[0], CultureInfo.InvariantCulture), fromEval, 1e-12);
+        }
+
+        // A restart with other settings is refused; with the same ones it continues.
+        (code, _, stderr) = await _cli.RunAsync("nep", "train", "--train", train, "--out", outDir, "--cutoff", "4", "3", "--n-max", "2", "2",
+            "--basis-size", "2", "2", "--l-max", "2", "1", "--neuron", "6", "--epochs", "8", "--restart");
+        Assert.Equal(2, code);
+        Assert.Contains("--restart", stderr, StringComparison.Ordinal);
+    }
 }

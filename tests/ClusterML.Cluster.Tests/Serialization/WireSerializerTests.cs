@@ -21,6 +21,8 @@ public sealed class WireSerializerTests : IDisposable
         var metrics = ImmutableDictionary<string, double>.Empty.Add("test_rmse", 0.5).Add("validation_loss", 1e-3);
         yield return new StartTrial("c1", "t0001", 2, new SurrogateSpec("d.csv", "k", ["a", "b"], ["k"], Member: 3), 42, "cpu");
         yield return new StartTrial("c1", "t0002", 1, new FdHeatTrialSpec(Alpha: 0.2, Nx: 41, R: 0.25), 7, "cuda:1");
+        yield return new StartTrial("c1", "t0003", 1, new PinnHeatTrialSpec(ImmutableDictionary<string, string>.Empty.Add("width", "32"), "/data/obs.csv", true), 3, "cpu");
+        yield return new StartTrial("c1", "t0004", 1, new NepTrainTrialSpec("/data/train.xyz", null, ImmutableDictionary<string, string>.Empty.Add("neuron", "30")), 4, "cpu");
         yield return new StopTrial("c1", "t0001", "asha rung 1");
         yield return new TrialProgressed("c1", "t0001", 1, 17, metrics);
         yield return new TrialCompleted("c1", "t0001", 1, 0.25, metrics, [1.0, 0.5, 0.25], ["model", "metrics.json"], "akka.tcp://clusterml@127.0.0.1:4053", 1000, 2000);

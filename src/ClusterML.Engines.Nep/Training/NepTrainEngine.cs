@@ -1,0 +1,127 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using ClusterML.Core.Engines;
+using ClusterML.Core.Specs;
+using ClusterML.Core.Validation;
+
+namespace ClusterML.Engines.Nep.Training;
+
+/// <summary>
+/// NEP fitting as a campaign engine: each trial trains with its settings (snake_case keys), reports the training RMSEs per
+/// epoch (<c>rmse_e</c>, <c>rmse_f</c>, <c>rmse_v</c> in eV/atom, eV/Å, eV/atom; the loss as <c>train_loss</c>), stops between
+/// steps when cancelled, and returns the exported model's force RMSE on the test frames (or the training frames without a
+/// test set) as its loss; nep.txt is written under the artifact directory.
+/// </summary>
+public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
+{
+    public static NepTrainingSettings ToSettings(NepTrainTrialSpec spec)
+    {
+        var settings = new NepTrainingSettings { CheckpointEvery = 1_000_000 };
+        foreach (var (key, value) in spec.Settings)
+        {
+            double D() => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
+                ? d : throw new InvalidInputException(key, $"'{value}' is not a number");
+            int I() => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
+                ? i : throw new InvalidInputException(key, $"'{value}' is not an integer");
+            bool B() => value.ToLowerInvariant() switch
+            {
+                "true" or "1" => true,
+                "false" or "0" => false,
+                _ => throw new InvalidInputException(key, $"'{value}' is not true or false"),
+            };
+            settings = key switch
+            {
+                "type" => settings with { Species = value.Trim('[', ']').Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                "version" => settings with { Version = I() },
+                "cutoff_radial" => settings with { RadialCutoff = D() },
+                "cutoff_angular" => settings with { AngularCutoff = D() },
+                "n_max_radial" => settings with { NMaxRadial = I() },
+                "n_max_angular" => settings with { NMaxAngular = I() },
+                "basis_radial" => settings with { BasisRadial = I() },
+                "basis_angular" => settings with { BasisAngular = I() },
+                "l_max" => settings with { LMax = I() },
+                "four_body" => settings with { FourBody = B() },
+                "five_body" => settings with { FiveBody = B() },
+                "neuron" => settings with { Neurons = I() },
+                "lambda_e" => settings with { LambdaE = D() },
+                "lambda_f" => settings with { LambdaF = D() },
+                "lambda_v" => settings with { LambdaV = D() },
+                "lambda_1" => settings with { Lambda1 = D() },
+                "lambda_2" => settings with { Lambda2 = D() },
+                "optimizer" => settings with { Optimizer = value },
+                "epochs" => settings with { Epochs = I() },
+                "batch" => settings with { Batch = I() },
+                "lr" => settings with { LearningRate = D() },
+                "final_lr" => settings with { FinalLearningRate = D() },
+                "population" => settings with { Population = I() },
+                "dtype" => settings with { Float64 = value == "float64" ? true : value == "float32" ? false : throw new InvalidInputException(key, $"'{value}' is not float32 or float64") },
+                "threads" => settings with { Threads = I() },
+                _ => throw new InvalidInputException(key, $"'{key}' is not a nep setting; known: {string.Join(", ", NepTrainTrialSpec.Keys)}"),
+            };
+        }
+        return settings.Validated();
+    }
+
+    void IEngine.Check(ITrialSpec spec)
+    {
+        if (spec is NepTrainTrialSpec nep)
+        {
+            ToSettings(nep);
+            if (!File.Exists(nep.Train))
+            {
+                throw new InvalidInputException("train", $"'{nep.Train}' does not exist");
+            }
+        }
+    }
+
+    protected override TrainingOutcome Train(NepTrainTrialSpec spec, RunContext context, CancellationToken cancellationToken)
+    {
+        var settings = ToSettings(spec);
+        var species = settings.Species ?? NepDataset.Species(spec.Train);
+        var train = NepDataset.Read(spec.Train, species, "train");
+        var test = spec.Test is { } testPath ? NepDataset.Read(testPath, species, "test") : null;
+        var initial = NepInitializer.Create(settings, species, train, context.Seed);
+        var progress = context.Progress is { } sink
+            ? new Relay(e => sink.Report(new TrainingProgress("nep", e.Epoch, settings.Epochs, e.Total, e.ForceTest,
+                Metrics(e))))
+            : null;
+        var run = settings.Optimizer == "snes"
+            ? NepSnesTrainer.Train(settings, initial, train, test, context.Seed, null, false, progress, cancellationToken)
+            : NepAdamTrainer.Train(settings, initial, train, test, context.Seed, null, false, progress, cancellationToken);
+        var artifacts = new List<string>();
+        if (context.ArtifactDirectory is { } folder)
+        {
+            Directory.CreateDirectory(folder);
+            run.Model.Write(Path.Combine(folder, "nep.txt"));
+            artifacts.Add(Path.Combine(folder, "nep.txt"));
+        }
+        var final = run.Test ?? run.Train;
+        var metrics = new Dictionary<string, double>
+        {
+            ["rmse_e_train"] = run.Train.EnergyRmse,
+            ["rmse_f_train"] = run.Train.ForceRmse,
+            ["seconds"] = run.Seconds,
+        };
+        if (run.Train.VirialRmse is { } v)
+        {
+            metrics["rmse_v_train"] = v;
+        }
+        if (run.Test is { } t)
+        {
+            metrics["rmse_e_test"] = t.EnergyRmse;
+            metrics["rmse_f_test"] = t.ForceRmse;
+        }
+        return new TrainingOutcome(final.ForceRmse, [.. run.History.Select(e => e.Total)], [], metrics.ToImmutableDictionary(), artifacts);
+    }
+
+    private static ImmutableDictionary<string, double> Metrics(NepEpoch e)
+    {
+        var m = ImmutableDictionary<string, double>.Empty.Add("rmse_e", e.EnergyTrain).Add("rmse_f", e.ForceTrain);
+        return e.VirialTrain is { } v ? m.Add("rmse_v", v) : m;
+    }
+
+    private sealed class Relay(Action<NepEpoch> report) : IProgress<NepEpoch>
+    {
+        public void Report(NepEpoch value) => report(value);
+    }
+}
