@@ -65,6 +65,20 @@ internal static class NepTrainReport
             $"| {string.Join(' ', args)} | {settings.Epochs} | {run.Train.EnergyRmse * 1000:F3} | {run.Train.ForceRmse * 1000:F2} | {run.Seconds:F0} | {(toGoal is { } g ? $"{g:F0}" : "–")} | {(toGpumd is { } t ? $"{t:F0}" : "–")} |"));
     }
 
+    /// <summary><c>-- nep-snes</c>: SNES generations per second on the PbTe example (population 50, all 25 frames per generation as GPUMD's default batch).</summary>
+    public static void Snes()
+    {
+        var settings = new NepTrainingSettings { Species = ["Te", "Pb"], Optimizer = "snes", Population = 50, Batch = 1000, Epochs = 4, CheckpointEvery = 1000 };
+        var train = NepDataset.Read(Path.Combine(NepSpeedReportShared(), "pbte_nep4", "train.xyz"), settings.Species!, "--train");
+        var initial = NepInitializer.Create(settings, settings.Species!, train, 1);
+        var times = new List<double>();
+        var run = NepSnesTrainer.Train(settings, initial, train, null, 1, null, false, new SyncProgress(e => times.Add(e.Seconds)));
+        var perGeneration = (times[^1] - times[0]) / (times.Count - 1);
+        var atomEvaluations = settings.Population * train.Sum(f => f.Atoms);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| SNES, population 50, 25 frames × 250 atoms | {perGeneration:F2} s/generation | {1 / perGeneration:F3} generations/s | {atomEvaluations / perGeneration:E2} atom-evaluations/s | loss {run.History[0].Total:E3} → {run.History[^1].Total:E3} |"));
+    }
+
     private static int NepModelSize() => ((42 + 2) * 30 * 2) + 1 + (4 * ((7 * 7) + (7 * 7)));
 
     private static string NepSpeedReportShared()

@@ -21,6 +21,11 @@ public static class Program
             CampaignThroughputReport.Run();
             return;
         }
+        if (args is ["nep-snes", ..])
+        {
+            NepTrainReport.Snes();
+            return;
+        }
         if (args is ["nep-train", .. var trainArgs])
         {
             NepTrainReport.Run(trainArgs);
