@@ -123,7 +123,12 @@ public sealed class NepCommandTests : IDisposable
             Assert.Equal(double.Parse(energyLines[f].Split(' ')[0], CultureInfo.InvariantCulture), fromEval, 1e-12);
         }
 
-        // A restart with other settings is refused; with the same ones it continues.
+        // Fine-tuning starts from the exported model.
+        (code, _, stderr) = await _cli.RunAsync("nep", "train", "--train", train, "--out", _cli.Path("tuned"), "--fine-tune", Path.Combine(outDir, "nep.txt"), "--epochs", "2", "--threads", "1");
+        Assert.True(code == 0, stderr);
+        Assert.True(File.Exists(_cli.Path("tuned/nep.txt")));
+
+        // A restart with other settings is refused.
         (code, _, stderr) = await _cli.RunAsync("nep", "train", "--train", train, "--out", outDir, "--cutoff", "4", "3", "--n-max", "2", "2",
             "--basis-size", "2", "2", "--l-max", "2", "1", "--neuron", "6", "--epochs", "8", "--restart");
         Assert.Equal(2, code);
