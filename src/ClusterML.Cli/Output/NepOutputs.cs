@@ -39,12 +39,7 @@ internal static class NepOutputs
         Line("energy test", e => e.EnergyTest, markers: true);
         Line("force test", e => e.ForceTest, markers: true);
         Line("virial test", e => e.VirialTest, markers: true);
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            LabelFormatter = y => $"1e{y:0}",
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-        };
+        PinnOutputs.LogAxis(plot);
         plot.Title("NEP training (log scale)");
         plot.XLabel("epoch");
         plot.YLabel("loss / RMSE");

@@ -50,6 +50,15 @@ internal static class PinnOutputs
         Loss(run, pathFor("loss.png"));
     }
 
+    /// <summary>Labels the left axis of a plot of log10 values as powers of ten, with log-spaced minor ticks.</summary>
+    internal static void LogAxis(Plot plot) =>
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = y => $"1e{y:0}",
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+        };
+
     private static string F(double? value) => value is { } v ? CsvTable.Format(v) : "";
 
     private static void Heatmap(EvaluationGrid grid, double[] values, string title, string label, IColormap colormap, string path)
@@ -104,13 +113,7 @@ internal static class PinnOutputs
             switchLine.LinePattern = LinePattern.Dashed;
             switchLine.LegendText = "Adam → L-BFGS";
         }
-        var ticks = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            LabelFormatter = y => $"1e{y:0}",
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-        };
-        plot.Axes.Left.TickGenerator = ticks;
+        LogAxis(plot);
         plot.Title("Loss components (log scale)");
         plot.XLabel("step");
         plot.YLabel("value");

@@ -414,23 +414,29 @@ public sealed class NepCalculator
                 fy += radialPart * dy;
                 fz += radialPart * dz;
             }
-            forces[3 * i] += fx;
-            forces[(3 * i) + 1] += fy;
-            forces[(3 * i) + 2] += fz;
-            forces[3 * j] -= fx;
-            forces[(3 * j) + 1] -= fy;
-            forces[(3 * j) + 2] -= fz;
-            var vj = 9 * j;
-            virials[vj] -= dx * fx;
-            virials[vj + 1] -= dx * fy;
-            virials[vj + 2] -= dx * fz;
-            virials[vj + 3] -= dy * fx;
-            virials[vj + 4] -= dy * fy;
-            virials[vj + 5] -= dy * fz;
-            virials[vj + 6] -= dz * fx;
-            virials[vj + 7] -= dz * fy;
-            virials[vj + 8] -= dz * fz;
+            AddPair(forces, virials, i, j, dx, dy, dz, fx, fy, fz);
         }
+    }
+
+    /// <summary>A pair's partial force f = ∂U_i/∂r_ij: F_i += f, F_j −= f, and W_j −= r_ij ⊗ f (GPUMD's per-atom virial).</summary>
+    private static void AddPair(double[] forces, double[] virials, int i, int j, double dx, double dy, double dz, double fx, double fy, double fz)
+    {
+        forces[3 * i] += fx;
+        forces[(3 * i) + 1] += fy;
+        forces[(3 * i) + 2] += fz;
+        forces[3 * j] -= fx;
+        forces[(3 * j) + 1] -= fy;
+        forces[(3 * j) + 2] -= fz;
+        var vj = 9 * j;
+        virials[vj] -= dx * fx;
+        virials[vj + 1] -= dx * fy;
+        virials[vj + 2] -= dx * fz;
+        virials[vj + 3] -= dy * fx;
+        virials[vj + 4] -= dy * fy;
+        virials[vj + 5] -= dy * fz;
+        virials[vj + 6] -= dz * fx;
+        virials[vj + 7] -= dz * fy;
+        virials[vj + 8] -= dz * fz;
     }
 
     /// <summary>g_n(r) = Σ_k c_nk f_k(r) and its derivative for n &lt; <paramref name="functions"/>.</summary>
@@ -532,22 +538,7 @@ public sealed class NepCalculator
                 energies[i] += 0.5 * energy; // the pair appears in both atoms' lists
                 var scale = 0.5 * dEdr / r;
                 var (fx, fy, fz) = (scale * dx, scale * dy, scale * dz);
-                forces[3 * i] += fx;
-                forces[(3 * i) + 1] += fy;
-                forces[(3 * i) + 2] += fz;
-                forces[3 * j] -= fx;
-                forces[(3 * j) + 1] -= fy;
-                forces[(3 * j) + 2] -= fz;
-                var vj = 9 * j;
-                virials[vj] -= dx * fx;
-                virials[vj + 1] -= dx * fy;
-                virials[vj + 2] -= dx * fz;
-                virials[vj + 3] -= dy * fx;
-                virials[vj + 4] -= dy * fy;
-                virials[vj + 5] -= dy * fz;
-                virials[vj + 6] -= dz * fx;
-                virials[vj + 7] -= dz * fy;
-                virials[vj + 8] -= dz * fz;
+                AddPair(forces, virials, i, j, dx, dy, dz, fx, fy, fz);
             }
         }
     }
