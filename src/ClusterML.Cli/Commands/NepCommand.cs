@@ -68,29 +68,49 @@ internal static class NepCommand
                 AtomicFile.Write(outputPath, staged =>
                 {
                     using var writer = new StreamWriter(staged, append: false, new UTF8Encoding(false), 1 << 16);
+                    // Frames are read in chunks; small frames are evaluated side by side (one thread each), large ones one at a time
+                    // on all threads; either way they are written in input order.
+                    var chunk = new List<XyzFrame>();
+                    void Flush()
+                    {
+                        var started = clock.Elapsed;
+                        var structures = chunk.Select(f => NepStructure.FromFrame(f, nep, inputPath)).ToArray();
+                        var results = new NepResult[chunk.Count];
+                        var small = structures.All(x => x.Count < 2000) && options.Threads > 1;
+                        Parallel.For(0, chunk.Count, new ParallelOptions { MaxDegreeOfParallelism = small ? options.Threads : 1, CancellationToken = cancellationToken },
+                            k => results[k] = calculator.Compute(structures[k], small ? options with { Threads = 1 } : options));
+                        computeSeconds += (clock.Elapsed - started).TotalSeconds;
+                        for (var k = 0; k < chunk.Count; k++)
+                        {
+                            var (frame, result) = (chunk[k], results[k]);
+                            var columns = new List<XyzAtomColumn>();
+                            if (options.PerAtomVirial)
+                            {
+                                columns.Add(new XyzAtomColumn("energies", 1, result.AtomEnergies));
+                                columns.Add(new XyzAtomColumn("virials", 9, result.AtomVirials!));
+                            }
+                            if (result.Descriptors is { } q)
+                            {
+                                columns.Add(new XyzAtomColumn("descriptors", nep.Dimension, q));
+                            }
+                            var evaluated = new XyzFrame(frame.Index, frame.Cell, frame.Species, frame.Positions, result.Forces, result.Energy, result.Virial, frame.Weight, frame.Extra);
+                            ExtendedXyzWriter.Write(writer, evaluated, columns);
+                            frameCount++;
+                            atomCount += structures[k].Count;
+                        }
+                        chunk.Clear();
+                        progress.Report(Math.Min(1.0, (double)stream.Position / totalBytes));
+                    }
                     foreach (var frame in ExtendedXyzReader.Read(reader, inputPath))
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        var structure = NepStructure.FromFrame(frame, nep, inputPath);
-                        var started = clock.Elapsed;
-                        var result = calculator.Compute(structure, options);
-                        computeSeconds += (clock.Elapsed - started).TotalSeconds;
-                        var columns = new List<XyzAtomColumn>();
-                        if (options.PerAtomVirial)
+                        chunk.Add(frame);
+                        if (chunk.Count >= 4 * options.Threads)
                         {
-                            columns.Add(new XyzAtomColumn("energies", 1, result.AtomEnergies));
-                            columns.Add(new XyzAtomColumn("virials", 9, result.AtomVirials!));
+                            Flush();
                         }
-                        if (result.Descriptors is { } q)
-                        {
-                            columns.Add(new XyzAtomColumn("descriptors", nep.Dimension, q));
-                        }
-                        var evaluated = new XyzFrame(frame.Index, frame.Cell, frame.Species, frame.Positions, result.Forces, result.Energy, result.Virial, frame.Weight, frame.Extra);
-                        ExtendedXyzWriter.Write(writer, evaluated, columns);
-                        frameCount++;
-                        atomCount += structure.Count;
-                        progress.Report(Math.Min(1.0, (double)stream.Position / totalBytes));
                     }
+                    Flush();
                 });
                 return (frameCount, atomCount, computeSeconds);
             });

@@ -67,6 +67,7 @@ public sealed class NepCalculator
         Compute(structure, NeighborList.Build(structure, _model.MaxRadialCutoff, Math.Max(1, Math.Min(options.Threads, Environment.ProcessorCount))), options);
 
     /// <summary>Evaluates with a neighbour list built beforehand (within at least the model's largest radial cutoff), e.g. reused across parameter sets.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public NepResult Compute(NepStructure structure, NeighborList neighbors, NepOptions options)
     {
         var m = _model;
@@ -212,6 +213,7 @@ public sealed class NepCalculator
         public double[] G { get; }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     private void Atom(NepStructure structure, NeighborList list, int i, Workspace w, double[] energies, double[] forces, double[] virials, double[]? descriptors)
     {
         var m = _model;
@@ -318,7 +320,7 @@ public sealed class NepCalculator
         for (var mu = 0; mu < m.Neurons; mu++)
         {
             var row = w0.Slice(mu * dim, dim);
-            var x = System.Numerics.Tensors.TensorPrimitives.Dot(row, scaledQ) - b0[mu];
+            var x = Dot(row, scaledQ) - b0[mu];
             var t = Math.Tanh(x);
             energy += w1[mu] * t;
             var back = w1[mu] * (1 - (t * t));
@@ -386,7 +388,7 @@ public sealed class NepCalculator
             double fx = 0, fy = 0, fz = 0;
             if (w.InRadial[p])
             {
-                var s = System.Numerics.Tensors.TensorPrimitives.Dot(dqRadial, w.PairRadialDerivative.AsSpan(p * nR, nR)) / r;
+                var s = Dot(dqRadial, w.PairRadialDerivative.AsSpan(p * nR, nR)) / r;
                 fx += s * dx;
                 fy += s * dy;
                 fz += s * dz;
@@ -404,10 +406,10 @@ public sealed class NepCalculator
                 {
                     var g = w.G.AsSpan(k * harmonics, harmonics);
                     var value = gA[k];
-                    radialPart += dgA[k] * System.Numerics.Tensors.TensorPrimitives.Dot(g, y);
-                    fx += value * System.Numerics.Tensors.TensorPrimitives.Dot(g, yx);
-                    fy += value * System.Numerics.Tensors.TensorPrimitives.Dot(g, yy);
-                    fz += value * System.Numerics.Tensors.TensorPrimitives.Dot(g, yz);
+                    radialPart += dgA[k] * Dot(g, y);
+                    fx += value * Dot(g, yx);
+                    fy += value * Dot(g, yy);
+                    fz += value * Dot(g, yz);
                 }
                 radialPart /= r;
                 fx += radialPart * dx;
@@ -418,7 +420,31 @@ public sealed class NepCalculator
         }
     }
 
+    /// <summary>Σ a_k b_k over short spans (a plain loop: inlined into the hot methods, no tiering delay as for library code).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        var sum = 0.0;
+        var k = 0;
+        var width = System.Numerics.Vector<double>.Count;
+        if (System.Numerics.Vector.IsHardwareAccelerated && a.Length >= 2 * width)
+        {
+            var acc = System.Numerics.Vector<double>.Zero;
+            for (; k <= a.Length - width; k += width)
+            {
+                acc += new System.Numerics.Vector<double>(a[k..]) * new System.Numerics.Vector<double>(b[k..]);
+            }
+            sum = System.Numerics.Vector.Sum(acc);
+        }
+        for (; k < a.Length; k++)
+        {
+            sum += a[k] * b[k];
+        }
+        return sum;
+    }
+
     /// <summary>A pair's partial force f = ∂U_i/∂r_ij: F_i += f, F_j −= f, and W_j −= r_ij ⊗ f (GPUMD's per-atom virial).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     private static void AddPair(double[] forces, double[] virials, int i, int j, double dx, double dy, double dz, double fx, double fy, double fz)
     {
         forces[3 * i] += fx;
@@ -440,6 +466,7 @@ public sealed class NepCalculator
     }
 
     /// <summary>g_n(r) = Σ_k c_nk f_k(r) and its derivative for n &lt; <paramref name="functions"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     private static void Functions(double r, double rc, int basis, double[] c, int functions, Workspace w, Span<double> g, Span<double> dg)
     {
         var f = w.F.AsSpan(0, basis);
@@ -448,12 +475,13 @@ public sealed class NepCalculator
         for (var n = 0; n < functions; n++)
         {
             var row = c.AsSpan(n * basis, basis);
-            g[n] = System.Numerics.Tensors.TensorPrimitives.Dot(row, f);
-            dg[n] = System.Numerics.Tensors.TensorPrimitives.Dot(row, df);
+            g[n] = Dot(row, f);
+            dg[n] = Dot(row, df);
         }
     }
 
     /// <summary>Orthonormal Y_lm(r̂) and its gradient with respect to the pair vector, into the pair caches at <paramref name="at"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     private void Harmonics(double dx, double dy, double dz, double r, Workspace w, int at)
     {
         var lMax = _model.LMax;
@@ -483,6 +511,7 @@ public sealed class NepCalculator
     }
 
     /// <summary>The ZBL screened-nuclear repulsion, half of each pair to each atom (nep.md §a.2, universal or flexible parameters).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     private void Zbl(NepStructure structure, NeighborList list, double[] energies, double[] forces, double[] virials)
     {
         var zbl = _model.Zbl!;

@@ -7,6 +7,7 @@ namespace ClusterML.Engines.Nep.Model;
 internal static class NepBasis
 {
     /// <summary>Fills f_0…f_K and f_0'…f_K' at r (zero beyond r_c).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     public static void Evaluate(double r, double rc, Span<double> f, Span<double> df)
     {
         if (r >= rc)

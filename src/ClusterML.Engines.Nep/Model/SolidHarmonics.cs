@@ -14,6 +14,7 @@ internal static class SolidHarmonics
     public static int Index(int l, int m) => (l * l) + l + m;
 
     /// <summary>Values and gradients (∂/∂x, ∂/∂y, ∂/∂z) of S_lm at (x, y, z) for l ≤ <paramref name="lMax"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     public static void Evaluate(double x, double y, double z, int lMax, Span<double> s, Span<double> gx, Span<double> gy, Span<double> gz)
     {
         var r2 = (x * x) + (y * y) + (z * z);

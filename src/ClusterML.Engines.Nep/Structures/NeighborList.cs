@@ -25,6 +25,7 @@ public sealed class NeighborList
     /// <summary>Bins per cutoff length along each cell vector: narrower bins mean fewer candidate pairs to reject.</summary>
     public const int BinsPerCutoff = 2;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // hot from the first call: skip tier-0 code
     public static NeighborList Build(NepStructure structure, double cutoff, int threads = 1)
     {
         var n = structure.Count;
@@ -97,7 +98,8 @@ public sealed class NeighborList
         threads = Math.Clamp(threads, 1, Math.Max(1, n / 256));
         var counts = new int[n];
         var parts = new (List<int> Index, List<double> Delta)[threads];
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        void Range(int t)
         {
             var from = (int)((long)n * t / threads);
             var to = (int)((long)n * (t + 1) / threads);
@@ -145,7 +147,15 @@ public sealed class NeighborList
                 counts[i] = index.Count - before;
             }
             parts[t] = (index, delta);
-        });
+        }
+        if (threads == 1)
+        {
+            Range(0);
+        }
+        else
+        {
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, Range);
+        }
         var start = new int[n + 1];
         for (var i = 0; i < n; i++)
         {
