@@ -158,10 +158,11 @@ internal static class NepCommand
         dtype.AcceptOnlyFromAmong("float32", "float64");
         var threads = new Option<int>("--threads") { Description = "Threads (0: all cores).", DefaultValueFactory = _ => 0 };
         var seed = CommonOptions.Seed();
+        var device = CommonOptions.Device();
         var command = new Command("train", "Fit a NEP potential to energies, forces and virials: L = λe·Le + λf·Lf + λv·Lv + λ1·L1 + λ2·L2, by Adam or SNES.")
         {
             train, test, outDir, nepIn, type, version, cutoff, nMax, basis, lMax, neurons, lambdaE, lambdaF, lambdaV, lambda1, lambda2, optimizer, epochs, batch,
-            lr, finalLr, population, checkpointEvery, restart, fineTune, dtype, threads, seed,
+            lr, finalLr, population, checkpointEvery, restart, fineTune, dtype, threads, seed, device,
         };
         runner.SetAction(command, async (context, cancellationToken) =>
         {
@@ -202,8 +203,10 @@ internal static class NepCommand
                 CheckpointEvery = p.GetValue(checkpointEvery) ?? settings.CheckpointEvery,
                 Float64 = p.GetValue(dtype) == "float64",
                 Threads = p.GetValue(threads),
+                Device = p.GetValue(device) ?? "cpu",
             };
             settings = settings.Validated();
+            ClusterML.Engines.Torch.TorchDevices.Resolve(settings.Device); // a missing GPU fails here, before any work
             var trainPath = CommonOptions.RequiredPath(p, train);
             NepModel initial;
             IReadOnlyList<NepFrame> trainFrames;

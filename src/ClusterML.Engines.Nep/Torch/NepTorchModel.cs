@@ -33,9 +33,10 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
     private readonly Tensor q_scaler;
 #pragma warning restore SA1300, IDE1006
 
-    public NepTorchModel(NepModel model, ScalarType dtype = ScalarType.Float64)
+    public NepTorchModel(NepModel model, ScalarType dtype = ScalarType.Float64, Device? device = null)
         : base(nameof(NepTorchModel))
     {
+        device ??= CPU;
         _template = model;
         _dtype = dtype;
         var m = model;
@@ -77,14 +78,14 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
                 }
             }
         }
-        w0 = nn.Parameter(tensor(w0Values, [nets, m.Neurons, dim], dtype: dtype));
-        b0 = nn.Parameter(tensor(b0Values, [nets, m.Neurons], dtype: dtype));
-        w1 = nn.Parameter(tensor(w1Values, [nets, m.Neurons], dtype: dtype));
-        b1 = nn.Parameter(tensor(m.B1, dtype: dtype));
+        w0 = nn.Parameter(tensor(w0Values, [nets, m.Neurons, dim], dtype: dtype, device: device));
+        b0 = nn.Parameter(tensor(b0Values, [nets, m.Neurons], dtype: dtype, device: device));
+        w1 = nn.Parameter(tensor(w1Values, [nets, m.Neurons], dtype: dtype, device: device));
+        b1 = nn.Parameter(tensor(m.B1, dtype: dtype, device: device));
         // NEP1 has fixed radial functions: its c (the identity) is not a parameter.
-        c_radial = nn.Parameter(tensor(cR, [types * types, m.NMaxRadial + 1, m.BasisRadial + 1], dtype: dtype), requires_grad: m.Version != 1);
-        c_angular = nn.Parameter(tensor(cA, [types * types, m.NMaxAngular + 1, m.BasisAngular + 1], dtype: dtype), requires_grad: m.Version != 1);
-        q_scaler = tensor(m.QScaler, dtype: dtype);
+        c_radial = nn.Parameter(tensor(cR, [types * types, m.NMaxRadial + 1, m.BasisRadial + 1], dtype: dtype, device: device), requires_grad: m.Version != 1);
+        c_angular = nn.Parameter(tensor(cA, [types * types, m.NMaxAngular + 1, m.BasisAngular + 1], dtype: dtype, device: device), requires_grad: m.Version != 1);
+        q_scaler = tensor(m.QScaler, dtype: dtype, device: device);
         var rcR = new double[types * types];
         var rcA = new double[types * types];
         for (var pair = 0; pair < types * types; pair++)
@@ -92,8 +93,8 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
             rcR[pair] = m.RadialCutoff(pair / types, pair % types);
             rcA[pair] = m.AngularCutoff(pair / types, pair % types);
         }
-        _cutoffRadial = tensor(rcR, dtype: dtype);
-        _cutoffAngular = tensor(rcA, dtype: dtype);
+        _cutoffRadial = tensor(rcR, dtype: dtype, device: device);
+        _cutoffAngular = tensor(rcA, dtype: dtype, device: device);
         var t4 = SolidHarmonics.FourBodyTensor;
         var flat = new double[125];
         for (var x = 0; x < 5; x++)
@@ -106,7 +107,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
                 }
             }
         }
-        _fourBody = tensor(flat, [5, 5, 5], dtype: dtype);
+        _fourBody = tensor(flat, [5, 5, 5], dtype: dtype, device: device);
         RegisterComponents();
     }
 
@@ -274,9 +275,9 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         using var noGrad = no_grad();
         var m = _template;
         var parameters = new double[m.ParameterCount];
-        var w0v = w0.to(ScalarType.Float64).data<double>().ToArray();
-        var b0v = b0.to(ScalarType.Float64).data<double>().ToArray();
-        var w1v = w1.to(ScalarType.Float64).data<double>().ToArray();
+        var w0v = w0.to(ScalarType.Float64).cpu().data<double>().ToArray();
+        var b0v = b0.to(ScalarType.Float64).cpu().data<double>().ToArray();
+        var w1v = w1.to(ScalarType.Float64).cpu().data<double>().ToArray();
         var dim = m.Dimension;
         for (var t = 0; t < m.Networks; t++)
         {
@@ -285,15 +286,15 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
             Array.Copy(b0v, t * m.Neurons, parameters, o + (m.Neurons * dim), m.Neurons);
             Array.Copy(w1v, t * m.Neurons, parameters, o + (m.Neurons * dim) + m.Neurons, m.Neurons);
         }
-        parameters[m.AnnParameterCount - 1] = b1.to(ScalarType.Float64).item<double>();
+        parameters[m.AnnParameterCount - 1] = b1.to(ScalarType.Float64).cpu().item<double>();
         var types = m.SpeciesCount;
         if (m.Version == 1)
         {
             return new NepModel(1, m.Species, [m.Cutoffs[0]], 0, 0, m.NMaxRadial, m.NMaxAngular, m.BasisRadial, m.BasisAngular, m.LMax, false, false,
                 m.Neurons, parameters, (double[])m.QScaler.Clone());
         }
-        var cR = c_radial.to(ScalarType.Float64).data<double>().ToArray();
-        var cA = c_angular.to(ScalarType.Float64).data<double>().ToArray();
+        var cR = c_radial.to(ScalarType.Float64).cpu().data<double>().ToArray();
+        var cA = c_angular.to(ScalarType.Float64).cpu().data<double>().ToArray();
         var at = 0;
         for (var pair = 0; pair < types * types; pair++)
         {

@@ -47,8 +47,9 @@ public static class NepAdamTrainer
         var lambda1 = settings.Lambda1 ?? NepLoss.DefaultRegularization(initial);
         var lambda2 = settings.Lambda2 ?? NepLoss.DefaultRegularization(initial);
         torch.manual_seed(Seeds.Derive(seed, 7));
-        using var model = new NepTorchModel(initial, dtype);
-        var batches = Stratified(train, settings.Batch).Select(frames => new NepTrainingBatch(frames, initial, dtype)).ToArray();
+        var device = ClusterML.Engines.Torch.TorchDevices.Resolve(settings.Device);
+        using var model = new NepTorchModel(initial, dtype, device);
+        var batches = Stratified(train, settings.Batch).Select(frames => new NepTrainingBatch(frames, initial, dtype, device)).ToArray();
         using var adam = optim.Adam(model.parameters().Where(p => p.requires_grad), settings.LearningRate);
         var history = new List<NepEpoch>();
         var firstEpoch = 1;

@@ -8,19 +8,20 @@ namespace ClusterML.Engines.Nep.Training;
 /// <summary>A fixed group of frames as tensors: the structures (<see cref="NepBatch"/>) and their reference values.</summary>
 public sealed class NepTrainingBatch : IDisposable
 {
-    public NepTrainingBatch(IReadOnlyList<NepFrame> frames, NepModel model, ScalarType dtype)
+    public NepTrainingBatch(IReadOnlyList<NepFrame> frames, NepModel model, ScalarType dtype, Device? device = null)
     {
+        device ??= CPU;
         Frames = frames;
-        Batch = NepBatch.Build([.. frames.Select(f => f.Structure)], model, dtype);
-        Atoms = tensor(frames.Select(f => (double)f.Atoms).ToArray(), dtype: dtype);
-        Energy = tensor(frames.Select(f => f.Energy).ToArray(), dtype: dtype);
-        Weight = tensor(frames.Select(f => f.Weight).ToArray(), dtype: dtype);
-        Forces = tensor(frames.SelectMany(f => f.Forces).ToArray(), [Batch.Atoms, 3], dtype: dtype);
-        AtomWeight = tensor(frames.SelectMany(f => Enumerable.Repeat(f.Weight, f.Atoms)).ToArray(), dtype: dtype);
+        Batch = NepBatch.Build([.. frames.Select(f => f.Structure)], model, dtype, device);
+        Atoms = tensor(frames.Select(f => (double)f.Atoms).ToArray(), dtype: dtype, device: device);
+        Energy = tensor(frames.Select(f => f.Energy).ToArray(), dtype: dtype, device: device);
+        Weight = tensor(frames.Select(f => f.Weight).ToArray(), dtype: dtype, device: device);
+        Forces = tensor(frames.SelectMany(f => f.Forces).ToArray(), [Batch.Atoms, 3], dtype: dtype, device: device);
+        AtomWeight = tensor(frames.SelectMany(f => Enumerable.Repeat(f.Weight, f.Atoms)).ToArray(), dtype: dtype, device: device);
         var withVirial = frames.Select((f, i) => (f, i)).Where(x => x.f.Virial is not null).ToArray();
-        VirialFrames = tensor(withVirial.Select(x => (long)x.i).ToArray(), dtype: ScalarType.Int64);
+        VirialFrames = tensor(withVirial.Select(x => (long)x.i).ToArray(), dtype: ScalarType.Int64, device: device);
         // Reference virial per atom, components xx yy zz xy yz zx.
-        Virial = tensor(withVirial.SelectMany(x => new[] { 0, 4, 8, 1, 5, 6 }.Select(k => x.f.Virial![k] / x.f.Atoms)).ToArray(), [withVirial.Length, 6], dtype: dtype);
+        Virial = tensor(withVirial.SelectMany(x => new[] { 0, 4, 8, 1, 5, 6 }.Select(k => x.f.Virial![k] / x.f.Atoms)).ToArray(), [withVirial.Length, 6], dtype: dtype, device: device);
     }
 
     public IReadOnlyList<NepFrame> Frames { get; }
@@ -76,7 +77,7 @@ public static class NepLoss
         Tensor? virial = null;
         if (batch.VirialFrames.numel() > 0)
         {
-            var predicted = output.Virials!.index_select(0, batch.VirialFrames).index_select(1, tensor(new long[] { 0, 4, 8, 1, 5, 6 }))
+            var predicted = output.Virials!.index_select(0, batch.VirialFrames).index_select(1, tensor(new long[] { 0, 4, 8, 1, 5, 6 }, device: output.Virials.device))
                 / batch.Atoms.index_select(0, batch.VirialFrames).unsqueeze(1);
             var vw2 = w2.index_select(0, batch.VirialFrames).unsqueeze(1);
             virial = ((predicted - batch.Virial).square() * vw2).sum().div(vw2.sum() * 6).add(1e-30).sqrt();

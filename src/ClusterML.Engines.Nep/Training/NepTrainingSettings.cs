@@ -69,6 +69,9 @@ public sealed record NepTrainingSettings
 
     public int Threads { get; init; }
 
+    /// <summary>Device of the Adam arithmetic: cpu, cuda or cuda:N (checked when training starts; SNES runs on the CPU).</summary>
+    public string Device { get; init; } = "cpu";
+
     public NepTrainingSettings Validated()
     {
         if (Version is not (1 or 3 or 4))

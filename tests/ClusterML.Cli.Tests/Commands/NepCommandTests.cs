@@ -72,6 +72,10 @@ public sealed class NepCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("bad.xyz:2: lattice", stderr, StringComparison.Ordinal);
 
+        (code, _, stderr) = await _cli.RunAsync("nep", "train", "--train", Frames(), "--device", "cuda", "--out", _cli.Path("gpu"));
+        Assert.Equal(2, code);
+        Assert.Contains("CUDA was requested but is not available", stderr, StringComparison.Ordinal);
+
         var model = _cli.Path("broken.txt");
         File.WriteAllText(model, "nep4 1 Si\ncutoff 4 3 20 10\nn_max 1 1\nbasis_size 1 1\nl_max 2 2 0\nANN 3 0\n0.1\n");
         (code, _, stderr) = await _cli.RunAsync("nep", "eval", "--model", model, "--input", Frames(), "--output", _cli.Path("o.xyz"));
