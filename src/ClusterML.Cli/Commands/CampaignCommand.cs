@@ -214,16 +214,11 @@ internal static class CampaignCommand
         await host.StartAsync(cancellationToken);
         try
         {
-            var system = host.Services.GetRequiredService<ActorSystem>();
-            var cluster = Akka.Cluster.Cluster.Get(system);
-            var joined = new TaskCompletionSource();
-            cluster.RegisterOnMemberUp(() => joined.TrySetResult());
-            if (await Task.WhenAny(joined.Task, Task.Delay(JoinTimeout, cancellationToken)) != joined.Task)
+            if (!await ClusterHost.JoinedAsync(host, options, JoinTimeout, context.Log, cancellationToken))
             {
-                context.Log.Error("Could not join the cluster through {SeedNodes} within {Seconds} s", string.Join(", ", options.SeedNodes), JoinTimeout.TotalSeconds);
                 return ExitCodes.Failure;
             }
-            held?.Advertise(cluster.SelfAddress.ToString());
+            held?.Advertise(Akka.Cluster.Cluster.Get(host.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString());
             var registry = host.Services.GetRequiredService<ActorRegistry>();
             var campaigns = await registry.GetAsync<CampaignRegion>(cancellationToken);
             var aggregator = await registry.GetAsync<AggregatorSingleton>(cancellationToken);

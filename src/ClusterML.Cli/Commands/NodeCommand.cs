@@ -25,13 +25,9 @@ internal static class NodeCommand
             try
             {
                 var system = host.Services.GetRequiredService<ActorSystem>();
-                var joined = new TaskCompletionSource();
-                Akka.Cluster.Cluster.Get(system).RegisterOnMemberUp(() => joined.TrySetResult());
                 var timeout = TimeSpan.FromSeconds(Require.AtLeast("--join-timeout", context.Parse.GetValue(joinTimeout), 1));
-                if (await Task.WhenAny(joined.Task, Task.Delay(timeout, cancellationToken)) != joined.Task)
+                if (!await ClusterHost.JoinedAsync(host, hostOptions, timeout, context.Log, cancellationToken))
                 {
-                    context.Log.Error("Could not join the cluster through {SeedNodes} within {Seconds} s: check the addresses, that the coordinator runs, and that its port is open",
-                        string.Join(", ", hostOptions.SeedNodes), timeout.TotalSeconds);
                     return ExitCodes.Failure;
                 }
                 var self = Akka.Cluster.Cluster.Get(system).SelfAddress;

@@ -51,6 +51,23 @@ internal static class ClusterHost
     /// <summary>The engines a worker hosts.</summary>
     public static IReadOnlyList<IEngine> Engines() => [new FdHeatEngine(), new SurrogateEngine(), new PinnHeatEngine(), new NepTrainEngine()];
 
+    /// <summary>
+    /// Waits until this node is Up in the cluster; false (after logging why) when it has not joined within
+    /// <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<bool> JoinedAsync(IHost host, ClusterHostOptions options, TimeSpan timeout, ILogger log, CancellationToken cancellationToken)
+    {
+        var joined = new TaskCompletionSource();
+        Akka.Cluster.Cluster.Get(host.Services.GetRequiredService<Akka.Actor.ActorSystem>()).RegisterOnMemberUp(() => joined.TrySetResult());
+        if (await Task.WhenAny(joined.Task, Task.Delay(timeout, cancellationToken)) == joined.Task)
+        {
+            return true;
+        }
+        log.Error("Could not join the cluster through {SeedNodes} within {Seconds} s: check the addresses, that the coordinator runs, and that its port is open",
+            string.Join(", ", options.SeedNodes), timeout.TotalSeconds);
+        return false;
+    }
+
     public static (IHost Host, IResultStore Store) Build(ClusterHostOptions options, ILogger log, IReadOnlyList<IEngine>? engines = null)
     {
         Directory.CreateDirectory(options.DataDir);
