@@ -19,32 +19,9 @@ public sealed class NepModel
     public NepModel(int version, IReadOnlyList<string> species, IReadOnlyList<(double Radial, double Angular)> cutoffs, int maxNeighborsRadial,
         int maxNeighborsAngular, int nMaxRadial, int nMaxAngular, int basisRadial, int basisAngular, int lMax, bool has4Body, bool has5Body,
         int neurons, double[] parameters, double[] qScaler, NepZbl? zbl = null)
+        : this(version, species, cutoffs, maxNeighborsRadial, maxNeighborsAngular, nMaxRadial, nMaxAngular, basisRadial, basisAngular, lMax,
+            has4Body, has5Body, neurons, parameters, qScaler, zbl, validate: true)
     {
-        Version = version;
-        Species = species;
-        Cutoffs = cutoffs.Count == 1 ? [.. Enumerable.Repeat(cutoffs[0], species.Count)] : cutoffs;
-        MaxNeighborsRadial = maxNeighborsRadial;
-        MaxNeighborsAngular = maxNeighborsAngular;
-        NMaxRadial = nMaxRadial;
-        NMaxAngular = nMaxAngular;
-        BasisRadial = basisRadial;
-        BasisAngular = basisAngular;
-        LMax = lMax;
-        Has4Body = has4Body;
-        Has5Body = has5Body;
-        Neurons = neurons;
-        Parameters = parameters;
-        QScaler = qScaler;
-        Zbl = zbl;
-        UniformCutoff = cutoffs.Count == 1;
-        if (parameters.Length != ParameterCount)
-        {
-            throw new ArgumentException($"expected {ParameterCount} parameters, got {parameters.Length}", nameof(parameters));
-        }
-        if (qScaler.Length != Dimension)
-        {
-            throw new ArgumentException($"expected {Dimension} q_scaler values, got {qScaler.Length}", nameof(qScaler));
-        }
     }
 
     /// <summary>
@@ -124,12 +101,18 @@ public sealed class NepModel
     public double B1 => Parameters[AnnParameterCount - 1];
 
     /// <summary>c_nk^{t1 t2} of the radial channel.</summary>
-    public double RadialCoefficient(int n, int k, int t1, int t2) => Version == 1 ? (n == k ? 1 : 0) :
-        Parameters[AnnParameterCount + ((((n * (BasisRadial + 1)) + k) * SpeciesCount * SpeciesCount) + (t1 * SpeciesCount) + t2)];
+    public double RadialCoefficient(int n, int k, int t1, int t2) => Version == 1 ? (n == k ? 1 : 0) : Parameters[RadialCoefficientIndex(n, k, t1, t2)];
+
+    /// <summary>Where c_nk^{t1 t2} of the radial channel sits in <see cref="Parameters"/> (GPUMD's layout; not for NEP1).</summary>
+    public int RadialCoefficientIndex(int n, int k, int t1, int t2) =>
+        AnnParameterCount + ((((n * (BasisRadial + 1)) + k) * SpeciesCount * SpeciesCount) + (t1 * SpeciesCount) + t2);
 
     /// <summary>c_nk^{t1 t2} of the angular channel.</summary>
-    public double AngularCoefficient(int n, int k, int t1, int t2) => Version == 1 ? (n == k ? 1 : 0) :
-        Parameters[AnnParameterCount + RadialCoefficientCount + ((((n * (BasisAngular + 1)) + k) * SpeciesCount * SpeciesCount) + (t1 * SpeciesCount) + t2)];
+    public double AngularCoefficient(int n, int k, int t1, int t2) => Version == 1 ? (n == k ? 1 : 0) : Parameters[AngularCoefficientIndex(n, k, t1, t2)];
+
+    /// <summary>Where c_nk^{t1 t2} of the angular channel sits in <see cref="Parameters"/> (GPUMD's layout; not for NEP1).</summary>
+    public int AngularCoefficientIndex(int n, int k, int t1, int t2) =>
+        AnnParameterCount + RadialCoefficientCount + ((((n * (BasisAngular + 1)) + k) * SpeciesCount * SpeciesCount) + (t1 * SpeciesCount) + t2);
 
     /// <summary>Type index of a species symbol, or −1.</summary>
     public int TypeOf(string symbol)
@@ -253,8 +236,8 @@ public sealed class NepModel
         {
             throw Bad("ANN", "two hidden layers are not supported (GPUMD's MD engine and NEP_CPU read one)");
         }
-        var shell = new NepModel(version, species, cutoffs, mnRadial, mnAngular, Int(nMax[1], "n_max"), Int(nMax[2], "n_max"),
-            Int(basis[1], "basis_size"), Int(basis[2], "basis_size"), lMax, has4, has5, neurons, new double[0], new double[0], zbl, validate: false);
+        var shell = Shape(version, species, cutoffs, Int(nMax[1], "n_max"), Int(nMax[2], "n_max"), Int(basis[1], "basis_size"), Int(basis[2], "basis_size"),
+            lMax, has4, has5, neurons, zbl);
         var parameters = new double[shell.ParameterCount];
         for (var k = 0; k < parameters.Length; k++)
         {
@@ -282,14 +265,27 @@ public sealed class NepModel
             lMax, has4, has5, neurons, parameters, scaler, zbl);
     }
 
+    /// <summary>The fields of a model; with <paramref name="validate"/>, the arrays must have the sizes the shape implies.</summary>
     private NepModel(int version, IReadOnlyList<string> species, IReadOnlyList<(double, double)> cutoffs, int mnR, int mnA, int nR, int nA, int bR, int bA,
         int lMax, bool has4, bool has5, int neurons, double[] parameters, double[] scaler, NepZbl? zbl, bool validate)
     {
-        _ = validate;
         (Version, Species, Cutoffs, MaxNeighborsRadial, MaxNeighborsAngular) = (version, species, cutoffs.Count == 1 ? [.. Enumerable.Repeat(cutoffs[0], species.Count)] : cutoffs, mnR, mnA);
         (NMaxRadial, NMaxAngular, BasisRadial, BasisAngular, LMax, Has4Body, Has5Body, Neurons) = (nR, nA, bR, bA, lMax, has4, has5, neurons);
         (Parameters, QScaler, Zbl, UniformCutoff) = (parameters, scaler, zbl, cutoffs.Count == 1);
+        if (validate && parameters.Length != ParameterCount)
+        {
+            throw new ArgumentException($"expected {ParameterCount} parameters, got {parameters.Length}", nameof(parameters));
+        }
+        if (validate && scaler.Length != Dimension)
+        {
+            throw new ArgumentException($"expected {Dimension} q_scaler values, got {scaler.Length}", nameof(scaler));
+        }
     }
+
+    /// <summary>A model's shape without its numbers (empty arrays): for the sizes of <see cref="ParameterCount"/> and <see cref="Dimension"/>.</summary>
+    internal static NepModel Shape(int version, IReadOnlyList<string> species, IReadOnlyList<(double, double)> cutoffs, int nR, int nA, int bR, int bA,
+        int lMax, bool has4, bool has5, int neurons, NepZbl? zbl = null) =>
+        new(version, species, cutoffs, 0, 0, nR, nA, bR, bA, lMax, has4, has5, neurons, [], [], zbl, validate: false);
 
     /// <summary>The same model with other parameters (same layout).</summary>
     public NepModel WithParameters(double[] parameters) =>

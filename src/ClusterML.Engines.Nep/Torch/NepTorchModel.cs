@@ -302,7 +302,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
             {
                 for (var k = 0; k <= m.BasisRadial; k++)
                 {
-                    parameters[m.AnnParameterCount + ((((n * (m.BasisRadial + 1)) + k) * types * types) + pair)] = cR[at++];
+                    parameters[m.RadialCoefficientIndex(n, k, pair / types, pair % types)] = cR[at++];
                 }
             }
         }
@@ -313,7 +313,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
             {
                 for (var k = 0; k <= m.BasisAngular; k++)
                 {
-                    parameters[m.AnnParameterCount + m.RadialCoefficientCount + ((((n * (m.BasisAngular + 1)) + k) * types * types) + pair)] = cA[at++];
+                    parameters[m.AngularCoefficientIndex(n, k, pair / types, pair % types)] = cA[at++];
                 }
             }
         }

@@ -15,7 +15,7 @@ public static class NepInitializer
     public static NepModel Create(NepTrainingSettings settings, IReadOnlyList<string> species, IReadOnlyList<NepFrame> training, int seed)
     {
         var s = settings;
-        var shape = Shape(s, species, new double[Count(s, species.Count)], null);
+        var shape = Shape(s, species, null, null);
         var random = new Random(Seeds.Derive(seed, 101));
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
         var parameters = new double[shape.ParameterCount];
@@ -44,7 +44,7 @@ public static class NepInitializer
     /// <summary>GPUMD's scaler: descriptors of all training atoms with every parameter 1; s_ν = 1/(max_ν − min_ν).</summary>
     public static double[] QScaler(NepTrainingSettings settings, IReadOnlyList<string> species, IReadOnlyList<NepFrame> training)
     {
-        var ones = Shape(settings, species, Enumerable.Repeat(1.0, Count(settings, species.Count)).ToArray(), null);
+        var ones = Shape(settings, species, Enumerable.Repeat(1.0, Shape(settings, species, null, null).ParameterCount).ToArray(), null);
         var calculator = new NepCalculator(ones);
         var dim = ones.Dimension;
         var min = Enumerable.Repeat(double.PositiveInfinity, dim).ToArray();
@@ -61,35 +61,19 @@ public static class NepInitializer
         return [.. Enumerable.Range(0, dim).Select(v => max[v] - min[v] > 1e-12 ? 1 / (max[v] - min[v]) : 1.0)];
     }
 
-    private static int Count(NepTrainingSettings s, int species) =>
-        Shape(s, Enumerable.Range(0, species).Select(i => $"X{i}").ToArray(), null, null).ParameterCount;
-
     /// <summary>The model with the settings' architecture; null arrays make a shape-only model (for sizes).</summary>
     private static NepModel Shape(NepTrainingSettings s, IReadOnlyList<string> species, double[]? parameters, double[]? scaler)
     {
-        var probe = new NepModelShape(s, species.Count);
-        parameters ??= new double[probe.ParameterCount];
-        scaler ??= Enumerable.Repeat(1.0, probe.Dimension).ToArray();
+        var shape = NepModel.Shape(s.Version, species, [(s.RadialCutoff, s.AngularCutoff)], s.NMaxRadial, s.NMaxAngular,
+            s.Version == 1 ? s.NMaxRadial : s.BasisRadial, s.Version == 1 ? s.NMaxAngular : s.BasisAngular, s.LMax, s.FourBody, s.FiveBody, s.Neurons);
+        if (parameters is null)
+        {
+            return shape;
+        }
+        scaler ??= Enumerable.Repeat(1.0, shape.Dimension).ToArray();
         return s.Version == 1
             ? NepModel.Nep1(species, s.RadialCutoff, s.AngularCutoff, s.NMaxRadial, s.NMaxAngular, s.LMax, s.Neurons, parameters, scaler)
             : new NepModel(s.Version, species, [(s.RadialCutoff, s.AngularCutoff)], 0, 0, s.NMaxRadial, s.NMaxAngular, s.BasisRadial,
                 s.BasisAngular, s.LMax, s.FourBody, s.FiveBody, s.Neurons, parameters, scaler);
-    }
-
-    /// <summary>Sizes of a model with these settings (the same arithmetic as <see cref="NepModel"/>).</summary>
-    private sealed record NepModelShape(NepTrainingSettings S, int Species)
-    {
-        public int Dimension => S.NMaxRadial + 1 + ((S.NMaxAngular + 1) * (S.LMax + (S.FourBody ? 1 : 0) + (S.FiveBody ? 1 : 0)));
-
-        public int ParameterCount
-        {
-            get
-            {
-                var networks = S.Version == 4 ? Species : 1;
-                var ann = ((Dimension + 2) * S.Neurons * networks) + 1;
-                return S.Version == 1 ? ann
-                    : ann + (Species * Species * (((S.NMaxRadial + 1) * (S.BasisRadial + 1)) + ((S.NMaxAngular + 1) * (S.BasisAngular + 1))));
-            }
-        }
     }
 }
