@@ -71,6 +71,7 @@ public static class NepAdamTrainer
             firstEpoch = state.Epoch + 1;
         }
         var totalSteps = settings.Epochs * batches.Length;
+        NepExport? exported = null;
         try
         {
             for (var epoch = firstEpoch; epoch <= settings.Epochs; epoch++)
@@ -115,23 +116,16 @@ public static class NepAdamTrainer
                 }
                 var row = new NepEpoch(epoch, sumTotal / frames, l1, l2, Math.Sqrt(sumE / frames), Math.Sqrt(sumF / frames),
                     virialBatches > 0 ? Math.Sqrt(sumV / virialBatches) : null, null, null, null, clock.Elapsed.TotalSeconds);
+                exported = null;
                 if (epoch % settings.CheckpointEvery == 0 || epoch == settings.Epochs)
                 {
-                    var exported = Export(model, train, settings.Threads);
-                    if (test is { Count: > 0 })
-                    {
-                        var t = NepPredictions.Of(exported, test, settings.Threads);
-                        row = row with { EnergyTest = t.EnergyRmse, ForceTest = t.ForceRmse, VirialTest = t.VirialRmse };
-                    }
-                    history.Add(row);
-                    if (checkpoint is not null)
-                    {
-                        Save(checkpoint, model, adam, exported, new RestartState(epoch, seed, shape, history));
-                    }
+                    exported = NepExport.Of(model.ToModel(), train, test, settings.Threads);
+                    row = row with { EnergyTest = exported.Test?.EnergyRmse, ForceTest = exported.Test?.ForceRmse, VirialTest = exported.Test?.VirialRmse };
                 }
-                else
+                history.Add(row);
+                if (exported is not null && checkpoint is not null)
                 {
-                    history.Add(row);
+                    Save(checkpoint, model, adam, exported.Model, new RestartState(epoch, seed, shape, history));
                 }
                 progress?.Report(row);
             }
@@ -139,7 +133,7 @@ public static class NepAdamTrainer
         catch (OperationCanceledException) when (checkpoint is not null && history.Count > 0)
         {
             // Ctrl-C: leave a valid checkpoint of the last completed epoch behind.
-            Save(checkpoint, model, adam, Export(model, train, settings.Threads), new RestartState(history[^1].Epoch, seed, shape, history));
+            Save(checkpoint, model, adam, NepExport.Of(model.ToModel(), train, null, settings.Threads).Model, new RestartState(history[^1].Epoch, seed, shape, history));
             throw;
         }
         finally
@@ -149,10 +143,9 @@ public static class NepAdamTrainer
                 batch.Dispose();
             }
         }
-        var final = Export(model, train, settings.Threads);
-        var trainPredictions = NepPredictions.Of(final, train, settings.Threads);
-        var testPredictions = test is { Count: > 0 } ? NepPredictions.Of(final, test, settings.Threads) : null;
-        return new NepTrainingRun(final, history, trainPredictions, testPredictions, clock.Elapsed.TotalSeconds);
+        // The last epoch always checkpoints, so its export is the result (unless a restart found nothing left to do).
+        exported ??= NepExport.Of(model.ToModel(), train, test, settings.Threads);
+        return new NepTrainingRun(exported.Model, history, exported.Train, exported.Test, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Frames sorted by energy per atom and dealt round-robin into ⌈N/batch⌉ fixed batches (GPUMD's stratification).</summary>
@@ -166,16 +159,6 @@ public static class NepAdamTrainer
             groups[k % count].Add(sorted[k]);
         }
         return groups;
-    }
-
-    /// <summary>The current parameters as a model, with the training set's mean energy offset folded into b1.</summary>
-    public static NepModel Export(NepTorchModel model, IReadOnlyList<NepFrame> train, int threads)
-    {
-        var exported = model.ToModel();
-        var offset = NepPredictions.Of(exported, train, threads).Offset;
-        var parameters = (double[])exported.Parameters.Clone();
-        parameters[exported.AnnParameterCount - 1] += offset;
-        return exported.WithParameters(parameters);
     }
 
     private static string Shape(NepModel m) =>

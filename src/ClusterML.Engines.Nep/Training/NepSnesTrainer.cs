@@ -23,8 +23,14 @@ public static class NepSnesTrainer
 {
     private sealed record RestartState(int Generation, int Seed, string Shape, List<NepEpoch> History);
 
+    /// <summary>
+    /// The fitness of one individual on a batch: the per-species and global losses (<see cref="Losses"/>[T] is the global one)
+    /// and the global RMSEs they were made from (GPUMD's measures, as <see cref="NepPredictions"/> computes them).
+    /// </summary>
+    public sealed record Fitness(double[] Losses, double EnergyRmse, double ForceRmse, double? VirialRmse);
+
     /// <summary>The per-species and global losses of one parameter vector on a batch (index T = global).</summary>
-    public static double[] Loss(NepModel model, double[] z, IReadOnlyList<NepFrame> frames, IReadOnlyList<NeighborList> lists, NepTrainingSettings settings,
+    public static Fitness Loss(NepModel model, double[] z, IReadOnlyList<NepFrame> frames, IReadOnlyList<NeighborList> lists, NepTrainingSettings settings,
         double lambda1, double lambda2)
     {
         var candidate = model.WithParameters(z);
@@ -113,7 +119,8 @@ public static class NepSnesTrainer
                 loss[g] = double.NaN; // species absent from the batch: no ranking for it this generation
             }
         }
-        return loss;
+        return new Fitness(loss, Math.Sqrt(e2[types] / eCount[types]), Math.Sqrt(f2[types] / fCount[types]),
+            vCount[types] > 0 ? Math.Sqrt(v2[types] / vCount[types]) : null);
     }
 
     /// <summary>Indices of the variables ranked with species t: its network (NEP4) and the c coefficients with centre type t.</summary>
@@ -197,6 +204,7 @@ public static class NepSnesTrainer
             groupsOf[g] = [.. Enumerable.Range(0, n).Where(k => ownerOf[k] == g)];
         }
         var threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
+        NepExport? exported = null;
         try
         {
             for (var generation = first; generation <= settings.Epochs; generation++)
@@ -216,9 +224,10 @@ public static class NepSnesTrainer
                         z[p][k] = mu[k] + (sigma[k] * s[p][k]);
                     }
                 }
-                var losses = new double[population][];
+                var fitness = new Fitness[population];
                 Parallel.For(0, population, new ParallelOptions { MaxDegreeOfParallelism = threads }, p =>
-                    losses[p] = Loss(initial, z[p], batches[b], lists[b], settings, lambda1, lambda2));
+                    fitness[p] = Loss(initial, z[p], batches[b], lists[b], settings, lambda1, lambda2));
+                var losses = fitness.Select(f => f.Losses).ToArray();
                 for (var g = 0; g <= types; g++)
                 {
                     if (groupsOf[g].Count == 0 || double.IsNaN(losses[0][g]))
@@ -240,40 +249,32 @@ public static class NepSnesTrainer
                     }
                 }
                 var best = Enumerable.Range(0, population).MinBy(p => losses[p][types]);
-                var bestModel = initial.WithParameters(z[best]);
-                var bestPredictions = NepPredictions.Of(bestModel, batches[b], 1);
                 var parameters = z[best];
                 var row = new NepEpoch(generation, losses[best][types], parameters.Average(Math.Abs), Math.Sqrt(parameters.Average(v => v * v)),
-                    bestPredictions.EnergyRmse, bestPredictions.ForceRmse, bestPredictions.VirialRmse, null, null, null, clock.Elapsed.TotalSeconds);
+                    fitness[best].EnergyRmse, fitness[best].ForceRmse, fitness[best].VirialRmse, null, null, null, clock.Elapsed.TotalSeconds);
+                exported = null;
                 if (generation % settings.CheckpointEvery == 0 || generation == settings.Epochs)
                 {
-                    var exported = Export(initial, mu, train, settings.Threads);
-                    if (test is { Count: > 0 })
-                    {
-                        var t = NepPredictions.Of(exported, test, settings.Threads);
-                        row = row with { EnergyTest = t.EnergyRmse, ForceTest = t.ForceRmse, VirialTest = t.VirialRmse };
-                    }
-                    history.Add(row);
-                    if (checkpoint is not null)
-                    {
-                        Save(checkpoint, restartFile!, exported, mu, sigma, new RestartState(generation, seed, shape, history));
-                    }
+                    exported = NepExport.Of(initial.WithParameters((double[])mu.Clone()), train, test, settings.Threads);
+                    row = row with { EnergyTest = exported.Test?.EnergyRmse, ForceTest = exported.Test?.ForceRmse, VirialTest = exported.Test?.VirialRmse };
                 }
-                else
+                history.Add(row);
+                if (exported is not null && checkpoint is not null)
                 {
-                    history.Add(row);
+                    Save(checkpoint, restartFile!, exported.Model, mu, sigma, new RestartState(generation, seed, shape, history));
                 }
                 progress?.Report(row);
             }
         }
         catch (OperationCanceledException) when (checkpoint is not null && history.Count > 0)
         {
-            Save(checkpoint, restartFile!, Export(initial, mu, train, settings.Threads), mu, sigma, new RestartState(history[^1].Epoch, seed, shape, history));
+            Save(checkpoint, restartFile!, NepExport.Of(initial.WithParameters((double[])mu.Clone()), train, null, settings.Threads).Model, mu, sigma,
+                new RestartState(history[^1].Epoch, seed, shape, history));
             throw;
         }
-        var final = Export(initial, mu, train, settings.Threads);
-        return new NepTrainingRun(final, history, NepPredictions.Of(final, train, settings.Threads),
-            test is { Count: > 0 } ? NepPredictions.Of(final, test, settings.Threads) : null, clock.Elapsed.TotalSeconds);
+        // The last generation always checkpoints, so its export is the result (unless a restart found nothing left to do).
+        exported ??= NepExport.Of(initial.WithParameters((double[])mu.Clone()), train, test, settings.Threads);
+        return new NepTrainingRun(exported.Model, history, exported.Train, exported.Test, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>SNES rank utilities (best first): max(0, ln(P/2+1) − ln i)/Σ − 1/P.</summary>
@@ -282,15 +283,6 @@ public static class NepSnesTrainer
         var raw = Enumerable.Range(1, population).Select(i => Math.Max(0, Math.Log((population / 2.0) + 1) - Math.Log(i))).ToArray();
         var sum = raw.Sum();
         return [.. raw.Select(u => (u / sum) - (1.0 / population))];
-    }
-
-    private static NepModel Export(NepModel initial, double[] mu, IReadOnlyList<NepFrame> train, int threads)
-    {
-        var model = initial.WithParameters((double[])mu.Clone());
-        var offset = NepPredictions.Of(model, train, threads).Offset;
-        var parameters = (double[])mu.Clone();
-        parameters[initial.AnnParameterCount - 1] += offset;
-        return initial.WithParameters(parameters);
     }
 
     private static void Save(NepCheckpoint checkpoint, string restartFile, NepModel exported, double[] mu, double[] sigma, RestartState state)

@@ -19,10 +19,8 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
         var settings = new NepTrainingSettings { CheckpointEvery = 1_000_000 };
         foreach (var (key, value) in spec.Settings)
         {
-            double D() => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
-                ? d : throw new InvalidInputException(key, $"'{value}' is not a number");
-            int I() => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
-                ? i : throw new InvalidInputException(key, $"'{value}' is not an integer");
+            double D() => Require.Number(key, value);
+            int I() => Require.Integer(key, value);
             bool B() => value.ToLowerInvariant() switch
             {
                 "true" or "1" => true,
