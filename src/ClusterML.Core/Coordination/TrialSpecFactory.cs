@@ -32,11 +32,11 @@ public static class TrialSpecFactory
                 null, reader.Bool("bootstrap", true), reader.Int("neighbors", 5), reader.Text("schedule", "cosine"),
                 reader.Double("calibration_fraction", 0.1)).Validated(),
             "pinn" => new PinnHeatTrialSpec(
-                PinnHeatTrialSpec.Keys.Select(k => (Key: k, Value: reader.OptionalText(k))).Where(x => x.Value is not null).ToImmutableDictionary(x => x.Key, x => x.Value!),
+                reader.Texts(PinnHeatTrialSpec.Keys),
                 reader.OptionalPath("observations"), reader.Bool("inverse", false)),
             "nep" => new NepTrainTrialSpec(
                 reader.Path("train"), reader.OptionalPath("test"),
-                NepTrainTrialSpec.Keys.Select(k => (Key: k, Value: reader.OptionalText(k))).Where(x => x.Value is not null).ToImmutableDictionary(x => x.Key, x => x.Value!)),
+                reader.Texts(NepTrainTrialSpec.Keys)),
             _ => throw new InvalidInputException("engine", $"'{engine}' is not an engine of this build ({string.Join(", ", Engines)})", specPath),
         };
         reader.ThrowOnUnused();
@@ -80,7 +80,9 @@ public static class TrialSpecFactory
 
         public string Text(string key, string fallback) => Get(key)?.ToString() ?? fallback;
 
-        public string? OptionalText(string key) => Get(key)?.ToString();
+        /// <summary>The given settings among <paramref name="keys"/> as text (for engines that parse their own settings).</summary>
+        public ImmutableDictionary<string, string> Texts(IReadOnlyList<string> keys) =>
+            keys.Select(k => (Key: k, Value: Get(k)?.ToString())).Where(x => x.Value is not null).ToImmutableDictionary(x => x.Key, x => x.Value!);
 
         public string? OptionalPath(string key) => settings.ContainsKey(key) ? Path(key) : null;
 

@@ -33,6 +33,16 @@ public static class Require
         return value;
     }
 
+    /// <summary>A setting given as text that must be a finite number.</summary>
+    public static double Number(string field, string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
+            ? value : throw new InvalidInputException(field, $"'{text}' is not a number");
+
+    /// <summary>A setting given as text that must be a whole number.</summary>
+    public static int Integer(string field, string text) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value : throw new InvalidInputException(field, $"'{text}' is not an integer");
+
     /// <summary>Formats a number the way error messages show it: invariant culture, round-trippable.</summary>
     public static string Show(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 }

@@ -49,8 +49,7 @@ public static class HeatObservationFile
         }
         var random = new Random(seed);
         var points = Enumerable.Range(0, count).Select(_ => (X: problem.Length * random.NextDouble(), T: tEnd * (1 - random.NextDouble()))).ToArray();
-        var fields = FdReference.Evaluate(problem, [.. points.Select(p => p.X)], [.. points.Select(p => p.T)], cancellationToken);
-        var clean = points.Select((p, k) => fields[k][k]).ToArray();
+        var clean = FdReference.AtPoints(problem, points, cancellationToken);
         var mean = clean.Average();
         var std = Math.Sqrt(clean.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, clean.Length - 1));
         var normal = new MathNet.Numerics.Distributions.Normal(0, 1, new Random(seed + 1));

@@ -64,6 +64,15 @@ internal sealed class HeatPinnNetwork : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor xs) => Parts(xs).Temperature;
 
+    /// <summary>T at points given as (ξ, s) pairs, flattened (ξ0 s0 ξ1 s1 …), without building a graph.</summary>
+    public double[] Evaluate(double[] flat, Device device)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var input = tensor(flat, [flat.Length / 2, 2], dtype: _dtype, device: device);
+        return forward(input).cpu().to(ScalarType.Float64).data<double>().ToArray();
+    }
+
     /// <summary>The temperature and the part the network must make satisfy the PDE (all of it without corner subtraction).</summary>
     public (Tensor Temperature, Tensor Remainder) Parts(Tensor xs)
     {

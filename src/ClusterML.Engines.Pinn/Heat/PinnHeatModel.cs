@@ -106,10 +106,7 @@ public sealed class PinnHeatModel : IDisposable
             flat[2 * k] = points[k].X / p.Length;
             flat[(2 * k) + 1] = points[k].T / Settings.TEnd;
         }
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var input = tensor(flat, [points.Count, 2], dtype: _network.DType);
-        return _network.forward(input).to(ScalarType.Float64).data<double>().ToArray();
+        return _network.Evaluate(flat, CPU);
     }
 
     public void Dispose() => _network.Dispose();

@@ -14,10 +14,8 @@ public static class PinnHeatSettingsBinder
     /// <exception cref="InvalidInputException">Unknown key or a value of the wrong kind (names <paramref name="field"/>).</exception>
     public static PinnHeatSettings Apply(PinnHeatSettings s, string key, string value, string field)
     {
-        double D() => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)
-            ? d : throw new InvalidInputException(field, $"'{value}' is not a number");
-        int I() => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)
-            ? i : throw new InvalidInputException(field, $"'{value}' is not an integer");
+        double D() => Require.Number(field, value);
+        int I() => Require.Integer(field, value);
         return key switch
         {
             "alpha" => s with { Problem = s.Problem with { Alpha = D() } },

@@ -349,13 +349,7 @@ public static class PinnHeatTrainer
             old.Dispose();
         }
 
-        public double[] Predict(double[][] rows)
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            using var points = Points(rows);
-            return _net.forward(points).cpu().to(ScalarType.Float64).data<double>().ToArray();
-        }
+        public double[] Predict(double[][] rows) => _net.Evaluate(Flatten(rows), _device);
 
         public Dictionary<string, Tensor> Snapshot()
         {
@@ -382,14 +376,19 @@ public static class PinnHeatTrainer
 
         public Tensor Points(double[][] rows, bool requiresGrad = false)
         {
+            var t = tensor(Flatten(rows), [rows.Length, 2], dtype: _net.DType, device: _device).DetachFromDisposeScope();
+            return requiresGrad ? t.requires_grad_() : t;
+        }
+
+        private static double[] Flatten(double[][] rows)
+        {
             var flat = new double[rows.Length * 2];
             for (var i = 0; i < rows.Length; i++)
             {
                 flat[2 * i] = rows[i][0];
                 flat[(2 * i) + 1] = rows[i][1];
             }
-            var t = tensor(flat, [rows.Length, 2], dtype: _net.DType, device: _device).DetachFromDisposeScope();
-            return requiresGrad ? t.requires_grad_() : t;
+            return flat;
         }
 
         public void Dispose()

@@ -15,16 +15,30 @@ public static class FdReference
     /// <summary>T at every (x_i, t_j): result[j][i]. <paramref name="times"/> must be ≥ 0; they are visited in ascending order.</summary>
     public static double[][] Evaluate(HeatProblem problem, IReadOnlyList<double> x, IReadOnlyList<double> times, CancellationToken cancellationToken = default)
     {
+        var result = new double[times.Count][];
+        March(problem, times, (j, field, dx) => result[j] = [.. x.Select(xi => Interpolate(field, dx, xi))], cancellationToken);
+        return result;
+    }
+
+    /// <summary>T at each point (x_k, t_k) (one position per time, e.g. scattered observations).</summary>
+    public static double[] AtPoints(HeatProblem problem, IReadOnlyList<(double X, double T)> points, CancellationToken cancellationToken = default)
+    {
+        var result = new double[points.Count];
+        March(problem, [.. points.Select(p => p.T)], (k, field, dx) => result[k] = Interpolate(field, dx, points[k].X), cancellationToken);
+        return result;
+    }
+
+    /// <summary>Steps the fine grid through <paramref name="times"/> in ascending order and hands each time's field to <paramref name="visit"/>.</summary>
+    private static void March(HeatProblem problem, IReadOnlyList<double> times, Action<int, double[], double> visit, CancellationToken cancellationToken)
+    {
         var nx = Intervals + 1;
         var dx = problem.Length / Intervals;
         var field = new double[nx];
         Array.Fill(field, problem.Initial);
         field[0] = problem.Left;
         field[^1] = problem.Right;
-        var order = Enumerable.Range(0, times.Count).OrderBy(j => times[j]).ToArray();
-        var result = new double[times.Count][];
         var now = 0.0;
-        foreach (var j in order)
+        foreach (var j in Enumerable.Range(0, times.Count).OrderBy(j => times[j]))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var span = times[j] - now;
@@ -37,9 +51,8 @@ public static class FdReference
                 field = stepper.Current.ToArray();
                 now = times[j];
             }
-            result[j] = [.. x.Select(xi => Interpolate(field, dx, xi))];
+            visit(j, field, dx);
         }
-        return result;
     }
 
     private static double Interpolate(double[] field, double dx, double x)
