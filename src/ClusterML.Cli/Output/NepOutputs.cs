@@ -19,17 +19,8 @@ internal static class NepOutputs
                 F(e.EnergyTest), F(e.ForceTest), F(e.VirialTest), F(e.Seconds),
             ]));
         var plot = new Plot();
-        void Line(string name, Func<NepEpoch, double?> value, bool markers = false)
-        {
-            var points = history.Where(e => value(e) is > 0).Select(e => (X: (double)e.Epoch, Y: Math.Log10(value(e)!.Value))).ToArray();
-            if (points.Length == 0)
-            {
-                return;
-            }
-            var line = plot.Add.ScatterLine(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
-            line.LegendText = name;
-            line.MarkerSize = markers ? 5 : 0;
-        }
+        void Line(string name, Func<NepEpoch, double?> value, bool markers = false) =>
+            LogPlots.AddLine(plot, history, e => e.Epoch, value, name, markers ? 5 : 0);
         Line("total loss", e => e.Total);
         Line("L1", e => e.L1);
         Line("L2", e => e.L2);
@@ -39,7 +30,7 @@ internal static class NepOutputs
         Line("energy test", e => e.EnergyTest, markers: true);
         Line("force test", e => e.ForceTest, markers: true);
         Line("virial test", e => e.VirialTest, markers: true);
-        PinnOutputs.LogAxis(plot);
+        LogPlots.LogAxis(plot);
         plot.Title("NEP training (log scale)");
         plot.XLabel("epoch");
         plot.YLabel("loss / RMSE");

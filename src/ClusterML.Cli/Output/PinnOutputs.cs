@@ -50,15 +50,6 @@ internal static class PinnOutputs
         Loss(run, pathFor("loss.png"));
     }
 
-    /// <summary>Labels the left axis of a plot of log10 values as powers of ten, with log-spaced minor ticks.</summary>
-    internal static void LogAxis(Plot plot) =>
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            LabelFormatter = y => $"1e{y:0}",
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-        };
-
     private static string F(double? value) => value is { } v ? CsvTable.Format(v) : "";
 
     private static void Heatmap(EvaluationGrid grid, double[] values, string title, string label, IColormap colormap, string path)
@@ -89,18 +80,8 @@ internal static class PinnOutputs
     {
         var plot = new Plot();
         var history = run.History;
-        void Line(string name, Func<PinnEpoch, double?> value)
-        {
-            var points = history.Where(e => value(e) is > 0).Select(e => (X: (double)e.Epoch, Y: Math.Log10(value(e)!.Value))).ToArray();
-            if (points.Length == 0)
-            {
-                return;
-            }
-            var line = plot.Add.ScatterLine(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
-            line.LegendText = name;
-            line.LineWidth = 1.5f;
-            line.MarkerSize = name == "relative L2" ? 4 : 0;
-        }
+        void Line(string name, Func<PinnEpoch, double?> value) =>
+            LogPlots.AddLine(plot, history, e => e.Epoch, value, name, name == "relative L2" ? 4 : 0);
         Line("total", e => e.Loss);
         Line("PDE", e => e.Pde);
         Line("boundary", e => e.Boundary);
@@ -113,7 +94,7 @@ internal static class PinnOutputs
             switchLine.LinePattern = LinePattern.Dashed;
             switchLine.LegendText = "Adam → L-BFGS";
         }
-        LogAxis(plot);
+        LogPlots.LogAxis(plot);
         plot.Title("Loss components (log scale)");
         plot.XLabel("step");
         plot.YLabel("value");
