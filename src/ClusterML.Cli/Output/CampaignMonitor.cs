@@ -24,12 +24,8 @@ internal static class CampaignMonitor
     {
         var campaignId = first.CampaignId;
         var clock = Stopwatch.StartNew();
-        async Task<(CampaignStatus Status, Leaderboard Board)> Poll()
-        {
-            var status = await campaigns.Ask<CampaignStatus>(new GetCampaignStatus(campaignId), AskTimeout, cancellationToken);
-            var board = await aggregator.Ask<Leaderboard>(new GetLeaderboard(campaignId, top), AskTimeout, cancellationToken);
-            return (status, board);
-        }
+        Task<CampaignStatus> Status() => campaigns.Ask<CampaignStatus>(new GetCampaignStatus(campaignId), AskTimeout, cancellationToken);
+        Task<Leaderboard> Board() => aggregator.Ask<Leaderboard>(new GetLeaderboard(campaignId, top), AskTimeout, cancellationToken);
 
         if (context.Interactive)
         {
@@ -39,7 +35,8 @@ internal static class CampaignMonitor
             {
                 while (true)
                 {
-                    var (status, board) = await Poll();
+                    var status = await Status();
+                    var board = await Board();
                     current = status;
                     live.UpdateTarget(View(status, board, clock.Elapsed, top));
                     if (status.IsSettled)
@@ -55,7 +52,7 @@ internal static class CampaignMonitor
         var lastLog = TimeSpan.Zero;
         while (true)
         {
-            var (status, board) = await Poll();
+            var status = await Status();
             if (status.IsSettled)
             {
                 return status;
@@ -63,7 +60,7 @@ internal static class CampaignMonitor
             if (clock.Elapsed - lastLog >= PlainLogInterval)
             {
                 lastLog = clock.Elapsed;
-                var best = board.Best.FirstOrDefault();
+                var best = (await Board()).Best.FirstOrDefault(); // only when a line is written
                 context.Log.Information("Campaign {CampaignId}: {Finished}/{Planned} finished, {Running} running, {Failed} failed, {Stopped} stopped; best {BestLoss} ({BestTrial}) after {Seconds:F0} s",
                     campaignId, status.Finished, status.Planned, status.Running, status.Failed, status.Stopped,
                     best?.FinalLoss?.ToString("G5", CultureInfo.InvariantCulture) ?? "–", best?.TrialId ?? "–", clock.Elapsed.TotalSeconds);
