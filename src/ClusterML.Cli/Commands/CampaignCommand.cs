@@ -7,6 +7,7 @@ using ClusterML.Cli.Output;
 using ClusterML.Cluster.Hosting;
 using ClusterML.Core.Campaigns;
 using ClusterML.Core.Coordination;
+using ClusterML.Core.Files;
 using ClusterML.Core.IO;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
@@ -63,9 +64,29 @@ internal static class CampaignCommand
                     throw new InvalidInputException(e.Field, $"{e.Problem} (trial {trial.TrialId}: {string.Join(", ", trial.Parameters.Select(x => $"{x.Key}={x.Value}"))})", parsed.SourcePath);
                 }
             }
+            if (!ArtifactLayout.IsSafeId(campaignId))
+            {
+                throw new InvalidInputException("--id", $"'{campaignId}' cannot name a folder: use 1–128 letters, digits, '-', '_' or '.', not starting with '.'");
+            }
+            if (OpenStore(context).FindCampaign(campaignId) is not null)
+            {
+                throw new InvalidInputException("--id", $"campaign '{campaignId}' exists already; use campaign resume --id {campaignId}");
+            }
+            var options = cluster.Read(context);
+            BlobStore? blobs = null;
+            if (CampaignLock.FindDriver(context.DataDir, campaignId) is null)
+            {
+                // Inputs travel by content: registered (copied, hashed, pinned) here, fetched by the workers that need them.
+                blobs = new BlobStore(ClusterHostOptions.BlobsPathIn(context.DataDir), options.BlobCacheBytes);
+                (plan, var registered) = await CampaignInputs.RegisterAsync(plan, blobs, cancellationToken);
+                foreach (var blob in registered)
+                {
+                    context.Log.Information("Input {Blob} registered for the workers", blob.ToString());
+                }
+            }
             context.Log.Information("Campaign {CampaignId}: {Trials} trials of {Engine} ({Search} search), up to {Concurrent} at once",
                 campaignId, plan.Trials.Length, plan.Engine, parsed.Search.Kind.ToString().ToLowerInvariant(), plan.MaxConcurrent > 0 ? plan.MaxConcurrent : p.GetValue(cluster.Slots));
-            return await RunOnClusterAsync(context, cluster.Read(context), campaignId, p.GetValue(top), attach: false, async (campaigns, store) =>
+            return await RunOnClusterAsync(context, options, campaignId, p.GetValue(top), attach: false, blobs, async (campaigns, store) =>
             {
                 if (store.FindCampaign(campaignId) is not null)
                 {
@@ -88,7 +109,7 @@ internal static class CampaignCommand
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
-            return await RunOnClusterAsync(context, cluster.Read(context), campaignId, 10, attach: true, async (campaigns, store) =>
+            return await RunOnClusterAsync(context, cluster.Read(context), campaignId, 10, attach: true, null, async (campaigns, store) =>
             {
                 RequireCampaign(store, campaignId, context);
                 return await campaigns.Ask<CampaignStatus>(new ResumeCampaign(campaignId), TimeSpan.FromSeconds(60), cancellationToken);
@@ -105,7 +126,7 @@ internal static class CampaignCommand
         {
             var campaignId = context.Parse.GetValue(id)!;
             var embedded = new ClusterHostOptions(ClusterHostOptions.AllRoles, "127.0.0.1", 0, [], 1, context.DataDir, Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES"));
-            return await RunOnClusterAsync(context, embedded, campaignId, 10, attach: true, async (campaigns, store) =>
+            return await RunOnClusterAsync(context, embedded, campaignId, 10, attach: true, null, async (campaigns, store) =>
             {
                 RequireCampaign(store, campaignId, context);
                 return await campaigns.Ask<CampaignStatus>(new CancelCampaign(campaignId), TimeSpan.FromSeconds(60), cancellationToken);
@@ -188,7 +209,7 @@ internal static class CampaignCommand
     /// observer (no roles) and sends the command there; without it, the command is refused.
     /// </summary>
     private static async Task<int> RunOnClusterAsync(CommandContext context, ClusterHostOptions options, string campaignId, int top, bool attach,
-        Func<IActorRef, IResultStore, Task<CampaignStatus>> begin, CancellationToken cancellationToken)
+        BlobStore? blobs, Func<IActorRef, IResultStore, Task<CampaignStatus>> begin, CancellationToken cancellationToken)
     {
         CampaignLock? held = null;
         if (CampaignLock.FindDriver(context.DataDir, campaignId) is { } driver)
@@ -210,7 +231,7 @@ internal static class CampaignCommand
             }
         }
         using var _ = held;
-        var (host, store) = ClusterHost.Build(options, context.Log);
+        var (host, store) = ClusterHost.Build(options, context.Log, blobs: blobs);
         await host.StartAsync(cancellationToken);
         try
         {

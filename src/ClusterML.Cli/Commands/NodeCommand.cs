@@ -99,6 +99,9 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
         {
             HeartbeatPause = TimeSpan.FromSeconds(settings.HeartbeatPauseSeconds),
             StableAfter = TimeSpan.FromSeconds(settings.StableAfterSeconds),
+            BlobCacheBytes = settings.BlobCacheGiB is > 0 and < 1e6
+                ? (long)(settings.BlobCacheGiB * (1L << 30))
+                : throw new InvalidInputException("ClusterML:Cluster:BlobCacheGiB", $"must be a positive number of GiB (got {settings.BlobCacheGiB})"),
         };
     }
 }

@@ -25,6 +25,9 @@ internal sealed class ClusterConfiguration
     /// <summary>How long membership must be stable before the split-brain resolver downs unreachable nodes (s).</summary>
     public double StableAfterSeconds { get; set; } = 5;
 
+    /// <summary>Most the blob cache (inputs fetched from other nodes) may take before least-recently-used blobs are evicted (GiB).</summary>
+    public double BlobCacheGiB { get; set; } = 20;
+
     /// <summary>Reads the files from the current folder's <c>config/</c>, else from the program's folder.</summary>
     public static ClusterConfiguration Load(IEnumerable<string> roles)
     {

@@ -2,6 +2,7 @@ using Akka.Hosting;
 using ClusterML.Cluster.Hosting;
 using ClusterML.Cluster.Trials;
 using ClusterML.Core.Engines;
+using ClusterML.Core.Files;
 using ClusterML.Core.Results;
 using ClusterML.Engines.Nep.Training;
 using ClusterML.Engines.Pinn.Heat;
@@ -43,6 +44,12 @@ internal sealed record ClusterHostOptions(
     public static string ResultsPathIn(string dataDir) => Path.Combine(dataDir, "results.db");
 
     public string JournalPath => Path.Combine(DataDir, "clusterml.db");
+
+    /// <summary>Most the blob cache may take before least-recently-used blobs are evicted (bytes; pinned campaign inputs do not count).</summary>
+    public long BlobCacheBytes { get; init; } = 20L << 30;
+
+    /// <summary>Where a data directory keeps its blobs.</summary>
+    public static string BlobsPathIn(string dataDir) => Path.Combine(dataDir, "blobs");
 }
 
 /// <summary>Builds the Akka.NET host of a ClusterML process (all roles by default), logging through Serilog.</summary>
@@ -68,10 +75,17 @@ internal static class ClusterHost
         return false;
     }
 
-    public static (IHost Host, IResultStore Store) Build(ClusterHostOptions options, ILogger log, IReadOnlyList<IEngine>? engines = null)
+    /// <summary>
+    /// The process's node. A member with roles serves and caches blobs in <c>DATA_DIR/blobs</c> (<paramref name="blobs"/>, or a
+    /// store opened here), fetches trial inputs and lands artifacts; an observer (no roles) touches no files.
+    /// </summary>
+    public static (IHost Host, IResultStore Store) Build(ClusterHostOptions options, ILogger log, IReadOnlyList<IEngine>? engines = null, BlobStore? blobs = null)
     {
         Directory.CreateDirectory(options.DataDir);
         var store = new SqliteResultStore(options.ResultsPath);
+        NodeBlobs? nodeBlobs = options.Roles.Count == 0
+            ? null
+            : new NodeBlobs(options.DataDir, blobs ?? new BlobStore(ClusterHostOptions.BlobsPathIn(options.DataDir), options.BlobCacheBytes));
         var slots = new WorkerSlots(options.Slots);
         var node = new ClusterNodeSettings(options.Roles, options.Hostname, options.Port, options.SeedNodes, options.Slots)
         {
@@ -100,7 +114,7 @@ internal static class ClusterHost
                             ? builder.WithClusterMLPersistence(postgres, PersistenceHostingExtensions.PostgresProvider)
                             : builder.WithClusterMLPersistence(PersistenceHostingExtensions.SqliteConnectionString(options.JournalPath), PersistenceHostingExtensions.SqliteProvider);
                     }
-                    builder.WithClusterMLNode(node, store, engines ?? Engines(), slots);
+                    builder.WithClusterMLNode(node, store, engines ?? Engines(), slots, nodeBlobs);
                 });
             })
             .Build();

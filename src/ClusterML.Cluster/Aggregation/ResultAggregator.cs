@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
+using ClusterML.Cluster.Files;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
 
@@ -11,7 +12,8 @@ namespace ClusterML.Cluster.Aggregation;
 /// <see cref="IResultStore"/> and keeps each campaign's live leaderboard. Final results and campaign statuses are
 /// acknowledged after they are stored; coordinators re-send until acknowledged, and the store keeps the first copy of a
 /// trial's result, so each trial is recorded exactly once. A campaign's board is loaded from the store the first time it is
-/// touched, so a restarted aggregator (or one that moved to another node) answers from everything stored so far.
+/// touched, so a restarted aggregator (or one that moved to another node) answers from everything stored so far. Trial
+/// artifacts offered by workers (<see cref="StoreArtifacts"/>) are landed off the actor thread by <see cref="ArtifactLanding"/>.
 /// </summary>
 public sealed class ResultAggregator : ReceiveActor
 {
@@ -19,9 +21,26 @@ public sealed class ResultAggregator : ReceiveActor
     private readonly IResultStore _store;
     private readonly Dictionary<string, Board> _boards = [];
 
-    public ResultAggregator(IResultStore store)
+    public ResultAggregator(IResultStore store, ArtifactLanding? landing)
     {
         _store = store;
+        Receive<StoreArtifacts>(request =>
+        {
+            if (landing is null)
+            {
+                Sender.Tell(new ArtifactsNotStored(request.CampaignId, request.TrialId, request.Attempt, "this aggregator keeps no artifacts"));
+                return;
+            }
+            var worker = Sender.Path.Address;
+            _log.Info("Landing {Files} artifact file(s) of trial {TrialId} attempt {Attempt} from {Worker}", request.Files.Count, request.TrialId, request.Attempt, worker);
+            landing.LandAsync(request, worker, CancellationToken.None).PipeTo(Sender,
+                success: folder => new ArtifactsStored(request.CampaignId, request.TrialId, request.Attempt, folder),
+                failure: e =>
+                {
+                    _log.Warning("Artifacts of trial {TrialId} attempt {Attempt} not stored: {Error}", request.TrialId, request.Attempt, e.GetBaseException().Message);
+                    return new ArtifactsNotStored(request.CampaignId, request.TrialId, request.Attempt, e.GetBaseException().Message);
+                });
+        });
         Receive<RecordTrialResult>(record =>
         {
             var board = BoardOf(record.CampaignId);
@@ -44,7 +63,8 @@ public sealed class ResultAggregator : ReceiveActor
         Receive<GetLeaderboard>(query => Sender.Tell(BoardOf(query.CampaignId).Top(query.CampaignId, query.Top)));
     }
 
-    public static Props Props(IResultStore store) => Akka.Actor.Props.Create(() => new ResultAggregator(store));
+    /// <summary>The aggregator; with <paramref name="landing"/> it also lands trial artifacts on this node (<see cref="StoreArtifacts"/>).</summary>
+    public static Props Props(IResultStore store, ArtifactLanding? landing = null) => Akka.Actor.Props.Create(() => new ResultAggregator(store, landing));
 
     private Board BoardOf(string campaignId)
     {

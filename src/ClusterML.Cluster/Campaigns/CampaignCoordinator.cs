@@ -5,6 +5,7 @@ using Akka.Event;
 using Akka.Persistence;
 using ClusterML.Core.Campaigns;
 using ClusterML.Core.Coordination;
+using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
 
@@ -213,7 +214,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         {
             if (IsCurrent(done.TrialId, done.Attempt))
             {
-                Finish(done.TrialId, TrialStatus.Completed, done.FinalLoss, done.Metrics, null, done.Artifacts, done.Node, done.StartedAtMs, done.EndedAtMs);
+                Finish(done.TrialId, TrialStatus.Completed, done.FinalLoss, done.Metrics, null, done.Artifacts, done.Node, done.StartedAtMs, done.EndedAtMs, done.Files);
             }
         });
         Command<TrialStopped>(stopped =>
@@ -279,12 +280,13 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         && _state.Attempts.TryGetValue(trialId, out var current) && current == attempt;
 
     private void Finish(string trialId, TrialStatus status, double? loss, IReadOnlyDictionary<string, double> metrics, string? error,
-        IReadOnlyList<string> artifacts, string node, long startedAtMs, long endedAtMs)
+        IReadOnlyList<string> artifacts, string node, long startedAtMs, long endedAtMs, IReadOnlyList<ArtifactFile>? files = null)
     {
         var trial = _state.Campaign!.Trials.First(t => t.TrialId == trialId);
         var attempts = _state.Attempts[trialId];
         var statusText = status.ToString().ToLowerInvariant();
-        var result = new TrialResult(_campaignId, trialId, trial.Index, trial.Parameters, trial.Seed, status, loss, metrics, error, artifacts, node, attempts, startedAtMs, endedAtMs);
+        var result = new TrialResult(_campaignId, trialId, trial.Index, trial.Parameters, trial.Seed, status, loss, metrics, error, artifacts, node, attempts, startedAtMs, endedAtMs,
+            files, files is { Count: > 0 } ? ArtifactLayout.TrialFolder(_campaignId, trialId) : null);
         Persist(new TrialFinished(_campaignId, trialId, statusText, loss, result), e =>
         {
             _state = _state.Apply(e);

@@ -1,6 +1,8 @@
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
+using Akka.Actor;
 using ClusterML.Cluster.Aggregation;
+using ClusterML.Cluster.Files;
 using ClusterML.Core.Results;
 
 namespace ClusterML.Cluster.Hosting;
@@ -23,8 +25,10 @@ public static class AggregatorHostingExtensions
     /// This node may host the aggregator, writing to <paramref name="store"/>; the oldest node with the role runs it. Also
     /// registers the proxy (under <see cref="AggregatorSingleton"/>) through which every node talks to it.
     /// </summary>
-    public static AkkaConfigurationBuilder WithClusterMLAggregator(this AkkaConfigurationBuilder builder, IResultStore store) =>
-        builder.WithSingleton<AggregatorSingleton>(AggregatorName, (_, _, _) => ResultAggregator.Props(store), Options, createProxyToo: true);
+    /// With <paramref name="files"/> the aggregator lands trial artifacts in this node's data directory.
+    public static AkkaConfigurationBuilder WithClusterMLAggregator(this AkkaConfigurationBuilder builder, IResultStore store, Func<ActorSystem, NodeFiles>? files = null) =>
+        builder.WithSingleton<AggregatorSingleton>(AggregatorName,
+            (system, _, _) => ResultAggregator.Props(store, files is null ? null : new ArtifactLanding(files(system))), Options, createProxyToo: true);
 
     /// <summary>Only the proxy to the aggregator, for nodes without the role.</summary>
     public static AkkaConfigurationBuilder WithClusterMLAggregatorProxy(this AkkaConfigurationBuilder builder) =>

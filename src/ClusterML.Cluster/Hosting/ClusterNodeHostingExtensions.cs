@@ -2,8 +2,12 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Akka.Actor;
+using Akka.Streams;
+using ClusterML.Cluster.Files;
 using ClusterML.Cluster.Trials;
 using ClusterML.Core.Engines;
+using ClusterML.Core.Files;
 using ClusterML.Core.Results;
 
 namespace ClusterML.Cluster.Hosting;
@@ -26,6 +30,9 @@ public sealed record ClusterNodeSettings(IReadOnlyList<string> Roles, string Hos
     public bool Has(string role) => Roles.Contains(role);
 }
 
+/// <summary>A node's files: its data directory and its blob store (<c>DATA_DIR/blobs</c>).</summary>
+public sealed record NodeBlobs(string DataDir, BlobStore Store);
+
 /// <summary>Akka.Hosting wiring of a whole ClusterML node; the CLI, the benchmark harness and the tests build nodes with it.</summary>
 public static class ClusterNodeHostingExtensions
 {
@@ -36,9 +43,14 @@ public static class ClusterNodeHostingExtensions
     /// coordinator never downs itself because workers or observers outnumber it; it falls back to all nodes when no node
     /// has the role.
     /// </summary>
+    /// With <paramref name="blobs"/> (the node's data directory and blob store) the node serves blobs to the others (a
+    /// <see cref="BlobServer"/> at <c>/user/blobs</c>), its trials fetch their inputs and send their artifacts, and an
+    /// aggregator here lands them under the data directory.
     public static AkkaConfigurationBuilder WithClusterMLNode(this AkkaConfigurationBuilder builder, ClusterNodeSettings settings,
-        IResultStore? store, IReadOnlyList<IEngine> engines, WorkerSlots slots)
+        IResultStore? store, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeBlobs? blobs = null)
     {
+        NodeFiles? nodeFiles = null;
+        Func<ActorSystem, NodeFiles>? files = blobs is null ? null : system => nodeFiles ??= new NodeFiles(system, blobs.Store, blobs.DataDir);
         builder
             .AddHocon($"""
                 akka.cluster.failure-detector.acceptable-heartbeat-pause = {settings.HeartbeatPause.TotalMilliseconds:F0}ms
@@ -55,16 +67,22 @@ public static class ClusterNodeHostingExtensions
                 SeedNodes = [.. settings.SeedNodes],
                 SplitBrainResolver = new KeepMajorityOption { Role = CoordinatorHostingExtensions.CoordinatorRole },
             })
-            .WithClusterMLSerialization();
-        builder = settings.Has(WorkerHostingExtensions.WorkerRole) ? builder.WithClusterMLWorker(engines, slots) : builder.WithClusterMLTrialProxy();
+            .WithClusterMLSerialization()
+            // Stream references (blob transfers) need Akka.Streams' serializer bindings from the start.
+            .AddHocon(ActorMaterializer.DefaultConfig(), HoconAddMode.Append);
+        if (files is not null)
+        {
+            builder.WithActors((system, _) => system.ActorOf(BlobServer.Props(files(system).Store), BlobServer.Name));
+        }
         if (settings.Has(AggregatorHostingExtensions.AggregatorRole))
         {
-            builder = builder.WithClusterMLAggregator(store ?? throw new ArgumentNullException(nameof(store), "the aggregator role needs a results store"));
+            builder = builder.WithClusterMLAggregator(store ?? throw new ArgumentNullException(nameof(store), "the aggregator role needs a results store"), files);
         }
         else
         {
             builder = builder.WithClusterMLAggregatorProxy();
         }
+        builder = settings.Has(WorkerHostingExtensions.WorkerRole) ? builder.WithClusterMLWorker(engines, slots, files) : builder.WithClusterMLTrialProxy();
         builder = settings.Has(CoordinatorHostingExtensions.CoordinatorRole) ? builder.WithClusterMLCoordinator(settings.Slots) : builder.WithClusterMLCampaignProxy();
         if (settings.SeedNodes.Count == 0)
         {

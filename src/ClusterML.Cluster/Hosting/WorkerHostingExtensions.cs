@@ -1,5 +1,7 @@
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
+using Akka.Actor;
+using ClusterML.Cluster.Files;
 using ClusterML.Cluster.Trials;
 using ClusterML.Core.Engines;
 
@@ -22,10 +24,18 @@ public static class WorkerHostingExtensions
     /// Idle passivation is off: the coordinator, not a timer, decides when a trial is done; when a node is lost its
     /// shards move and the coordinator sends the unfinished trials' starts again, which re-creates them elsewhere.
     /// </summary>
-    public static AkkaConfigurationBuilder WithClusterMLWorker(this AkkaConfigurationBuilder builder, IReadOnlyList<IEngine> engines, WorkerSlots slots) =>
+    /// With <paramref name="files"/> (the node's files; needs the aggregator or its proxy registered first) trials fetch their
+    /// input blobs and send their artifacts to the aggregator.
+    public static AkkaConfigurationBuilder WithClusterMLWorker(this AkkaConfigurationBuilder builder, IReadOnlyList<IEngine> engines, WorkerSlots slots,
+        Func<ActorSystem, NodeFiles>? files = null) =>
         builder.WithShardRegion<TrialRegion>(
             TrialsRegionName,
-            (_, _, _) => entityId => TrialActor.Props(entityId, engines, slots),
+            (system, registry, _) =>
+            {
+                var nodeFiles = files?.Invoke(system);
+                var aggregator = nodeFiles is null ? null : registry.Get<AggregatorSingleton>();
+                return entityId => TrialActor.Props(entityId, engines, slots, nodeFiles, aggregator);
+            },
             new TrialMessageExtractor(),
             new ShardOptions { Role = WorkerRole, PassivateIdleEntityAfter = TimeSpan.Zero, ShouldPassivateIdleEntities = false });
 

@@ -1,8 +1,11 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
+using ClusterML.Cluster.Files;
 using ClusterML.Core.Engines;
+using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
+using ClusterML.Core.Specs;
 
 namespace ClusterML.Cluster.Trials;
 
@@ -12,6 +15,11 @@ namespace ClusterML.Cluster.Trials;
 /// as <see cref="TrialProgressed"/>; the end as <see cref="TrialCompleted"/>, <see cref="TrialStopped"/> or
 /// <see cref="TrialFailed"/>. <see cref="StopTrial"/> cancels the engine through its token. Stopping the entity (hand-off,
 /// passivation, node shutdown) cancels a running engine too.
+/// With <see cref="NodeFiles"/> (every real node), files travel through the cluster: the spec's input blobs are fetched into
+/// this node's store (leased while the engine reads them) and the engine sees local paths; the attempt writes its artifacts
+/// and its own log (<c>trial.log</c>) into a staging folder, which is offered to the aggregator (<see cref="StoreArtifacts"/>)
+/// and deleted once the aggregator has landed it. The attempt completes only after that: an attempt whose artifacts cannot be
+/// stored fails (and is retried like any failure), and a node that dies mid-upload leaves nothing on the aggregator's side.
 /// </summary>
 public sealed class TrialActor : ReceiveActor, IWithStash
 {
@@ -20,22 +28,33 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     private readonly IReadOnlyList<IEngine> _engines;
     private readonly WorkerSlots _slots;
     private readonly string _node;
+    private readonly NodeFiles? _files;
+    private readonly IActorRef? _aggregator;
     private Action _abortRun = static () => { };
     private (int Attempt, object Reply)? _lastReply;
 
-    public TrialActor(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots)
+    public TrialActor(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeFiles? files = null, IActorRef? aggregator = null)
     {
-        (_entityId, _engines, _slots) = (entityId, engines, slots);
+        (_entityId, _engines, _slots, _files, _aggregator) = (entityId, engines, slots, files, aggregator);
         _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
         Idle();
     }
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots) =>
-        Akka.Actor.Props.Create(() => new TrialActor(entityId, engines, slots));
+    /// <summary>
+    /// A trial entity. <paramref name="files"/> and <paramref name="aggregator"/> (both or neither) make it fetch input blobs and
+    /// send artifacts; without them the engine reads the spec's paths as they are and keeps no artifacts (actor tests).
+    /// </summary>
+    public static Props Props(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeFiles? files = null, IActorRef? aggregator = null) =>
+        Akka.Actor.Props.Create(() => new TrialActor(entityId, engines, slots, files, aggregator));
 
-    private sealed record Finished(StartTrial Command, TrainingOutcome Outcome, long StartedAtMs) : INoSerializationVerificationNeeded;
+    /// <summary>How long the aggregator may take to land an attempt's artifacts: a minute plus 10 s per 100 MB.</summary>
+    private static TimeSpan UploadTimeout(long bytes) => TimeSpan.FromSeconds(60 + bytes / 10_000_000.0);
+
+    private sealed record Attempted(TrainingOutcome Outcome, IReadOnlyList<ArtifactFile> Files);
+
+    private sealed record Finished(StartTrial Command, Attempted Result, long StartedAtMs) : INoSerializationVerificationNeeded;
 
     private sealed record Cancelled(StartTrial Command, int Epoch, string Reason, long StartedAtMs) : INoSerializationVerificationNeeded;
 
@@ -63,8 +82,9 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             var cancel = new CancellationTokenSource();
             var reason = new StrongBox<string>("cancelled");
             var lastEpoch = new StrongBox<int>(0);
-            var progress = new ProgressRelay(start, requester, lastEpoch);
-            RunAsync(engine, start, progress, cancel.Token)
+            var log = _files is null ? null : new TrialLog(_files.StagingFolder(start.CampaignId, start.TrialId, start.Attempt));
+            var progress = new ProgressRelay(start, requester, lastEpoch, log);
+            RunAsync(engine, start, requester, progress, log, cancel.Token)
                 .ContinueWith(task => task switch
                 {
                     { IsCompletedSuccessfully: true } => (object)new Finished(start, task.Result, startedAt),
@@ -85,10 +105,103 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         Receive<StopTrial>(_ => { }); // nothing running: a late stop is harmless
     }
 
-    private async Task<TrainingOutcome> RunAsync(IEngine engine, StartTrial start, IProgress<TrainingProgress> progress, CancellationToken token)
+    private async Task<Attempted> RunAsync(IEngine engine, StartTrial start, IActorRef requester, IProgress<TrainingProgress> progress, TrialLog? log, CancellationToken token)
     {
         using var slot = await _slots.AcquireAsync(token).ConfigureAwait(false);
         token.ThrowIfCancellationRequested();
+        if (_files is null || log is null)
+        {
+            return new Attempted(await RunEngineAsync(engine, start.Spec, new RunContext(start.Seed, start.Device, progress), start.TrialId, token).ConfigureAwait(false), []);
+        }
+        var leases = new List<IDisposable>();
+        try
+        {
+            log.Begin();
+            log.Write($"attempt {start.Attempt} of trial {start.TrialId} (campaign {start.CampaignId}) on {_node}, seed {start.Seed}, device {start.Device}");
+            var spec = await LocalInputsAsync(start.Spec, requester, leases, log, token).ConfigureAwait(false);
+            var outcome = await RunEngineAsync(engine, spec, new RunContext(start.Seed, start.Device, progress, log.Folder), start.TrialId, token).ConfigureAwait(false);
+            log.Write($"finished: loss {outcome.FinalLoss:G6}; {string.Join(", ", (outcome.Metrics ?? ImmutableDictionary<string, double>.Empty).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}={m.Value:G6}"))}");
+            var files = await UploadAsync(start, log, token).ConfigureAwait(false);
+            return new Attempted(outcome with { Artifacts = [.. (outcome.Artifacts ?? []).Select(a => Relative(log.Folder, a))] }, files);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.Write($"failed: {e}");
+            throw;
+        }
+        finally
+        {
+            leases.ForEach(l => l.Dispose());
+            log.Delete();
+        }
+    }
+
+    /// <summary>The spec with every input blob replaced by this node's copy (fetched from the coordinator's node or any other).</summary>
+    private async Task<ITrialSpec> LocalInputsAsync(ITrialSpec spec, IActorRef requester, List<IDisposable> leases, TrialLog log, CancellationToken token)
+    {
+        if (spec is not IReadsFiles reads || reads.InputFiles.All(f => f.Blob is null))
+        {
+            return spec;
+        }
+        var hints = requester.Path.Address.HasGlobalScope ? new[] { requester.Path.Address } : [];
+        var local = new List<InputFile>();
+        foreach (var input in reads.InputFiles)
+        {
+            if (input.Blob is not { } blob)
+            {
+                local.Add(input);
+                continue;
+            }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (path, lease) = await _files!.AcquireAsync(blob, hints, token).ConfigureAwait(false);
+            leases.Add(lease);
+            log.Write($"input {input.Field}: {blob} at {path} ({clock.Elapsed.TotalSeconds:F2} s)");
+            local.Add(input with { Path = path });
+        }
+        return reads.WithInputFiles(local);
+    }
+
+    /// <summary>Hashes every file of the staging folder, offers them to the aggregator and waits until it has landed them.</summary>
+    private async Task<IReadOnlyList<ArtifactFile>> UploadAsync(StartTrial start, TrialLog log, CancellationToken token)
+    {
+        log.Write("sending artifacts to the aggregator");
+        log.Close();
+        var files = new List<ArtifactFile>();
+        foreach (var path in Directory.EnumerateFiles(log.Folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var (sha256, size) = await BlobStore.HashFileAsync(path, token).ConfigureAwait(false);
+            files.Add(new ArtifactFile(Path.GetRelativePath(log.Folder, path).Replace('\\', '/'), size, sha256));
+        }
+        var exposed = files.Select(f => _files!.Store.Expose(f.Sha256, Path.Combine(log.Folder, f.Path))).ToArray();
+        try
+        {
+            var answer = await _aggregator!.Ask<object>(new StoreArtifacts(start.CampaignId, start.TrialId, start.Attempt, files), UploadTimeout(files.Sum(f => f.Size)), token)
+                .ConfigureAwait(false);
+            return answer switch
+            {
+                ArtifactsStored => files,
+                ArtifactsNotStored refused => throw new InvalidOperationException($"the aggregator could not store the artifacts: {refused.Error}"),
+                _ => throw new InvalidOperationException($"the aggregator answered {answer.GetType().Name}"),
+            };
+        }
+        catch (AskTimeoutException)
+        {
+            throw new TimeoutException($"the aggregator did not store the artifacts ({files.Count} files, {Bytes.Show(files.Sum(f => f.Size))}) within {UploadTimeout(files.Sum(f => f.Size)).TotalSeconds:F0} s");
+        }
+        finally
+        {
+            foreach (var e in exposed)
+            {
+                e.Dispose();
+            }
+        }
+    }
+
+    private static string Relative(string folder, string artifact) =>
+        Path.IsPathRooted(artifact) ? Path.GetRelativePath(folder, artifact).Replace('\\', '/') : artifact;
+
+    private static async Task<TrainingOutcome> RunEngineAsync(IEngine engine, ITrialSpec spec, RunContext context, string trialId, CancellationToken token)
+    {
         // A dedicated thread per running trial: engines compute for minutes, and on the thread pool they would starve the
         // actors (the cluster's heartbeats among them) of threads on a busy machine.
         var outcome = new TaskCompletionSource<TrainingOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -96,7 +209,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         {
             try
             {
-                outcome.SetResult(engine.Train(start.Spec, new RunContext(start.Seed, start.Device, progress), token));
+                outcome.SetResult(engine.Train(spec, context, token));
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -109,7 +222,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         })
         {
             IsBackground = true,
-            Name = $"trial {start.TrialId}",
+            Name = $"trial {trialId}",
         };
         thread.Start();
         return await outcome.Task.ConfigureAwait(false);
@@ -119,10 +232,10 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     {
         Receive<Finished>(done =>
         {
-            var outcome = done.Outcome;
+            var outcome = done.Result.Outcome;
             Reply(current, new TrialCompleted(current.CampaignId, current.TrialId, current.Attempt, outcome.FinalLoss,
                 (outcome.Metrics ?? ImmutableDictionary<string, double>.Empty).ToImmutableDictionary(),
-                [.. outcome.LossCurve], [.. outcome.Artifacts ?? []], _node, done.StartedAtMs, Now()));
+                [.. outcome.LossCurve], [.. outcome.Artifacts ?? []], _node, done.StartedAtMs, Now(), done.Result.Files));
             BackToIdle(cancel);
         });
         Receive<Cancelled>(stopped =>
@@ -169,11 +282,14 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     protected override void PostStop() => _abortRun();
 
     /// <summary>Forwards the engine's per-epoch progress to the requester (IActorRef.Tell is thread-safe).</summary>
-    private sealed class ProgressRelay(StartTrial start, IActorRef requester, StrongBox<int> lastEpoch) : IProgress<TrainingProgress>
+    private sealed class ProgressRelay(StartTrial start, IActorRef requester, StrongBox<int> lastEpoch, TrialLog? log) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value)
         {
             lastEpoch.Value = value.Epoch;
+            log?.Write($"{value.Stage} epoch {value.Epoch}/{value.Epochs}: train_loss {value.TrainLoss:G6}"
+                + (value.ValidationLoss is { } v ? $", validation_loss {v:G6}" : "")
+                + string.Concat((value.Metrics ?? ImmutableDictionary<string, double>.Empty).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $", {m.Key} {m.Value:G6}")));
             var metrics = ImmutableDictionary<string, double>.Empty.Add("train_loss", value.TrainLoss);
             if (value.ValidationLoss is { } validation)
             {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ClusterML.Core.Files;
 using ClusterML.Core.Specs;
 using MessagePack;
 
@@ -30,7 +31,11 @@ public sealed record TrialProgressed(
     [property: Key(3)] int Epoch,
     [property: Key(4)] ImmutableDictionary<string, double> Metrics) : IWithTrialId, IWithCampaignId, IWireMessage;
 
-/// <summary>A trial attempt finished. Times are Unix milliseconds (UTC); <see cref="Node"/> is the worker's address.</summary>
+/// <summary>
+/// A trial attempt finished. Times are Unix milliseconds (UTC); <see cref="Node"/> is the worker's address;
+/// <see cref="Artifacts"/> names what the engine wrote at the top of its folder and <see cref="Files"/> lists every file
+/// (already landed on the aggregator's node when this is sent).
+/// </summary>
 [MessagePackObject]
 public sealed record TrialCompleted(
     [property: Key(0)] string CampaignId,
@@ -42,7 +47,8 @@ public sealed record TrialCompleted(
     [property: Key(6)] ImmutableArray<string> Artifacts,
     [property: Key(7)] string Node,
     [property: Key(8)] long StartedAtMs,
-    [property: Key(9)] long EndedAtMs) : IWithTrialId, IWithCampaignId, IWireMessage;
+    [property: Key(9)] long EndedAtMs,
+    [property: Key(10)] IReadOnlyList<ArtifactFile>? Files = null) : IWithTrialId, IWithCampaignId, IWireMessage;
 
 /// <summary>A trial attempt was stopped on request (early stopping or cancellation) after <see cref="Epoch"/> epochs.</summary>
 [MessagePackObject]

@@ -1,3 +1,4 @@
+using ClusterML.Core.Files;
 using MessagePack;
 
 namespace ClusterML.Core.Results;
@@ -18,6 +19,8 @@ public enum TrialStatus
 /// <summary>
 /// The one final record of a trial: its hyperparameters (as text, the way the spec wrote them), seed, status, final loss
 /// and metrics, error text, artifacts, the node that ran the last attempt, attempts used, and start/end (Unix ms, UTC).
+/// <see cref="Files"/> lists every artifact file (path, size, SHA-256) and <see cref="ArtifactFolder"/> is where they are,
+/// relative to the aggregator's data directory (null when the attempt kept no files).
 /// </summary>
 [MessagePackObject]
 public sealed record TrialResult(
@@ -34,7 +37,9 @@ public sealed record TrialResult(
     [property: Key(10)] string Node,
     [property: Key(11)] int Attempts,
     [property: Key(12)] long StartedAtMs,
-    [property: Key(13)] long EndedAtMs);
+    [property: Key(13)] long EndedAtMs,
+    [property: Key(14)] IReadOnlyList<ArtifactFile>? Files = null,
+    [property: Key(15)] string? ArtifactFolder = null);
 
 /// <summary>Metrics one trial reported at one epoch.</summary>
 [MessagePackObject]

@@ -1,10 +1,12 @@
 using System.Collections.Immutable;
+using ClusterML.Core.Files;
 using MessagePack;
 
 namespace ClusterML.Core.Specs;
 
 /// <summary>
-/// One NEP fit as a trial: the training (and optional test) frames as absolute paths readable on the worker, and the
+/// One NEP fit as a trial: the training (and optional test) frames (by content in campaigns,
+/// <see cref="TrainBlob"/>/<see cref="TestBlob"/>; local paths on the worker), and the
 /// settings as snake_case keys with text values (the options of <c>clusterml nep train</c> with underscores; lists such as
 /// <c>type</c> comma-separated). Keys are the wire contract: append, never renumber.
 /// </summary>
@@ -12,8 +14,23 @@ namespace ClusterML.Core.Specs;
 public sealed record NepTrainTrialSpec(
     [property: Key(0)] string Train,
     [property: Key(1)] string? Test,
-    [property: Key(2)] ImmutableDictionary<string, string> Settings) : ITrialSpec
+    [property: Key(2)] ImmutableDictionary<string, string> Settings,
+    [property: Key(3)] BlobRef? TrainBlob = null,
+    [property: Key(4)] BlobRef? TestBlob = null) : ITrialSpec, IReadsFiles
 {
+    /// <inheritdoc/>
+    [IgnoreMember]
+    public IReadOnlyList<InputFile> InputFiles => Test is null ? [new("train", Train, TrainBlob)] : [new("train", Train, TrainBlob), new("test", Test, TestBlob)];
+
+    /// <inheritdoc/>
+    public ITrialSpec WithInputFiles(IReadOnlyList<InputFile> inputs) => this with
+    {
+        Train = inputs[0].Path,
+        TrainBlob = inputs[0].Blob,
+        Test = inputs.Count > 1 ? inputs[1].Path : Test,
+        TestBlob = inputs.Count > 1 ? inputs[1].Blob : TestBlob,
+    };
+
     /// <summary>Setting keys the engine knows.</summary>
     public static IReadOnlyList<string> Keys { get; } =
     [

@@ -1,19 +1,29 @@
 using System.Collections.Immutable;
+using ClusterML.Core.Files;
 using MessagePack;
 
 namespace ClusterML.Core.Specs;
 
 /// <summary>
 /// One PINN run of the 1D heat problem as a trial: its settings as snake_case keys and text values (the options of
-/// <c>clusterml pinn heat</c> with underscores, parsed and checked by the engine), an optional observations file (absolute
-/// path, readable on the worker) and whether α is learned. Keys are the wire contract: append, never renumber.
+/// <c>clusterml pinn heat</c> with underscores, parsed and checked by the engine), an optional observations file (by content
+/// in campaigns, <see cref="ObservationsBlob"/>; a local path on the worker) and whether α is learned. Keys are the wire contract: append, never renumber.
 /// </summary>
 [MessagePackObject]
 public sealed record PinnHeatTrialSpec(
     [property: Key(0)] ImmutableDictionary<string, string> Settings,
     [property: Key(1)] string? Observations = null,
-    [property: Key(2)] bool Inverse = false) : ITrialSpec
+    [property: Key(2)] bool Inverse = false,
+    [property: Key(3)] BlobRef? ObservationsBlob = null) : ITrialSpec, IReadsFiles
 {
+    /// <inheritdoc/>
+    [IgnoreMember]
+    public IReadOnlyList<InputFile> InputFiles => Observations is null ? [] : [new("observations", Observations, ObservationsBlob)];
+
+    /// <inheritdoc/>
+    public ITrialSpec WithInputFiles(IReadOnlyList<InputFile> inputs) =>
+        inputs.Count == 0 ? this : this with { Observations = inputs[0].Path, ObservationsBlob = inputs[0].Blob };
+
     /// <summary>Setting keys the engine knows (besides <c>observations</c> and <c>inverse</c>).</summary>
     public static IReadOnlyList<string> Keys { get; } =
     [

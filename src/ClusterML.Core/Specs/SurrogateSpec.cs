@@ -1,3 +1,4 @@
+using ClusterML.Core.Files;
 using ClusterML.Core.Validation;
 using MessagePack;
 
@@ -10,6 +11,7 @@ namespace ClusterML.Core.Specs;
 /// <see cref="Member"/> set to k trains only member k (the unit of work a cluster spreads); null trains them all.
 /// With several members, <see cref="CalibrationFraction"/> of the training rows are kept from every member and used to
 /// scale the ensemble's standard deviation so that it matches the errors it should describe (z-scaling).
+/// In a campaign, <see cref="DataBlob"/> names the data by content and <see cref="DataPath"/> is resolved on the worker.
 /// Keys are the wire contract: append, never renumber.
 /// </summary>
 [MessagePackObject]
@@ -34,8 +36,16 @@ public sealed record SurrogateSpec(
     [property: Key(17)] bool Bootstrap = true,
     [property: Key(18)] int Neighbors = 5,
     [property: Key(19)] string Schedule = "cosine",
-    [property: Key(20)] double CalibrationFraction = 0.1) : ITrialSpec
+    [property: Key(20)] double CalibrationFraction = 0.1,
+    [property: Key(21)] BlobRef? DataBlob = null) : ITrialSpec, IReadsFiles
 {
+    /// <inheritdoc/>
+    [IgnoreMember]
+    public IReadOnlyList<InputFile> InputFiles => [new("data", DataPath, DataBlob)];
+
+    /// <inheritdoc/>
+    public ITrialSpec WithInputFiles(IReadOnlyList<InputFile> inputs) => this with { DataPath = inputs[0].Path, DataBlob = inputs[0].Blob };
+
     /// <summary>Activations the MLP supports.</summary>
     public static IReadOnlyList<string> Activations { get; } = ["tanh", "relu", "silu", "gelu"];
 

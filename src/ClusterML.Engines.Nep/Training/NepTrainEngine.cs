@@ -10,7 +10,7 @@ namespace ClusterML.Engines.Nep.Training;
 /// NEP fitting as a campaign engine: each trial trains with its settings (snake_case keys), reports the training RMSEs per
 /// epoch (<c>rmse_e</c>, <c>rmse_f</c>, <c>rmse_v</c> in eV/atom, eV/Å, eV/atom; the loss as <c>train_loss</c>), stops between
 /// steps when cancelled, and returns the exported model's force RMSE on the test frames (or the training frames without a
-/// test set) as its loss; nep.txt is written under the artifact directory.
+/// test set) as its loss; <c>model/nep.txt</c> is written under the artifact directory.
 /// </summary>
 public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
 {
@@ -89,9 +89,10 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
         var artifacts = new List<string>();
         if (context.ArtifactDirectory is { } folder)
         {
-            Directory.CreateDirectory(folder);
-            run.Model.Write(Path.Combine(folder, "nep.txt"));
-            artifacts.Add(Path.Combine(folder, "nep.txt"));
+            // model/nep.txt: every engine keeps its model in model/, and nep eval --model reads a folder's nep.txt.
+            Directory.CreateDirectory(Path.Combine(folder, "model"));
+            run.Model.Write(Path.Combine(folder, "model", "nep.txt"));
+            artifacts.Add("model");
         }
         var final = run.Test ?? run.Train;
         var metrics = new Dictionary<string, double>

@@ -42,7 +42,7 @@ public sealed class PinnHeatEngine : Engine<PinnHeatTrialSpec>, IEngine
         if (context.ArtifactDirectory is { } folder)
         {
             PinnHeatModel.Save(run, Path.Combine(folder, "model"));
-            artifacts.Add(Path.Combine(folder, "model"));
+            artifacts.Add("model");
         }
         var curve = run.History.Select(e => e.Loss).ToArray();
         return new TrainingOutcome(run.Metrics["rel_l2_vs_analytic"], curve, [], run.Metrics.ToImmutableDictionary(), artifacts);
