@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ClusterML.Core.Files;
 using ClusterML.Core.Results;
 using Microsoft.Data.Sqlite;
 
@@ -8,7 +9,8 @@ namespace ClusterML.Storage;
 /// <summary>
 /// <see cref="IResultStore"/> on a SQLite file (WAL mode, so another process can read while a campaign writes).
 /// Exactly-once results: the trial table's primary key is (campaign, trial) and inserts use <c>INSERT OR IGNORE</c>.
-/// Each call opens its own pooled connection, so the store is thread-safe.
+/// Each call opens its own pooled connection, so the store is thread-safe. Each result keeps its artifact files (path, size,
+/// SHA-256, as JSON) and folder with it, so they are recorded exactly once too.
 /// </summary>
 public sealed class SqliteResultStore : IResultStore
 {
@@ -34,6 +36,13 @@ public sealed class SqliteResultStore : IResultStore
                 campaign_id TEXT NOT NULL, trial_id TEXT NOT NULL, attempt INTEGER NOT NULL, epoch INTEGER NOT NULL, metrics TEXT NOT NULL,
                 PRIMARY KEY (campaign_id, trial_id, attempt, epoch));
             """);
+        // Artifact files (JSON list of path, size, SHA-256) and folder came later: add them to stores made before.
+        using var columns = connection.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('trial_results') WHERE name = 'files';";
+        if (Convert.ToInt64(columns.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        {
+            Execute(connection, "ALTER TABLE trial_results ADD COLUMN files TEXT NULL; ALTER TABLE trial_results ADD COLUMN artifact_folder TEXT NULL;");
+        }
     }
 
     public void SaveCampaign(CampaignRecord campaign)
@@ -78,8 +87,8 @@ public sealed class SqliteResultStore : IResultStore
         using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT OR IGNORE INTO trial_results (campaign_id, trial_id, trial_index, parameters, seed, status, final_loss, metrics, error,
-                artifacts, node, attempts, started_at_ms, ended_at_ms)
-            VALUES ($campaign, $trial, $index, $parameters, $seed, $status, $loss, $metrics, $error, $artifacts, $node, $attempts, $started, $ended);
+                artifacts, node, attempts, started_at_ms, ended_at_ms, files, artifact_folder)
+            VALUES ($campaign, $trial, $index, $parameters, $seed, $status, $loss, $metrics, $error, $artifacts, $node, $attempts, $started, $ended, $files, $folder);
             """;
         command.Parameters.AddWithValue("$campaign", result.CampaignId);
         command.Parameters.AddWithValue("$trial", result.TrialId);
@@ -95,6 +104,8 @@ public sealed class SqliteResultStore : IResultStore
         command.Parameters.AddWithValue("$attempts", result.Attempts);
         command.Parameters.AddWithValue("$started", result.StartedAtMs);
         command.Parameters.AddWithValue("$ended", result.EndedAtMs);
+        command.Parameters.AddWithValue("$files", result.Files is { } files ? JsonSerializer.Serialize(files, Json) : DBNull.Value);
+        command.Parameters.AddWithValue("$folder", (object?)result.ArtifactFolder ?? DBNull.Value);
         return command.ExecuteNonQuery() == 1;
     }
 
@@ -118,7 +129,8 @@ public sealed class SqliteResultStore : IResultStore
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT trial_id, trial_index, parameters, seed, status, final_loss, metrics, error, artifacts, node, attempts, started_at_ms, ended_at_ms
+            SELECT trial_id, trial_index, parameters, seed, status, final_loss, metrics, error, artifacts, node, attempts, started_at_ms, ended_at_ms,
+                files, artifact_folder
             FROM trial_results WHERE campaign_id = $campaign ORDER BY trial_index;
             """;
         command.Parameters.AddWithValue("$campaign", campaignId);
@@ -140,7 +152,9 @@ public sealed class SqliteResultStore : IResultStore
                 reader.GetString(9),
                 reader.GetInt32(10),
                 reader.GetInt64(11),
-                reader.GetInt64(12)));
+                reader.GetInt64(12),
+                reader.IsDBNull(13) ? null : JsonSerializer.Deserialize<List<ArtifactFile>>(reader.GetString(13), Json),
+                reader.IsDBNull(14) ? null : reader.GetString(14)));
         }
         return results;
     }
@@ -159,6 +173,23 @@ public sealed class SqliteResultStore : IResultStore
                 JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(3), Json)!));
         }
         return epochs;
+    }
+
+    public bool DeleteCampaign(string campaignId)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        var existed = false;
+        foreach (var table in new[] { "trial_epochs", "trial_results", "campaigns" })
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = $"DELETE FROM {table} WHERE {(table == "campaigns" ? "id" : "campaign_id")} = $id;";
+            command.Parameters.AddWithValue("$id", campaignId);
+            existed = command.ExecuteNonQuery() > 0 && table == "campaigns";
+        }
+        transaction.Commit();
+        return existed;
     }
 
     private List<CampaignRecord> ReadCampaigns(string where, params (string Name, object Value)[] parameters)

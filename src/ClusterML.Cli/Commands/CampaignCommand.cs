@@ -19,7 +19,7 @@ using Spectre.Console;
 
 namespace ClusterML.Cli.Commands;
 
-/// <summary><c>clusterml campaign run|status|results|resume|cancel</c>.</summary>
+/// <summary><c>clusterml campaign run|status|results|resume|cancel|delete</c>.</summary>
 internal static class CampaignCommand
 {
     public static Command Create(CommandRunner runner)
@@ -30,6 +30,7 @@ internal static class CampaignCommand
         campaign.Subcommands.Add(CreateStatus(runner));
         campaign.Subcommands.Add(CreateResults(runner));
         campaign.Subcommands.Add(CreateCancel(runner));
+        campaign.Subcommands.Add(CreateDelete(runner));
         return campaign;
     }
 
@@ -142,28 +143,49 @@ internal static class CampaignCommand
         runner.SetAction(command, (context, _) =>
         {
             var store = OpenStore(context);
+            var blobs = new BlobStore(ClusterHostOptions.BlobsPathIn(context.DataDir), long.MaxValue);
             if (context.Parse.GetValue(id) is not { Length: > 0 } campaignId)
             {
-                var list = new Table().AddColumn("id").AddColumn("name").AddColumn("engine").AddColumn("status").AddColumn(new TableColumn("trials").RightAligned());
+                var list = new Table().AddColumn("id").AddColumn("name").AddColumn("engine").AddColumn("status").AddColumn(new TableColumn("trials").RightAligned())
+                    .AddColumn(new TableColumn("artifacts").RightAligned()).AddColumn(new TableColumn("inputs").RightAligned());
                 foreach (var c in store.Campaigns())
                 {
-                    list.AddRow(c.Id, Markup.Escape(c.Name), c.Engine, c.Status, $"{store.Results(c.Id).Count}/{c.PlannedTrials}");
+                    list.AddRow(c.Id, Markup.Escape(c.Name), c.Engine, c.Status, $"{store.Results(c.Id).Count}/{c.PlannedTrials}",
+                        Bytes.Show(CampaignModels.FolderSize(Path.Combine(context.DataDir, ArtifactLayout.CampaignFolder(c.Id), "trials"))), Inputs(blobs, c.Id));
                 }
                 Tables.Write(context.Out, list);
+                context.Out.WriteLine(BlobSummary(blobs));
                 return Task.FromResult(ExitCodes.Ok);
             }
             var campaign = RequireCampaign(store, campaignId, context);
             var results = store.Results(campaignId);
+            var trials = Path.Combine(context.DataDir, ArtifactLayout.CampaignFolder(campaignId), "trials");
             Tables.Write(context.Out, Tables.KeyValues("campaign", campaignId,
             [
                 ("name", campaign.Name), ("engine", campaign.Engine), ("status", campaign.Status),
                 ("finished / planned", $"{results.Count} / {campaign.PlannedTrials}"),
                 ("completed / failed / stopped", $"{results.Count(r => r.Status == TrialStatus.Completed)} / {results.Count(r => r.Status == TrialStatus.Failed)} / {results.Count(r => r.Status == TrialStatus.Stopped)}"),
-                ("best loss", results.Where(r => r.FinalLoss is not null).MinBy(r => r.FinalLoss) is { } best ? $"{best.FinalLoss:G5} ({best.TrialId})" : "–"),
+                ("best loss", CampaignModels.Best(results) is { } best ? $"{CampaignReports.Loss(best)} ({best.TrialId})" : "–"),
+                ("artifacts", $"{results.Count(r => r.ArtifactFolder is not null)} trial folders, {Bytes.Show(CampaignModels.FolderSize(trials))} in {trials}"),
+                ("input blobs", Inputs(blobs, campaignId)),
+                ("blob store", BlobSummary(blobs)),
             ]));
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
+    }
+
+    private static string Inputs(BlobStore blobs, string campaignId)
+    {
+        var pinned = blobs.PinnedBy(campaignId);
+        return pinned.Count == 0 ? "–" : $"{pinned.Count}, {Bytes.Show(pinned.Sum(h => blobs.Find(h) is { } p ? new FileInfo(p).Length : 0))}";
+    }
+
+    /// <summary>One line on the data directory's blob store: pinned inputs and the evictable cache against its limit.</summary>
+    internal static string BlobSummary(BlobStore blobs)
+    {
+        var usage = blobs.Usage();
+        return $"Blob store {blobs.Root}: {usage.Blobs} blobs, {Bytes.Show(usage.Bytes)} ({usage.PinnedBlobs} campaign inputs, {Bytes.Show(usage.PinnedBytes)}; cache {Bytes.Show(usage.CacheBytes)})";
     }
 
     private static Command CreateResults(CommandRunner runner)
@@ -171,16 +193,57 @@ internal static class CampaignCommand
         var id = Id(required: true);
         var top = new Option<int>("--top") { Description = "Rows of the leaderboard.", DefaultValueFactory = _ => 10 };
         var outDir = new Option<string?>("--out") { Description = "Export folder (default DATA_DIR/campaigns/ID)." };
-        var command = new Command("results", "Leaderboard, and export to CSV, JSON and plots (loss vs each hyperparameter, best learning curves).") { id, top, outDir };
+        var bestModel = new Option<string?>("--best-model") { Description = "Copy the best trial's model folder here (or --trial's): a surrogate model for surrogate predict --model, a PINN model/, or a folder with nep.txt for nep eval --model." };
+        var trial = new Option<string?>("--trial") { Description = "With --best-model: this trial's model instead of the best one." };
+        var command = new Command("results", "Leaderboard, and export to CSV, JSON and plots (loss vs each hyperparameter, best learning curves); --best-model DIR copies a trained model out.") { id, top, outDir, bestModel, trial };
         runner.SetAction(command, (context, _) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
             var store = OpenStore(context);
             RequireCampaign(store, campaignId, context);
+            if (context.Parse.GetValue(trial) is { } chosen && context.Parse.GetValue(bestModel) is null)
+            {
+                throw new InvalidInputException("--trial", "goes with --best-model DIR");
+            }
             var folder = Export(context, store, campaignId, context.Parse.GetValue(outDir));
-            Tables.Write(context.Out, CampaignReports.Leaderboard(store.Results(campaignId), context.Parse.GetValue(top)));
+            var results = store.Results(campaignId);
+            Tables.Write(context.Out, CampaignReports.Leaderboard(results, context.Parse.GetValue(top)));
             context.Log.Information("Exported results of {CampaignId} to {Out}", campaignId, folder);
+            if (context.Parse.GetValue(bestModel) is { } destination)
+            {
+                var (picked, copied) = CampaignModels.CopyModel(context.DataDir, results, context.Parse.GetValue(trial), destination);
+                context.Out.WriteLine($"Model of {picked.TrialId} (loss {CampaignReports.Loss(picked)}) copied to {copied}");
+            }
             return Task.FromResult(ExitCodes.Ok);
+        });
+        return command;
+    }
+
+    private static Command CreateDelete(CommandRunner runner)
+    {
+        var id = Id(required: true);
+        var command = new Command("delete", "Delete a campaign that is not running: its journal events, results, artifacts and exports, and the input blobs no other campaign uses.") { id };
+        runner.SetAction(command, async (context, cancellationToken) =>
+        {
+            var campaignId = context.Parse.GetValue(id)!;
+            var store = OpenStore(context);
+            var campaign = RequireCampaign(store, campaignId, context);
+            if (CampaignLock.FindDriver(context.DataDir, campaignId) is { } driver)
+            {
+                throw new InvalidInputException("--id", $"campaign '{campaignId}' is running in process {driver.ProcessId}; cancel it first (campaign cancel --id {campaignId})");
+            }
+            await ClusterHost.EraseJournalAsync(context.DataDir, Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES"), $"campaign-{campaignId}", cancellationToken);
+            var folder = Path.Combine(context.DataDir, ArtifactLayout.CampaignFolder(campaignId));
+            var artifactBytes = CampaignModels.FolderSize(folder);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            var freed = new BlobStore(ClusterHostOptions.BlobsPathIn(context.DataDir), long.MaxValue).Unpin(campaignId);
+            store.DeleteCampaign(campaignId);
+            context.Log.Information("Deleted campaign {CampaignId} ({Name}, {Status}): journal, results, {Artifacts} of artifacts and exports, {Blobs} of input blobs no other campaign uses",
+                campaignId, campaign.Name, campaign.Status, Bytes.Show(artifactBytes), Bytes.Show(freed));
+            return ExitCodes.Ok;
         });
         return command;
     }
@@ -195,7 +258,7 @@ internal static class CampaignCommand
     private static string Export(CommandContext context, IResultStore store, string campaignId, string? outDir)
     {
         using var output = AtomicOutputDirectory.Begin(outDir ?? Path.Combine(context.DataDir, "campaigns", campaignId));
-        CampaignReports.Export(store, campaignId, output.PathFor);
+        CampaignReports.Export(store, campaignId, context.DataDir, output.PathFor);
         output.Commit();
         return output.Target;
     }
@@ -249,9 +312,13 @@ internal static class CampaignCommand
             var results = store.Results(campaignId);
             Tables.Write(context.Out, CampaignReports.Leaderboard(results, top));
             var folder = Export(context, store, campaignId, null);
-            if (results.Where(r => r.Status == TrialStatus.Completed && r.FinalLoss is not null).MinBy(r => r.FinalLoss) is { } best)
+            if (CampaignModels.Best(results) is { } best)
             {
                 context.Out.WriteLine($"Best: {best.TrialId} loss {best.FinalLoss!.Value.ToString("G6", CultureInfo.InvariantCulture)} with {string.Join(", ", best.Parameters.OrderBy(x => x.Key).Select(x => $"{x.Key}={x.Value}"))}");
+                if (CampaignModels.ModelFolder(context.DataDir, best) is { } model)
+                {
+                    context.Out.WriteLine($"Best model: {model} (copy it with: campaign results --id {campaignId} --best-model DIR)");
+                }
             }
             context.Log.Information("Campaign {CampaignId} {Status}: {Completed} completed, {Failed} failed, {Stopped} stopped; results in {Out}",
                 campaignId, status.Status, status.Completed, status.Failed, status.Stopped, folder);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Akka.Actor;
 using Akka.Cluster;
 using ClusterML.Cli.Hosting;
+using ClusterML.Core.Files;
 using ClusterML.Core.Validation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,7 +21,8 @@ internal static class NodeCommand
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var hostOptions = options.Read(context);
-            var (host, _) = ClusterHost.Build(hostOptions, context.Log);
+            var blobs = new BlobStore(ClusterHostOptions.BlobsPathIn(hostOptions.DataDir), hostOptions.BlobCacheBytes);
+            var (host, _) = ClusterHost.Build(hostOptions, context.Log, blobs: blobs);
             await host.StartAsync(cancellationToken);
             try
             {
@@ -32,7 +34,9 @@ internal static class NodeCommand
                 }
                 var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
                 context.Log.Information("Node {Address} is up with roles {Roles} and {Slots} slot(s); Ctrl-C to leave", self, string.Join(",", hostOptions.Roles), hostOptions.Slots);
+                LogFiles(context, hostOptions, blobs);
                 await host.WaitForShutdownAsync(cancellationToken);
+                LogFiles(context, hostOptions, blobs);
                 return ExitCodes.Ok;
             }
             finally
@@ -42,6 +46,14 @@ internal static class NodeCommand
             }
         });
         return command;
+    }
+
+    private static void LogFiles(CommandContext context, ClusterHostOptions options, BlobStore blobs)
+    {
+        var usage = blobs.Usage();
+        context.Log.Information("Blob store {Root}: {Blobs} blobs, {Bytes} ({Pinned} pinned campaign inputs, {PinnedBytes}; cache {Cache} of {Limit}); artifacts {Artifacts} in {Campaigns}",
+            blobs.Root, usage.Blobs, Bytes.Show(usage.Bytes), usage.PinnedBlobs, Bytes.Show(usage.PinnedBytes), Bytes.Show(usage.CacheBytes), Bytes.Show(usage.CacheLimitBytes),
+            Bytes.Show(Output.CampaignModels.FolderSize(Path.Combine(options.DataDir, "campaigns"))), Path.Combine(options.DataDir, "campaigns"));
     }
 }
 

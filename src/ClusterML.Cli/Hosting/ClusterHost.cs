@@ -43,7 +43,10 @@ internal sealed record ClusterHostOptions(
     /// <summary>Where the results store lives in a data directory.</summary>
     public static string ResultsPathIn(string dataDir) => Path.Combine(dataDir, "results.db");
 
-    public string JournalPath => Path.Combine(DataDir, "clusterml.db");
+    public string JournalPath => JournalPathIn(DataDir);
+
+    /// <summary>Where the embedded journal lives in a data directory.</summary>
+    public static string JournalPathIn(string dataDir) => Path.Combine(dataDir, "clusterml.db");
 
     /// <summary>Most the blob cache may take before least-recently-used blobs are evicted (bytes; pinned campaign inputs do not count).</summary>
     public long BlobCacheBytes { get; init; } = 20L << 30;
@@ -73,6 +76,30 @@ internal static class ClusterHost
         log.Error("Could not join the cluster through {SeedNodes} within {Seconds} s: check the addresses, that the coordinator runs, and that its port is open",
             string.Join(", ", options.SeedNodes), timeout.TotalSeconds);
         return false;
+    }
+
+    /// <summary>Erases one persistence id's events and snapshots from the journal (SQLite in the data directory, or PostgreSQL).</summary>
+    public static async Task EraseJournalAsync(string dataDir, string? postgres, string persistenceId, CancellationToken cancellationToken)
+    {
+        var (connectionString, provider) = postgres is { Length: > 0 }
+            ? (postgres, PersistenceHostingExtensions.PostgresProvider)
+            : (PersistenceHostingExtensions.SqliteConnectionString(ClusterHostOptions.JournalPathIn(dataDir)), PersistenceHostingExtensions.SqliteProvider);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var host = new HostBuilder()
+            .ConfigureServices(services => services.AddAkka("clusterml-eraser", builder => builder
+                .AddHocon("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING", HoconAddMode.Prepend)
+                .WithClusterMLPersistence(connectionString, provider)
+                .WithActors((system, _) => system.ActorOf(JournalEraser.Props(persistenceId, done), "eraser"))))
+            .Build();
+        await host.StartAsync(cancellationToken);
+        try
+        {
+            await done.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
     }
 
     /// <summary>

@@ -18,7 +18,7 @@ internal static class CampaignReports
         {
             table.AddColumn(Markup.Escape(p));
         }
-        table.AddColumn(new TableColumn("loss").RightAligned()).AddColumn("status").AddColumn("attempts");
+        table.AddColumn(new TableColumn("loss").RightAligned()).AddColumn("status").AddColumn("attempts").AddColumn("artifacts");
         var ranked = results.OrderBy(r => r.Status == TrialStatus.Completed ? 0 : 1).ThenBy(r => r.FinalLoss ?? double.PositiveInfinity).Take(top);
         var rank = 0;
         foreach (var r in ranked)
@@ -27,31 +27,39 @@ internal static class CampaignReports
             table.AddRow([
                 rank.ToString(CultureInfo.InvariantCulture), r.TrialId,
                 .. parameters.Select(p => Markup.Escape(r.Parameters.TryGetValue(p, out var v) ? v : "")),
-                r.FinalLoss is { } l ? l.ToString("G5", CultureInfo.InvariantCulture) : "–",
+                Loss(r),
                 r.Status.ToString().ToLowerInvariant() + (r.Error is { } e ? $": {Markup.Escape(e.Length > 60 ? e[..60] + "…" : e)}" : ""),
                 r.Attempts.ToString(CultureInfo.InvariantCulture),
+                // Relative to the campaign's export folder, where results.csv/json name the full path.
+                r.ArtifactFolder is { } folder ? Markup.Escape($"trials/{Path.GetFileName(folder)}") : "–",
             ]);
         }
         return table;
     }
 
+    /// <summary>A trial's final loss for tables (5 significant digits), or – when it has none.</summary>
+    public static string Loss(TrialResult result) => result.FinalLoss is { } l ? l.ToString("G5", CultureInfo.InvariantCulture) : "–";
+
     /// <summary>Writes results.csv, results.json, one PNG of the loss against each hyperparameter and the best trials' learning curves.</summary>
-    public static IReadOnlyList<string> Export(IResultStore store, string campaignId, Func<string, string> pathFor)
+    /// <remarks>Each trial's artifact folder appears as an absolute path on this node (<c>artifact_folder</c>), empty when it kept none.</remarks>
+    public static IReadOnlyList<string> Export(IResultStore store, string campaignId, string dataDir, Func<string, string> pathFor)
     {
         var results = store.Results(campaignId);
         var parameters = results.SelectMany(r => r.Parameters.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
         var metrics = results.SelectMany(r => r.Metrics.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
         var written = new List<string>();
         CsvTable.Write(pathFor("results.csv"),
-            ["trial", "index", "status", "final_loss", .. parameters, .. metrics, "seed", "attempts", "node", "started_at_ms", "ended_at_ms", "error"],
+            ["trial", "index", "status", "final_loss", .. parameters, .. metrics, "seed", "attempts", "node", "started_at_ms", "ended_at_ms", "error", "artifact_folder"],
             results.Select(r => (IReadOnlyList<string>)[
                 r.TrialId, r.Index.ToString(CultureInfo.InvariantCulture), r.Status.ToString().ToLowerInvariant(), r.FinalLoss is { } l ? CsvTable.Format(l) : "",
                 .. parameters.Select(p => r.Parameters.TryGetValue(p, out var v) ? v : ""),
                 .. metrics.Select(m => r.Metrics.TryGetValue(m, out var v) ? CsvTable.Format(v) : ""),
                 r.Seed.ToString(CultureInfo.InvariantCulture), r.Attempts.ToString(CultureInfo.InvariantCulture), r.Node,
-                r.StartedAtMs.ToString(CultureInfo.InvariantCulture), r.EndedAtMs.ToString(CultureInfo.InvariantCulture), r.Error ?? ""]));
+                r.StartedAtMs.ToString(CultureInfo.InvariantCulture), r.EndedAtMs.ToString(CultureInfo.InvariantCulture), r.Error ?? "",
+                CampaignModels.ArtifactFolder(dataDir, r) ?? ""]));
         written.Add("results.csv");
-        File.WriteAllText(pathFor("results.json"), JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        var json = results.Select(r => r with { ArtifactFolder = CampaignModels.ArtifactFolder(dataDir, r) });
+        File.WriteAllText(pathFor("results.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         written.Add("results.json");
 
         var completed = results.Where(r => r.Status == TrialStatus.Completed && r.FinalLoss is { } l && double.IsFinite(l)).ToArray();

@@ -58,9 +58,10 @@ internal sealed class TrialLog(string folder)
                 Directory.Delete(Folder, recursive: true);
             }
             // staging/CAMPAIGN/TRIAL/attempt-N: drop the trial's and the campaign's folders once nothing else is in them.
-            for (var parent = Path.GetDirectoryName(Folder); parent is not null && Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(parent))) != null; parent = Path.GetDirectoryName(parent))
+            var trialFolder = Path.GetDirectoryName(Folder)!;
+            foreach (var parent in new[] { trialFolder, Path.GetDirectoryName(trialFolder)! })
             {
-                if (Path.GetFileName(parent) == "staging" || Directory.EnumerateFileSystemEntries(parent).Any())
+                if (Directory.EnumerateFileSystemEntries(parent).Any())
                 {
                     break;
                 }

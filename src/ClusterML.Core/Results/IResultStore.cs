@@ -23,4 +23,7 @@ public interface IResultStore
     IReadOnlyList<TrialResult> Results(string campaignId);
 
     IReadOnlyList<EpochMetrics> Epochs(string campaignId);
+
+    /// <summary>Removes the campaign, its results and its per-epoch metrics; returns whether it existed.</summary>
+    bool DeleteCampaign(string campaignId);
 }
