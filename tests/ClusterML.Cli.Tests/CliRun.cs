@@ -11,11 +11,14 @@ public sealed class CliRun : IDisposable
 
     public string Path(string relative) => System.IO.Path.Combine(Root, relative);
 
-    public async Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args)
+    public Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args) => RunInAsync(DataDir, args);
+
+    /// <summary>Runs the CLI in this process with <paramref name="dataDir"/> as its data directory.</summary>
+    public async Task<(int ExitCode, string Out, string Error)> RunInAsync(string dataDir, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await ClusterMLApp.RunAsync([.. args, "--data-dir", DataDir], output, error, TestContext.Current.CancellationToken);
+        var code = await ClusterMLApp.RunAsync([.. args, "--data-dir", dataDir], output, error, TestContext.Current.CancellationToken);
         return (code, output.ToString(), error.ToString());
     }
 

@@ -17,8 +17,17 @@ public sealed class ClusterProcess : IDisposable
     }
 
     public ClusterProcess(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+        : this(workingDirectory, environment, [], args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = workingDirectory };
+    }
+
+    private ClusterProcess(string workingDirectory, IReadOnlyDictionary<string, string> environment, string[] wrapper, string[] args)
+    {
+        var start = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : "dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = workingDirectory };
+        foreach (var w in wrapper.Skip(1))
+        {
+            start.ArgumentList.Add(w);
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "clusterml.dll"));
         foreach (var a in args)
         {
@@ -35,6 +44,30 @@ public sealed class ClusterProcess : IDisposable
         _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+    }
+
+    /// <summary>
+    /// A clusterml process in its own mount namespace where <paramref name="hidden"/> is covered by an empty tmpfs, so it
+    /// cannot read anything in that folder (it exits with 3 before starting if the folder's <paramref name="probe"/> file is
+    /// still visible). Needs root and <c>unshare</c> (util-linux); <see cref="CanHideFolders"/> says whether this machine can.
+    /// </summary>
+    public static ClusterProcess Hiding(string hidden, string probe, string workingDirectory, params string[] args) =>
+        new(workingDirectory, new Dictionary<string, string>(),
+            ["unshare", "--mount", "--", "sh", "-c", "mount -t tmpfs none \"$0\" && test ! -e \"$1\" || exit 3; shift; exec dotnet \"$@\"", hidden, probe], args);
+
+    /// <summary>True when <c>unshare --mount</c> with a tmpfs mount works here (root with CAP_SYS_ADMIN).</summary>
+    public static bool CanHideFolders()
+    {
+        try
+        {
+            using var probe = Process.Start(new ProcessStartInfo("unshare", ["--mount", "--", "sh", "-c", "mount -t tmpfs none /mnt"]) { RedirectStandardError = true });
+            probe!.WaitForExit(10_000);
+            return probe.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
     }
 
     public string Output

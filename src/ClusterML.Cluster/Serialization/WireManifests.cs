@@ -33,6 +33,11 @@ public static class WireManifests
         ["aggregator.status-recorded"] = typeof(CampaignStatusRecorded),
         ["aggregator.get-leaderboard"] = typeof(GetLeaderboard),
         ["aggregator.leaderboard"] = typeof(Leaderboard),
+        ["files.fetch-blob"] = typeof(FetchBlob),
+        ["files.blob-unavailable"] = typeof(BlobUnavailable),
+        ["files.store-artifacts"] = typeof(StoreArtifacts),
+        ["files.artifacts-stored"] = typeof(ArtifactsStored),
+        ["files.artifacts-not-stored"] = typeof(ArtifactsNotStored),
     }.ToFrozenDictionary();
 
     public static FrozenDictionary<Type, string> ByType { get; } = ByManifest.ToFrozenDictionary(p => p.Value, p => p.Key);

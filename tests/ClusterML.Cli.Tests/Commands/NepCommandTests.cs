@@ -8,16 +8,7 @@ public sealed class NepCommandTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    /// <summary>A one-species NEP4 model small enough to write here: 1 species, n_max 1 1, basis 1 1, l_max 2 (q_222 on), 3 neurons.</summary>
-    private string TinyModel()
-    {
-        // dim = 2 + 2·(2 + 1) = 8; ANN (8 + 2)·3 + 1 = 31; c: 2·2 + 2·2 = 8; q_scaler 8.
-        var values = Enumerable.Range(0, 31 + 8).Select(k => (0.1 * Math.Sin(k + 1)).ToString("R", CultureInfo.InvariantCulture));
-        var path = _cli.Path("nep.txt");
-        File.WriteAllText(path, "nep4 1 Si\ncutoff 4 3 20 10\nn_max 1 1\nbasis_size 1 1\nl_max 2 2 0\nANN 3 0\n"
-            + string.Join("\n", values) + "\n" + string.Join("\n", Enumerable.Repeat("1.5", 8)) + "\n");
-        return path;
-    }
+    private string TinyModel() => NepFixtures.TinyModel(_cli.Path("nep.txt"));
 
     private string Frames()
     {
@@ -87,22 +78,7 @@ public sealed class NepCommandTests : IDisposable
     public async Task Nep_train_should_fit_frames_write_GPUMD_outputs_and_a_model_that_nep_eval_reproduces()
     {
         // Frames labelled by the tiny model itself (a teacher): 6 random 4-atom cells.
-        var teacher = new ClusterML.Engines.Nep.Evaluation.NepCalculator(ClusterML.Engines.Nep.Model.NepModel.Read(TinyModel()));
-        var random = new Random(5);
-        var text = new System.Text.StringBuilder();
-        for (var f = 0; f < 6; f++)
-        {
-            double[] positions = [.. Enumerable.Range(0, 12).Select(_ => 5.0 * random.NextDouble())];
-            var structure = new ClusterML.Engines.Nep.Structures.NepStructure([5.2, 0, 0, 0, 5.2, 0, 0, 0, 5.2], new int[4], positions);
-            var labels = teacher.Compute(structure);
-            text.Append(CultureInfo.InvariantCulture, $"4\nlattice=\"5.2 0 0 0 5.2 0 0 0 5.2\" energy={labels.Energy:R} virial=\"{string.Join(' ', labels.Virial.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}\" properties=species:S:1:pos:R:3:force:R:3\n");
-            for (var i = 0; i < 4; i++)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"Si {positions[3 * i]:R} {positions[(3 * i) + 1]:R} {positions[(3 * i) + 2]:R} {labels.Forces[3 * i]:R} {labels.Forces[(3 * i) + 1]:R} {labels.Forces[(3 * i) + 2]:R}\n");
-            }
-        }
-        var train = _cli.Path("train.xyz");
-        File.WriteAllText(train, text.ToString());
+        var train = NepFixtures.TeacherFrames(TinyModel(), _cli.Path("train.xyz"), 6, seed: 5);
         var outDir = _cli.Path("fit");
         var (code, stdout, stderr) = await _cli.RunAsync("nep", "train", "--train", train, "--test", train, "--out", outDir, "--cutoff", "4", "3", "--n-max", "2", "2",
             "--basis-size", "2", "2", "--l-max", "2", "1", "--neuron", "5", "--epochs", "6", "--batch", "3", "--checkpoint-every", "3", "--threads", "1", "--dtype", "float64");
