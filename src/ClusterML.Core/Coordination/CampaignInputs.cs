@@ -41,7 +41,7 @@ public static class CampaignInputs
                 {
                     try
                     {
-                        blob = await store.ImportAsync(path, Path.GetFileName(path), cancellationToken).ConfigureAwait(false);
+                        blob = await store.ImportAsync(path, Path.GetFileName(path), plan.CampaignId, cancellationToken).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
@@ -53,7 +53,6 @@ public static class CampaignInputs
             }
             trials.Add(trial with { Spec = reads.WithInputFiles(inputs) });
         }
-        store.Pin(plan.CampaignId, registered.Values.Select(b => b.Sha256));
         return (plan with { Trials = trials.MoveToImmutable() }, [.. registered.Values.DistinctBy(b => b.Sha256)]);
     }
 }

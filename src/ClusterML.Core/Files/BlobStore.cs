@@ -105,9 +105,10 @@ public sealed class BlobStore
     /// <summary>
     /// Copies <paramref name="sourcePath"/> into the store, hashing it on the way (one pass, constant memory), and returns its
     /// reference with <paramref name="name"/> (default: the file's name). A blob already present is kept and the copy dropped.
+    /// With <paramref name="pinFor"/> (a campaign id) it is pinned for that campaign before anything could evict it.
     /// </summary>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public async Task<BlobRef> ImportAsync(string sourcePath, string? name = null, CancellationToken cancellationToken = default)
+    public async Task<BlobRef> ImportAsync(string sourcePath, string? name = null, string? pinFor = null, CancellationToken cancellationToken = default)
     {
         var temp = NewTempPath();
         try
@@ -119,7 +120,7 @@ public sealed class BlobStore
             {
                 (hash, size) = await CopyHashingAsync(source, target, cancellationToken).ConfigureAwait(false);
             }
-            Commit(temp, hash);
+            Commit(temp, hash, pinFor);
             return new BlobRef(hash, name ?? Path.GetFileName(sourcePath), size);
         }
         finally
@@ -160,9 +161,9 @@ public sealed class BlobStore
 
     /// <summary>
     /// Moves a finished, verified file (written at <see cref="NewTempPath"/>) into the store as <paramref name="sha256"/>,
-    /// then evicts least-recently-used cache entries beyond the limit. Returns the blob's path.
+    /// pins it for <paramref name="pinFor"/> if given, then evicts least-recently-used cache entries beyond the limit. Returns the blob's path.
     /// </summary>
-    public string Commit(string tempPath, string sha256)
+    public string Commit(string tempPath, string sha256, string? pinFor = null)
     {
         if (!BlobRef.IsValidHash(sha256))
         {
@@ -175,11 +176,17 @@ public sealed class BlobStore
             {
                 existing.LastUse = ++_clock;
                 TryDelete(tempPath);
-                return path;
             }
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.Move(tempPath, path, overwrite: true);
-            _entries[sha256] = new Entry(new FileInfo(path).Length, ++_clock);
+            else
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.Move(tempPath, path, overwrite: true);
+                _entries[sha256] = new Entry(new FileInfo(path).Length, ++_clock);
+            }
+            if (pinFor is not null)
+            {
+                Pin(pinFor, [sha256]);
+            }
             Evict();
             return path;
         }
