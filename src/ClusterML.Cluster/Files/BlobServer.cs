@@ -30,7 +30,7 @@ public sealed class BlobServer : ReceiveActor
         {
             if (store.Find(fetch.Sha256) is not { } path)
             {
-                Sender.Tell(new BlobUnavailable(fetch.Sha256, $"{Self.Path.Address} does not hold it"));
+                Sender.Tell(new BlobUnavailable(fetch.Sha256, "not held there"));
                 return;
             }
             _log.Debug("Serving blob {Sha256} to {Requester}", fetch.Sha256, Sender.Path.Address);

@@ -25,6 +25,7 @@ public sealed class NodeFiles
     private readonly ActorSystem _system;
     private readonly ConcurrentDictionary<string, Lazy<Task>> _fetching = new();
     private readonly Lazy<IMaterializer> _materializer;
+    private int _remoteFetches;
 
     public NodeFiles(ActorSystem system, BlobStore store, string dataDir)
     {
@@ -38,6 +39,9 @@ public sealed class NodeFiles
 
     /// <summary>The node's data directory (absolute).</summary>
     public string DataDir { get; }
+
+    /// <summary>Blobs and files this instance has received from other nodes (not local copies).</summary>
+    public int RemoteFetches => Volatile.Read(ref _remoteFetches);
 
     /// <summary>Ask timeout for a node's answer to <see cref="FetchBlob"/>.</summary>
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -132,6 +136,7 @@ public sealed class NodeFiles
                 {
                     case ISourceRef<byte[]> sourceRef:
                         await ReceiveAsync(sourceRef.Source, sha256, size, destination, cancellationToken).ConfigureAwait(false);
+                        Interlocked.Increment(ref _remoteFetches);
                         return;
                     case BlobUnavailable unavailable:
                         problems.Add($"{address}: {unavailable.Reason}");
