@@ -11,6 +11,16 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        if (args is ["blob-transfer", .. var transferArgs])
+        {
+            BlobTransferReport.Run(transferArgs);
+            return;
+        }
+        if (args is ["blob-node", .. var nodeArgs])
+        {
+            BlobTransferReport.Node(nodeArgs);
+            return;
+        }
         if (args is ["campaign-two-workers", ..])
         {
             TwoWorkerThroughputReport.Run();

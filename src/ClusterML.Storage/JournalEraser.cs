@@ -11,10 +11,12 @@ namespace ClusterML.Storage;
 public sealed class JournalEraser : ReceivePersistentActor
 {
     private readonly string _persistenceId;
+    private readonly TaskCompletionSource _done;
 
-    private JournalEraser(string persistenceId, TaskCompletionSource done)
+    public JournalEraser(string persistenceId, TaskCompletionSource done)
     {
         _persistenceId = persistenceId;
+        _done = done;
         var pending = 2;
         void Step()
         {
@@ -37,6 +39,15 @@ public sealed class JournalEraser : ReceivePersistentActor
     }
 
     public override string PersistenceId => _persistenceId;
+
+    /// <summary>Nothing is replayed (the events need not even be readable by this process); deleting up to the maximum removes them all.</summary>
+    public override Recovery Recovery => Recovery.None;
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        _done.TrySetException(reason);
+        base.OnRecoveryFailure(reason, message);
+    }
 
     /// <summary>An eraser of <paramref name="persistenceId"/> that completes <paramref name="done"/> when events and snapshots are gone.</summary>
     public static Props Props(string persistenceId, TaskCompletionSource done) =>

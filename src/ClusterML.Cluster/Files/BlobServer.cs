@@ -36,13 +36,13 @@ public sealed class BlobServer : ReceiveActor
             _log.Debug("Serving blob {Sha256} to {Requester}", fetch.Sha256, Sender.Path.Address);
             var lease = store.Lease(fetch.Sha256);
             var source = FileIO.FromFile(new FileInfo(path), NodeFiles.ChunkSize)
-                .Select(chunk => chunk.ToArray())
+                .Select(chunk => new BlobChunk(chunk.ToArray()))
                 .WatchTermination((_, done) =>
                 {
                     done.ContinueWith(_ => lease.Dispose(), TaskScheduler.Default);
                     return NotUsed.Instance;
                 });
-            source.RunWith(StreamRefs.SourceRef<byte[]>(), materializer)
+            source.RunWith(StreamRefs.SourceRef<BlobChunk>(), materializer)
                 .PipeTo(Sender, failure: e => new BlobUnavailable(fetch.Sha256, e.GetBaseException().Message));
         });
     }

@@ -12,14 +12,18 @@ namespace ClusterML.Cluster.Files;
 
 /// <summary>
 /// A node's side of files in the cluster: its <see cref="BlobStore"/>, fetching blobs from other nodes' <see cref="BlobServer"/>s
-/// (through Akka.Streams stream references over remoting: 64 KiB chunks, back-pressured, so memory stays flat whatever the
+/// (through Akka.Streams stream references over remoting: 256 KiB chunks, back-pressured, so memory stays flat whatever the
 /// file's size), and the folder where trial attempts stage their artifacts. Every received file is written under a temporary
 /// name, checked against the expected size (a longer stream is cut off at once) and SHA-256, and only then moved into place:
 /// a missing, corrupt or broken transfer leaves nothing behind and fails with a message naming each node asked. Thread-safe.
 /// </summary>
 public sealed class NodeFiles
 {
-    /// <summary>Bytes per streamed chunk: under Akka.Remote's 128,000-byte frame and the 85,000-byte large-object heap threshold.</summary>
+    /// <summary>
+    /// Bytes per streamed chunk: under Akka.Remote's default 128,000-byte frame (no node needs other settings) and the
+    /// 85,000-byte large-object heap threshold. Larger chunks (256 KiB with a raised frame limit) and smaller ones (16 KiB)
+    /// were no faster over loopback (docs/benchmarks.md).
+    /// </summary>
     public const int ChunkSize = 64 * 1024;
 
     private readonly ActorSystem _system;
@@ -134,8 +138,8 @@ public sealed class NodeFiles
                 var answer = await server.Ask<object>(new FetchBlob(sha256), AskTimeout, cancellationToken).ConfigureAwait(false);
                 switch (answer)
                 {
-                    case ISourceRef<byte[]> sourceRef:
-                        await ReceiveAsync(sourceRef.Source, sha256, size, destination, cancellationToken).ConfigureAwait(false);
+                    case ISourceRef<BlobChunk> sourceRef:
+                        await ReceiveAsync(sourceRef.Source.Select(c => c.Data), sha256, size, destination, cancellationToken).ConfigureAwait(false);
                         Interlocked.Increment(ref _remoteFetches);
                         return;
                     case BlobUnavailable unavailable:

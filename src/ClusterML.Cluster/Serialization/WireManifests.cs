@@ -38,6 +38,7 @@ public static class WireManifests
         ["files.store-artifacts"] = typeof(StoreArtifacts),
         ["files.artifacts-stored"] = typeof(ArtifactsStored),
         ["files.artifacts-not-stored"] = typeof(ArtifactsNotStored),
+        ["files.blob-chunk"] = typeof(BlobChunk),
     }.ToFrozenDictionary();
 
     public static FrozenDictionary<Type, string> ByType { get; } = ByManifest.ToFrozenDictionary(p => p.Value, p => p.Key);

@@ -4,7 +4,7 @@ using MessagePack;
 namespace ClusterML.Core.Messages;
 
 /// <summary>
-/// Ask a node's blob server for the content of <see cref="Sha256"/>. It replies with a stream reference to the bytes (64 KiB
+/// Ask a node's blob server for the content of <see cref="Sha256"/>. It replies with a stream reference to the bytes (256 KiB
 /// chunks, back-pressured) or <see cref="BlobUnavailable"/>; the receiver checks the size and the hash.
 /// </summary>
 [MessagePackObject]
@@ -43,3 +43,7 @@ public sealed record ArtifactsNotStored(
     [property: Key(1)] string TrialId,
     [property: Key(2)] int Attempt,
     [property: Key(3)] string Error) : IWithCampaignId, IWireMessage;
+
+/// <summary>One piece of a streamed blob (at most <c>NodeFiles.ChunkSize</c> bytes), the element type of blob stream references.</summary>
+[MessagePackObject]
+public sealed record BlobChunk([property: Key(0)] byte[] Data) : IWireMessage;

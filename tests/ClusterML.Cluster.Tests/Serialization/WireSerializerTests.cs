@@ -63,6 +63,7 @@ public sealed class WireSerializerTests : IDisposable
         yield return new StoreArtifacts("c1", "t0005", 2, files);
         yield return new ArtifactsStored("c1", "t0005", 2, "campaigns/c1/trials/t0005");
         yield return new ArtifactsNotStored("c1", "t0005", 2, "disk full");
+        yield return new BlobChunk([1, 2, 3, 255]);
         yield return new ResumeCampaign("c1");
         yield return new CancelCampaign("c1");
         yield return new GetCampaignStatus("c1");
