@@ -185,7 +185,8 @@ internal static class CampaignCommand
     internal static string BlobSummary(BlobStore blobs)
     {
         var usage = blobs.Usage();
-        return $"Blob store {blobs.Root}: {usage.Blobs} blobs, {Bytes.Show(usage.Bytes)} ({usage.PinnedBlobs} campaign inputs, {Bytes.Show(usage.PinnedBytes)}; cache {Bytes.Show(usage.CacheBytes)})";
+        return $"Blob store {blobs.Root}: {usage.Blobs} blobs, {Bytes.Show(usage.Bytes)} ({usage.PinnedBlobs} campaign inputs, {Bytes.Show(usage.PinnedBytes)}; cache {Bytes.Show(usage.CacheBytes)}"
+            + (usage.CacheLimitBytes < long.MaxValue ? $" of {Bytes.Show(usage.CacheLimitBytes)})" : ")");
     }
 
     private static Command CreateResults(CommandRunner runner)

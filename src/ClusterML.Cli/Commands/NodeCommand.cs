@@ -48,13 +48,9 @@ internal static class NodeCommand
         return command;
     }
 
-    private static void LogFiles(CommandContext context, ClusterHostOptions options, BlobStore blobs)
-    {
-        var usage = blobs.Usage();
-        context.Log.Information("Blob store {Root}: {Blobs} blobs, {Bytes} ({Pinned} pinned campaign inputs, {PinnedBytes}; cache {Cache} of {Limit}); artifacts {Artifacts} in {Campaigns}",
-            blobs.Root, usage.Blobs, Bytes.Show(usage.Bytes), usage.PinnedBlobs, Bytes.Show(usage.PinnedBytes), Bytes.Show(usage.CacheBytes), Bytes.Show(usage.CacheLimitBytes),
+    private static void LogFiles(CommandContext context, ClusterHostOptions options, BlobStore blobs) =>
+        context.Log.Information("{Blobs}; artifacts {Artifacts} in {Campaigns}", CampaignCommand.BlobSummary(blobs),
             Bytes.Show(Output.CampaignModels.FolderSize(Path.Combine(options.DataDir, "campaigns"))), Path.Combine(options.DataDir, "campaigns"));
-    }
 }
 
 /// <summary>The options that place a process in the cluster, shared by <c>node</c> and the campaign commands.</summary>

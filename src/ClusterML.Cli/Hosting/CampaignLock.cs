@@ -34,7 +34,7 @@ internal sealed class CampaignLock : IDisposable
             return null;
         }
         if (lines.Length == 0 || !int.TryParse(lines[0].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid)
-            || pid == Environment.ProcessId || !IsAlive(pid))
+            || pid == Environment.ProcessId || !Processes.IsAlive(pid))
         {
             return null;
         }
@@ -63,19 +63,6 @@ internal sealed class CampaignLock : IDisposable
         catch (IOException)
         {
             // A stale lock names a dead process and is ignored next time.
-        }
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ClusterML.Core.IO;
 
 namespace ClusterML.Core.Files;
 
@@ -139,23 +140,10 @@ public sealed class BlobStore
         {
             var name = Path.GetFileName(file);
             var dash = name.IndexOf('-', StringComparison.Ordinal);
-            if (dash > 0 && int.TryParse(name.AsSpan(0, dash), out var pid) && pid != Environment.ProcessId && !IsAlive(pid))
+            if (dash > 0 && int.TryParse(name.AsSpan(0, dash), out var pid) && pid != Environment.ProcessId && !Processes.IsAlive(pid))
             {
                 TryDelete(file);
             }
-        }
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 

@@ -15,7 +15,7 @@ public sealed class NepTrainEngineTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
-    public void The_engine_should_train_report_RMSEs_per_epoch_write_nep_txt_and_check_settings()
+    public void The_engine_should_train_report_RMSEs_per_epoch_write_model_nep_txt_and_check_settings()
     {
         var frames = MorseFrames.Make(6, 8);
         var path = Path.Combine(_folder, "train.xyz");
@@ -28,7 +28,8 @@ public sealed class NepTrainEngineTests : IDisposable
         Assert.Equal([1, 2, 3, 4, 5], reports.Select(r => r.Epoch));
         Assert.All(reports, r => Assert.True(r.Metrics!["rmse_f"] > 0 && r.Metrics.ContainsKey("rmse_v")));
         Assert.Equal(outcome.Metrics!["rmse_f_train"], outcome.FinalLoss);
-        Assert.True(File.Exists(Path.Combine(_folder, "artifacts", "nep.txt")));
+        Assert.True(File.Exists(Path.Combine(_folder, "artifacts", "model", "nep.txt")));
+        Assert.Equal(["model"], outcome.Artifacts);
 
         IEngine engine = new NepTrainEngine();
         Assert.Equal("depth", Assert.Throws<InvalidInputException>(() => engine.Check(spec with { Settings = settings.Add("depth", "2") })).Field);
