@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using Akka.Actor;
 using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
@@ -39,6 +40,15 @@ public sealed class ArtifactLanding(NodeFiles files)
             {
                 var destination = Path.Combine(staging, file.Path);
                 Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                if (file.Content is { } content)
+                {
+                    if (content.LongLength != file.Size || Convert.ToHexStringLower(SHA256.HashData(content)) != file.Sha256)
+                    {
+                        throw new BlobFetchException($"{file.Path}: the inline content does not match its size and SHA-256");
+                    }
+                    File.WriteAllBytes(destination, content); // small: a synchronous write beats a thread-pool round trip
+                    continue;
+                }
                 await files.FetchToFileAsync(file.Sha256, file.Size, hints, destination, file.Path, cancellationToken).ConfigureAwait(false);
             }
             Replace(staging, target);
@@ -80,6 +90,10 @@ public sealed class ArtifactLanding(NodeFiles files)
         if (request.Files.FirstOrDefault(f => !f.HasSafePath || f.Size < 0 || !BlobRef.IsValidHash(f.Sha256)) is { } bad)
         {
             throw new ArgumentException($"'{bad.Path}' is not a safe relative path with a size and a SHA-256");
+        }
+        if (request.Files.Sum(f => (long)(f.Content?.Length ?? 0)) > ArtifactFile.MaxInlineBytes)
+        {
+            throw new ArgumentException($"more than {ArtifactFile.MaxInlineBytes} bytes of inline content");
         }
         if (request.Files.Select(f => f.Path).Distinct(StringComparer.Ordinal).Count() != request.Files.Count)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Event;
 using ClusterML.Cluster.Files;
@@ -165,21 +166,38 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     private async Task<IReadOnlyList<ArtifactFile>> UploadAsync(StartTrial start, TrialLog log, CancellationToken token)
     {
         log.Write("sending artifacts to the aggregator");
-        log.Close();
-        var files = new List<ArtifactFile>();
-        foreach (var path in Directory.EnumerateFiles(log.Folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        var logContent = log.Close();
+        var files = new List<ArtifactFile> { new("trial.log", logContent.Length, Convert.ToHexStringLower(SHA256.HashData(logContent)), logContent) };
+        var inline = logContent.Length;
+        if (Directory.Exists(log.Folder))
         {
-            var (sha256, size) = await BlobStore.HashFileAsync(path, token).ConfigureAwait(false);
-            files.Add(new ArtifactFile(Path.GetRelativePath(log.Folder, path).Replace('\\', '/'), size, sha256));
+            foreach (var path in Directory.EnumerateFiles(log.Folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                var relative = Path.GetRelativePath(log.Folder, path).Replace('\\', '/');
+                if (relative == "trial.log")
+                {
+                    continue; // the attempt's own log is ours
+                }
+                var length = new FileInfo(path).Length;
+                if (inline + length <= ArtifactFile.MaxInlineBytes)
+                {
+                    var content = await File.ReadAllBytesAsync(path, token).ConfigureAwait(false);
+                    files.Add(new ArtifactFile(relative, content.Length, Convert.ToHexStringLower(SHA256.HashData(content)), content));
+                    inline += content.Length;
+                    continue;
+                }
+                var (sha256, size) = await BlobStore.HashFileAsync(path, token).ConfigureAwait(false);
+                files.Add(new ArtifactFile(relative, size, sha256));
+            }
         }
-        var exposed = files.Select(f => _files!.Store.Expose(f.Sha256, Path.Combine(log.Folder, f.Path))).ToArray();
+        var exposed = files.Where(f => f.Content is null).Select(f => _files!.Store.Expose(f.Sha256, Path.Combine(log.Folder, f.Path))).ToArray();
         try
         {
             var answer = await _aggregator!.Ask<object>(new StoreArtifacts(start.CampaignId, start.TrialId, start.Attempt, files), UploadTimeout(files.Sum(f => f.Size)), token)
                 .ConfigureAwait(false);
             return answer switch
             {
-                ArtifactsStored => files,
+                ArtifactsStored => [.. files.Select(f => f with { Content = null })],
                 ArtifactsNotStored refused => throw new InvalidOperationException($"the aggregator could not store the artifacts: {refused.Error}"),
                 _ => throw new InvalidOperationException($"the aggregator answered {answer.GetType().Name}"),
             };

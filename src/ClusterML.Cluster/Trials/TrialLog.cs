@@ -1,21 +1,27 @@
 using System.Globalization;
+using System.Text;
 
 namespace ClusterML.Cluster.Trials;
 
 /// <summary>
 /// One attempt's staging folder and its own log, <c>trial.log</c> in it: timestamped lines (UTC) of what the attempt did —
-/// inputs fetched, each progress report, the outcome or the error with its stack trace. The log travels with the artifacts.
-/// Thread-safe: the engine's thread reports progress while the actor's task writes the rest.
+/// inputs fetched, each progress report, the outcome or the error with its stack trace. Lines are kept in memory and travel
+/// with the artifacts when the log is closed (an attempt whose node dies loses its staging folder anyway, and thousands of
+/// tiny trials a second cannot afford a file per trial). Thread-safe: the engine's thread reports
+/// progress while the actor's task writes the rest.
 /// </summary>
 internal sealed class TrialLog(string folder)
 {
     private readonly Lock _gate = new();
-    private StreamWriter? _writer;
+    private StringBuilder? _lines;
 
     /// <summary>The attempt's staging folder (absolute).</summary>
     public string Folder { get; } = folder;
 
-    /// <summary>Empties the staging folder (a previous run of the same attempt may have left it) and opens the log.</summary>
+    /// <summary>
+    /// Opens the log and removes what a previous run of the same attempt may have left in the staging folder. The folder
+    /// itself is created by the engine when it writes something (most tiny trials write nothing).
+    /// </summary>
     public void Begin()
     {
         lock (_gate)
@@ -24,8 +30,7 @@ internal sealed class TrialLog(string folder)
             {
                 Directory.Delete(Folder, recursive: true);
             }
-            Directory.CreateDirectory(Folder);
-            _writer = new StreamWriter(Path.Combine(Folder, "trial.log"), append: false) { AutoFlush = true };
+            _lines = new StringBuilder();
         }
     }
 
@@ -33,44 +38,44 @@ internal sealed class TrialLog(string folder)
     {
         lock (_gate)
         {
-            _writer?.WriteLine($"{DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)} {line}");
+            _lines?.Append(DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)).Append(' ').Append(line).Append('\n');
         }
     }
 
-    /// <summary>Closes the log (later lines are dropped), so that it can be hashed and sent.</summary>
-    public void Close()
+    /// <summary>Closes the log (later lines are dropped) and returns <c>trial.log</c>'s content (UTF-8).</summary>
+    public byte[] Close()
     {
         lock (_gate)
         {
-            _writer?.Dispose();
-            _writer = null;
+            var text = _lines?.ToString() ?? "";
+            _lines = null;
+            return Encoding.UTF8.GetBytes(text);
         }
     }
 
-    /// <summary>Closes the log and removes the staging folder.</summary>
+    /// <summary>Drops the log and removes the staging folder.</summary>
     public void Delete()
     {
-        Close();
+        lock (_gate)
+        {
+            _lines = null;
+        }
         try
         {
-            if (Directory.Exists(Folder))
+            if (!Directory.Exists(Folder))
             {
-                Directory.Delete(Folder, recursive: true);
+                return;
             }
-            // staging/CAMPAIGN/TRIAL/attempt-N: drop the trial's and the campaign's folders once nothing else is in them.
+            Directory.Delete(Folder, recursive: true);
+            // staging/CAMPAIGN/TRIAL/attempt-N: drop the trial's and the campaign's folders too once nothing else is in them
+            // (deleting a folder that is not empty fails, which is the test).
             var trialFolder = Path.GetDirectoryName(Folder)!;
-            foreach (var parent in new[] { trialFolder, Path.GetDirectoryName(trialFolder)! })
-            {
-                if (Directory.EnumerateFileSystemEntries(parent).Any())
-                {
-                    break;
-                }
-                Directory.Delete(parent);
-            }
+            Directory.Delete(trialFolder);
+            Directory.Delete(Path.GetDirectoryName(trialFolder)!);
         }
         catch (IOException)
         {
-            // Emptied again by the next run of this attempt.
+            // Not empty (another attempt of this node stages there), or already gone.
         }
     }
 }

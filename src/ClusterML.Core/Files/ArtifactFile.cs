@@ -4,14 +4,19 @@ namespace ClusterML.Core.Files;
 
 /// <summary>
 /// One file a trial attempt wrote: its path relative to the trial's artifact folder (forward slashes), size in bytes and
-/// SHA-256 (lower-case hex). Keys are the wire contract: append, never renumber.
+/// SHA-256 (lower-case hex); <see cref="Content"/> carries a small file's bytes along (never stored in results).
+/// Keys are the wire contract: append, never renumber.
 /// </summary>
 [MessagePackObject]
 public sealed record ArtifactFile(
     [property: Key(0)] string Path,
     [property: Key(1)] long Size,
-    [property: Key(2)] string Sha256)
+    [property: Key(2)] string Sha256,
+    [property: Key(3)] byte[]? Content = null)
 {
+    /// <summary>Small files travel inside the message that lists them (at most this many bytes in all), the rest as blobs.</summary>
+    public const int MaxInlineBytes = 32 * 1024;
+
     /// <summary>
     /// True when <see cref="Path"/> is a plain relative path that stays inside its folder (no root, no <c>..</c>, no empty
     /// or dot segments): checked before a received manifest names any file.

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using ClusterML.Core.IO;
 
@@ -116,8 +117,8 @@ public sealed class BlobStore
         {
             string hash;
             long size;
-            await using (var source = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan | FileOptions.Asynchronous))
-            await using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
+            await using (var source = OpenRead(sourcePath))
+            await using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
             {
                 (hash, size) = await CopyHashingAsync(source, target, cancellationToken).ConfigureAwait(false);
             }
@@ -292,35 +293,48 @@ public sealed class BlobStore
     /// <summary>SHA-256 (lower-case hex) and length of a file, read once in 1 MiB blocks.</summary>
     public static async Task<(string Sha256, long Size)> HashFileAsync(string path, CancellationToken cancellationToken = default)
     {
-        await using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        await using var source = OpenRead(path);
         return await CopyHashingAsync(source, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Copies a file to <paramref name="destination"/> (created or replaced), returning the SHA-256 and length of what was copied.</summary>
     public static async Task<(string Sha256, long Size)> CopyFileAsync(string source, string destination, CancellationToken cancellationToken = default)
     {
-        await using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan | FileOptions.Asynchronous);
-        await using var output = new FileStream(destination, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
+        await using var input = OpenRead(source);
+        await using var output = new FileStream(destination, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
         return await CopyHashingAsync(input, output, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<(string Sha256, long Size)> CopyHashingAsync(Stream source, Stream? target, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[BufferSize];
-        long size = 0;
-        int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        // Pooled, and no larger than the file: campaigns hash and copy many small artifacts, and a fresh 1 MiB array per file
+        // (on the large-object heap) cost more than the work itself.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(source.Length + 1, 4096, BufferSize));
+        try
         {
-            hash.AppendData(buffer, 0, read);
-            if (target is not null)
+            long size = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                hash.AppendData(buffer, 0, read);
+                if (target is not null)
+                {
+                    await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                }
+                size += read;
             }
-            size += read;
+            return (Convert.ToHexStringLower(hash.GetHashAndReset()), size);
         }
-        return (Convert.ToHexStringLower(hash.GetHashAndReset()), size);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
+
+    /// <summary>Unbuffered (the copy loops read whole blocks) sequential read.</summary>
+    private static FileStream OpenRead(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
 
     private bool IsPinned(string hash) => _pins.Values.Any(set => set.Contains(hash));
 
