@@ -30,18 +30,29 @@ public sealed class SqliteResultStore : IResultStore
             CREATE TABLE IF NOT EXISTS trial_results (
                 campaign_id TEXT NOT NULL, trial_id TEXT NOT NULL, trial_index INTEGER NOT NULL, parameters TEXT NOT NULL, seed INTEGER NOT NULL,
                 status TEXT NOT NULL, final_loss REAL NULL, metrics TEXT NOT NULL, error TEXT NULL, artifacts TEXT NOT NULL, node TEXT NOT NULL,
-                attempts INTEGER NOT NULL, started_at_ms INTEGER NOT NULL, ended_at_ms INTEGER NOT NULL,
+                attempts INTEGER NOT NULL, started_at_ms INTEGER NOT NULL, ended_at_ms INTEGER NOT NULL, files TEXT NULL, artifact_folder TEXT NULL,
                 PRIMARY KEY (campaign_id, trial_id));
             CREATE TABLE IF NOT EXISTS trial_epochs (
                 campaign_id TEXT NOT NULL, trial_id TEXT NOT NULL, attempt INTEGER NOT NULL, epoch INTEGER NOT NULL, metrics TEXT NOT NULL,
                 PRIMARY KEY (campaign_id, trial_id, attempt, epoch));
             """);
-        // Artifact files (JSON list of path, size, SHA-256) and folder came later: add them to stores made before.
-        using var columns = connection.CreateCommand();
-        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('trial_results') WHERE name = 'files';";
-        if (Convert.ToInt64(columns.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        // Artifact files (JSON list of path, size, SHA-256) and folder came later: add them to stores made before. Another
+        // process opening the same old store at the same moment may add them first.
+        foreach (var column in new[] { "files", "artifact_folder" })
         {
-            Execute(connection, "ALTER TABLE trial_results ADD COLUMN files TEXT NULL; ALTER TABLE trial_results ADD COLUMN artifact_folder TEXT NULL;");
+            using var exists = connection.CreateCommand();
+            exists.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('trial_results') WHERE name = '{column}';";
+            if (Convert.ToInt64(exists.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+            {
+                try
+                {
+                    Execute(connection, $"ALTER TABLE trial_results ADD COLUMN {column} TEXT NULL;");
+                }
+                catch (SqliteException e) when (e.Message.Contains("duplicate column", StringComparison.Ordinal))
+                {
+                    // Added by the other process.
+                }
+            }
         }
     }
 
