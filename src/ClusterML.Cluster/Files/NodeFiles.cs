@@ -7,12 +7,11 @@ using Akka.Streams.Dsl;
 using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
 
-
 namespace ClusterML.Cluster.Files;
 
 /// <summary>
 /// A node's side of files in the cluster: its <see cref="BlobStore"/>, fetching blobs from other nodes' <see cref="BlobServer"/>s
-/// (through Akka.Streams stream references over remoting: 256 KiB chunks, back-pressured, so memory stays flat whatever the
+/// (through Akka.Streams stream references over remoting: 64 KiB chunks, back-pressured, so memory stays flat whatever the
 /// file's size), and the folder where trial attempts stage their artifacts. Every received file is written under a temporary
 /// name, checked against the expected size (a longer stream is cut off at once) and SHA-256, and only then moved into place:
 /// a missing, corrupt or broken transfer leaves nothing behind and fails with a message naming each node asked. Thread-safe.
@@ -71,9 +70,9 @@ public sealed class NodeFiles
         var lease = Store.Lease(blob.Sha256);
         try
         {
-            while (Store.Find(blob.Sha256) is not { } path || !Store.Contains(blob.Sha256))
+            while (Store.Find(blob.Sha256) is null || !Store.Contains(blob.Sha256))
             {
-                var fetch = _fetching.GetOrAdd(blob.Sha256, hash => new Lazy<Task>(() => FetchIntoStoreAsync(blob, hints)));
+                var fetch = _fetching.GetOrAdd(blob.Sha256, _ => new Lazy<Task>(() => FetchIntoStoreAsync(blob, hints)));
                 try
                 {
                     await fetch.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -121,12 +120,28 @@ public sealed class NodeFiles
         {
             using (Store.Lease(sha256))
             {
-                var (hash, length) = await BlobStore.CopyFileAsync(local, destination, cancellationToken).ConfigureAwait(false);
-                if (hash == sha256 && length == size)
+                var copied = false;
+                try
                 {
-                    return;
+                    var (hash, length) = await BlobStore.CopyFileAsync(local, destination, cancellationToken).ConfigureAwait(false);
+                    copied = hash == sha256 && length == size;
+                    if (copied)
+                    {
+                        return;
+                    }
+                    problems.Add($"{self} (local copy): {Mismatch(hash, length, sha256, size)}");
                 }
-                problems.Add($"{self} (local copy): {Mismatch(hash, length, sha256, size)}");
+                catch (IOException e)
+                {
+                    problems.Add($"{self} (local copy): {e.Message}");
+                }
+                finally
+                {
+                    if (!copied)
+                    {
+                        TryDelete(destination); // never leave a wrong or partial copy where the caller expects the file
+                    }
+                }
             }
         }
         foreach (var address in Candidates(candidates, self))

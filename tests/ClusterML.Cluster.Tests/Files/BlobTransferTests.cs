@@ -88,6 +88,30 @@ public sealed class BlobTransferTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_corrupt_local_copy_should_be_replaced_from_another_node_and_never_left_at_the_destination()
+    {
+        var (blob, data) = await ImportAsync(_a, 200_000, 5);
+        var path = Path.Combine(_root, "local.bin");
+        await File.WriteAllBytesAsync(path, data, TestContext.Current.CancellationToken);
+        await _b.Store.ImportAsync(path, cancellationToken: TestContext.Current.CancellationToken);
+        var bytes = await File.ReadAllBytesAsync(_b.Store.Find(blob.Sha256)!, TestContext.Current.CancellationToken);
+        bytes[10] ^= 0xFF;
+        await File.WriteAllBytesAsync(_b.Store.Find(blob.Sha256)!, bytes, TestContext.Current.CancellationToken);
+
+        var destination = Path.Combine(_root, "artifact.bin");
+        await _b.Files.FetchToFileAsync(blob.Sha256, blob.Size, [_a.Address], destination, "artifact.bin", TestContext.Current.CancellationToken);
+        Assert.Equal(data, await File.ReadAllBytesAsync(destination, TestContext.Current.CancellationToken));
+        File.Delete(destination);
+
+        // Nowhere intact: the call fails and the corrupt local copy is not left behind at the destination.
+        var served = _a.Store.Find(blob.Sha256)!;
+        await File.WriteAllBytesAsync(served, bytes, TestContext.Current.CancellationToken);
+        var error = await Assert.ThrowsAsync<BlobFetchException>(() => _b.Files.FetchToFileAsync(blob.Sha256, blob.Size, [_a.Address], destination, "artifact.bin", TestContext.Current.CancellationToken));
+        Assert.Contains("(local copy): corrupt", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(destination));
+    }
+
+    [Fact]
     public async Task A_blob_no_node_holds_should_fail_at_once_naming_every_node_asked()
     {
         var missing = new BlobRef(new string('e', 64), "train.xyz", 1000);
