@@ -178,7 +178,8 @@ internal static class CampaignCommand
     private static string Inputs(BlobStore blobs, string campaignId)
     {
         var pinned = blobs.PinnedBy(campaignId);
-        return pinned.Count == 0 ? "–" : $"{pinned.Count}, {Bytes.Show(pinned.Sum(h => blobs.Find(h) is { } p ? new FileInfo(p).Length : 0))}";
+        // PathOf, not Find: a status query must not count as a use of the blobs (it would reorder the eviction).
+        return pinned.Count == 0 ? "–" : $"{pinned.Count}, {Bytes.Show(pinned.Select(h => new FileInfo(blobs.PathOf(h))).Where(f => f.Exists).Sum(f => f.Length))}";
     }
 
     /// <summary>One line on the data directory's blob store: pinned inputs and the evictable cache against its limit.</summary>

@@ -32,7 +32,7 @@ public sealed class ResultAggregator : ReceiveActor
                 return;
             }
             var worker = Sender.Path.Address;
-            _log.Info("Landing {Files} artifact file(s) of trial {TrialId} attempt {Attempt} from {Worker}", request.Files.Count, request.TrialId, request.Attempt, worker);
+            _log.Debug("Landing {Files} artifact file(s) of trial {TrialId} attempt {Attempt} from {Worker}", request.Files.Count, request.TrialId, request.Attempt, worker);
             landing.LandAsync(request, worker, CancellationToken.None).PipeTo(Sender,
                 success: folder => new ArtifactsStored(request.CampaignId, request.TrialId, request.Attempt, folder),
                 failure: e =>

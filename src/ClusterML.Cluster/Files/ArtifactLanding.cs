@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Akka.Actor;
 using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
@@ -18,7 +16,12 @@ public sealed class ArtifactLanding(NodeFiles files)
     /// <summary>Most files one attempt may send.</summary>
     public const int MaxFiles = 100_000;
 
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _trials = new();
+    /// <summary>
+    /// Landings of one trial run one at a time. A fixed set of locks chosen by the trial folder's hash (rarely shared by two
+    /// trials, which then merely take turns) instead of one per trial ever landed, which would grow for as long as the
+    /// aggregator lives.
+    /// </summary>
+    private readonly SemaphoreSlim[] _gates = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     /// <summary>Lands the files of <paramref name="request"/> from <paramref name="worker"/>; returns the trial folder relative to the data directory.</summary>
     /// <exception cref="ArgumentException">The request names unsafe ids or paths, or too many files.</exception>
@@ -29,7 +32,7 @@ public sealed class ArtifactLanding(NodeFiles files)
         var relative = ArtifactLayout.TrialFolder(request.CampaignId, request.TrialId);
         var target = Path.Combine(files.DataDir, relative);
         var parent = Path.GetDirectoryName(target)!;
-        var gate = _trials.GetOrAdd(relative, _ => new SemaphoreSlim(1, 1));
+        var gate = _gates[(StringComparer.Ordinal.GetHashCode(relative) & int.MaxValue) % _gates.Length];
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var staging = Path.Combine(parent, $".{request.TrialId}.partial-{Guid.NewGuid():N}");
         try
@@ -42,7 +45,7 @@ public sealed class ArtifactLanding(NodeFiles files)
                 Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
                 if (file.Content is { } content)
                 {
-                    if (content.LongLength != file.Size || Convert.ToHexStringLower(SHA256.HashData(content)) != file.Sha256)
+                    if (!file.ContentMatches)
                     {
                         throw new BlobFetchException($"{file.Path}: the inline content does not match its size and SHA-256");
                     }

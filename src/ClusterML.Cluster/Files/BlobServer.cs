@@ -7,7 +7,6 @@ using Akka.Streams.Dsl;
 using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
 
-
 namespace ClusterML.Cluster.Files;
 
 /// <summary>

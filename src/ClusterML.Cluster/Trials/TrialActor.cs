@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Event;
 using ClusterML.Cluster.Files;
@@ -110,7 +109,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     {
         using var slot = await _slots.AcquireAsync(token).ConfigureAwait(false);
         token.ThrowIfCancellationRequested();
-        if (_files is null || log is null)
+        if (log is null)
         {
             return new Attempted(await RunEngineAsync(engine, start.Spec, new RunContext(start.Seed, start.Device, progress), start.TrialId, token).ConfigureAwait(false), []);
         }
@@ -124,11 +123,6 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             log.Write($"finished: loss {outcome.FinalLoss:G6}; {string.Join(", ", (outcome.Metrics ?? ImmutableDictionary<string, double>.Empty).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}={m.Value:G6}"))}");
             var files = await UploadAsync(start, log, token).ConfigureAwait(false);
             return new Attempted(outcome with { Artifacts = [.. (outcome.Artifacts ?? []).Select(a => Relative(log.Folder, a))] }, files);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            log.Write($"failed: {e}");
-            throw;
         }
         finally
         {
@@ -167,8 +161,8 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     {
         log.Write("sending artifacts to the aggregator");
         var logContent = log.Close();
-        var files = new List<ArtifactFile> { new("trial.log", logContent.Length, Convert.ToHexStringLower(SHA256.HashData(logContent)), logContent) };
-        var inline = logContent.Length;
+        var files = new List<ArtifactFile> { ArtifactFile.Inline("trial.log", logContent) };
+        long inline = logContent.Length;
         if (Directory.Exists(log.Folder))
         {
             foreach (var path in Directory.EnumerateFiles(log.Folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
@@ -181,9 +175,9 @@ public sealed class TrialActor : ReceiveActor, IWithStash
                 var length = new FileInfo(path).Length;
                 if (inline + length <= ArtifactFile.MaxInlineBytes)
                 {
-                    var content = await File.ReadAllBytesAsync(path, token).ConfigureAwait(false);
-                    files.Add(new ArtifactFile(relative, content.Length, Convert.ToHexStringLower(SHA256.HashData(content)), content));
-                    inline += content.Length;
+                    var file = ArtifactFile.Inline(relative, await File.ReadAllBytesAsync(path, token).ConfigureAwait(false));
+                    files.Add(file);
+                    inline += file.Size;
                     continue;
                 }
                 var (sha256, size) = await BlobStore.HashFileAsync(path, token).ConfigureAwait(false);
@@ -191,9 +185,10 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             }
         }
         var exposed = files.Where(f => f.Content is null).Select(f => _files!.Store.Expose(f.Sha256, Path.Combine(log.Folder, f.Path))).ToArray();
+        var bytes = files.Sum(f => f.Size);
         try
         {
-            var answer = await _aggregator!.Ask<object>(new StoreArtifacts(start.CampaignId, start.TrialId, start.Attempt, files), UploadTimeout(files.Sum(f => f.Size)), token)
+            var answer = await _aggregator!.Ask<object>(new StoreArtifacts(start.CampaignId, start.TrialId, start.Attempt, files), UploadTimeout(bytes), token)
                 .ConfigureAwait(false);
             return answer switch
             {
@@ -204,7 +199,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         }
         catch (AskTimeoutException)
         {
-            throw new TimeoutException($"the aggregator did not store the artifacts ({files.Count} files, {Bytes.Show(files.Sum(f => f.Size))}) within {UploadTimeout(files.Sum(f => f.Size)).TotalSeconds:F0} s");
+            throw new TimeoutException($"the aggregator did not store the artifacts ({files.Count} files, {Bytes.Show(bytes)}) within {UploadTimeout(bytes).TotalSeconds:F0} s");
         }
         finally
         {

@@ -17,6 +17,14 @@ public sealed record ArtifactFile(
     /// <summary>Small files travel inside the message that lists them (at most this many bytes in all), the rest as blobs.</summary>
     public const int MaxInlineBytes = 32 * 1024;
 
+    /// <summary>A small file that travels with its bytes.</summary>
+    public static ArtifactFile Inline(string path, byte[] content) =>
+        new(path, content.LongLength, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), content);
+
+    /// <summary>False when inline <see cref="Content"/> does not have the listed size and SHA-256 (true without content).</summary>
+    [IgnoreMember]
+    public bool ContentMatches => Content is null || (Content.LongLength == Size && Inline(Path, Content).Sha256 == Sha256);
+
     /// <summary>
     /// True when <see cref="Path"/> is a plain relative path that stays inside its folder (no root, no <c>..</c>, no empty
     /// or dot segments): checked before a received manifest names any file.
