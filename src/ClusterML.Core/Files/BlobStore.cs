@@ -26,6 +26,7 @@ public sealed class BlobStore
     private readonly Dictionary<string, int> _leases = [];
     private readonly Dictionary<string, string> _exposed = [];
     private readonly Dictionary<string, HashSet<string>> _pins = [];
+    private readonly Dictionary<string, int> _pinCounts = []; // owners pinning each blob: IsPinned in O(1) on every eviction
     private long _clock;
 
     private sealed class Entry(long size, long lastUse)
@@ -54,7 +55,11 @@ public sealed class BlobStore
         }
         foreach (var refs in Directory.EnumerateFiles(RefsFolder))
         {
-            _pins[Path.GetFileName(refs)] = [.. File.ReadAllLines(refs).Where(BlobRef.IsValidHash)];
+            var owned = _pins[Path.GetFileName(refs)] = [.. File.ReadAllLines(refs).Where(BlobRef.IsValidHash)];
+            foreach (var hash in owned)
+            {
+                _pinCounts[hash] = _pinCounts.GetValueOrDefault(hash) + 1;
+            }
         }
     }
 
@@ -230,7 +235,13 @@ public sealed class BlobStore
             {
                 _pins[owner] = set = [];
             }
-            set.UnionWith(hashes.Where(BlobRef.IsValidHash));
+            foreach (var hash in hashes.Where(BlobRef.IsValidHash))
+            {
+                if (set.Add(hash))
+                {
+                    _pinCounts[hash] = _pinCounts.GetValueOrDefault(hash) + 1;
+                }
+            }
             if (set.Count == 0)
             {
                 _pins.Remove(owner);
@@ -255,6 +266,13 @@ public sealed class BlobStore
             if (!_pins.Remove(owner, out var hashes))
             {
                 return 0;
+            }
+            foreach (var hash in hashes)
+            {
+                if (--_pinCounts[hash] == 0)
+                {
+                    _pinCounts.Remove(hash);
+                }
             }
             File.Delete(Path.Combine(RefsFolder, owner));
             long freed = 0;
@@ -336,7 +354,7 @@ public sealed class BlobStore
     private static FileStream OpenRead(string path) =>
         new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
 
-    private bool IsPinned(string hash) => _pins.Values.Any(set => set.Contains(hash));
+    private bool IsPinned(string hash) => _pinCounts.ContainsKey(hash);
 
     /// <summary>Under the lock: drop least-recently-used unpinned, unleased blobs until the cache fits its limit.</summary>
     private void Evict()
