@@ -269,6 +269,42 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         return stack(columns, 1);
     }
 
+    /// <summary>The trainable parameters in a fixed order (the order of <see cref="GetFlat"/> and of a shard's gradient).</summary>
+    public IReadOnlyList<Parameter> Trainable => [.. parameters().Where(p => p.requires_grad)];
+
+    /// <summary>The trainable parameters as one float64 vector.</summary>
+    public double[] GetFlat()
+    {
+        using var noGrad = no_grad();
+        using var flat = cat([.. Trainable.Select(p => p.flatten())], 0).to(ScalarType.Float64).cpu();
+        return flat.data<double>().ToArray();
+    }
+
+    /// <summary>Sets the trainable parameters from a vector of <see cref="GetFlat"/>'s layout (rounded to this model's dtype).</summary>
+    public void SetFlat(double[] values)
+    {
+        using var noGrad = no_grad();
+        var at = 0L;
+        foreach (var p in Trainable)
+        {
+            var n = p.numel();
+            if (at + n > values.Length)
+            {
+                throw new ArgumentException($"{values.Length} values for {TrainableCount} parameters", nameof(values));
+            }
+            using var source = tensor(values.AsSpan((int)at, (int)n).ToArray(), p.shape, dtype: _dtype, device: p.device);
+            p.copy_(source);
+            at += n;
+        }
+        if (at != values.Length)
+        {
+            throw new ArgumentException($"{values.Length} values for {TrainableCount} parameters", nameof(values));
+        }
+    }
+
+    /// <summary>Number of trainable parameters (the length of <see cref="GetFlat"/>).</summary>
+    public long TrainableCount => Trainable.Sum(p => p.numel());
+
     /// <summary>The current parameters as a <see cref="NepModel"/> (same architecture and q_scaler as the template).</summary>
     public NepModel ToModel()
     {

@@ -5,6 +5,7 @@ using ClusterML.Core.IO;
 using ClusterML.Core.Validation;
 using ClusterML.Engines.Nep.Model;
 using ClusterML.Engines.Nep.Torch;
+using ClusterML.Engines.Nep.Training.Sharding;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,14 +35,24 @@ public static class NepAdamTrainer
 {
     private sealed record RestartState(int Epoch, int Seed, string Shape, List<NepEpoch> History);
 
+    /// <summary>The one-process fit: every shard in this process, computed in parallel on <see cref="NepTrainingSettings.Threads"/> cores.</summary>
     public static NepTrainingRun Train(NepTrainingSettings settings, NepModel initial, IReadOnlyList<NepFrame> train, IReadOnlyList<NepFrame>? test,
-        int seed, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null, CancellationToken cancellationToken = default)
+        int seed, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null, CancellationToken cancellationToken = default) =>
+        TrainAsync(settings, initial, train, test, seed, null, checkpoint, restart, progress, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// The fit, with its shards wherever <paramref name="shardGroup"/> puts them (null: all in this process). This method is the
+    /// fit's coordinator: it owns the step, the order of the batches, the parameters and Adam's moments; the shards only return
+    /// sums and gradients of sums, which are added in shard order in float64. A step whose shards were lost (a worker died) is
+    /// computed again, which gives the same bits.
+    /// </summary>
+    public static async Task<NepTrainingRun> TrainAsync(NepTrainingSettings settings, NepModel initial, IReadOnlyList<NepFrame> train, IReadOnlyList<NepFrame>? test,
+        int seed, Func<NepShardPlan, IShardGroup>? shardGroup, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         settings = settings.Validated();
-        if (settings.Threads > 0)
-        {
-            torch.set_num_threads(settings.Threads);
-        }
+        // One intra-op thread: a shard's bits must not depend on the machine that computes it; parallelism is across shards.
+        torch.set_num_threads(1);
         var clock = Stopwatch.StartNew();
         var dtype = settings.Float64 ? ScalarType.Float64 : ScalarType.Float32;
         var lambda1 = settings.Lambda1 ?? NepLoss.DefaultRegularization(initial);
@@ -49,8 +60,13 @@ public static class NepAdamTrainer
         torch.manual_seed(Seeds.Derive(seed, 7));
         var device = ClusterML.Engines.Torch.TorchDevices.Resolve(settings.Device);
         using var model = new NepTorchModel(initial, dtype, device);
-        var batches = Stratified(train, settings.Batch).Select(frames => new NepTrainingBatch(frames, initial, dtype, device)).ToArray();
-        using var adam = optim.Adam(model.parameters().Where(p => p.requires_grad), settings.LearningRate);
+        var plan = NepShardPlan.Create(train, settings.Batch, settings.Shards, seed);
+        LocalShardGroup? local = null;
+        var group = shardGroup?.Invoke(plan) ?? (local = new LocalShardGroup(
+            [.. Enumerable.Range(0, plan.Shards).Select(s => new NepShardCompute(initial, plan.FramesOf(s), dtype, device))],
+            settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount));
+        var trainable = model.Trainable;
+        using var adam = optim.Adam(trainable, settings.LearningRate);
         var history = new List<NepEpoch>();
         var firstEpoch = 1;
         var shape = Shape(initial);
@@ -70,49 +86,62 @@ public static class NepAdamTrainer
             history.AddRange(state.History);
             firstEpoch = state.Epoch + 1;
         }
-        var totalSteps = settings.Epochs * batches.Length;
+        var batches = plan.Batches.Count;
+        var totalSteps = settings.Epochs * batches;
         NepExport? exported = null;
         try
         {
             for (var epoch = firstEpoch; epoch <= settings.Epochs; epoch++)
             {
-                var order = Enumerable.Range(0, batches.Length).ToArray();
+                var order = Enumerable.Range(0, batches).ToArray();
                 new Random(Seeds.Derive(seed, epoch)).Shuffle(order);
                 double sumE = 0, sumF = 0, sumV = 0, sumTotal = 0, l1 = 0, l2 = 0;
                 int frames = 0, virialBatches = 0;
                 for (var b = 0; b < order.Length; b++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var step = ((epoch - 1) * batches.Length) + b;
+                    var step = ((epoch - 1) * batches) + b;
                     var lr = settings.FinalLearningRate + (0.5 * (settings.LearningRate - settings.FinalLearningRate) * (1 + Math.Cos(Math.PI * step / totalSteps)));
-                    foreach (var group in adam.ParamGroups)
+                    foreach (var paramGroup in adam.ParamGroups)
                     {
-                        group.LearningRate = lr;
+                        paramGroup.LearningRate = lr;
                     }
-                    var batch = batches[order[b]];
+                    var loss = await StepAsync(group, plan, order[b], step, model, settings, cancellationToken);
                     using (NewDisposeScope())
                     {
                         adam.zero_grad();
-                        var terms = NepLoss.Compute(model, batch, settings, lambda1, lambda2, createGraph: true);
-                        terms.Total.backward();
+                        var all = cat([.. trainable.Select(p => p.flatten())], 0);
+                        var l1Term = all.abs().mean();
+                        var l2Term = all.square().mean().sqrt();
+                        ((l1Term * lambda1) + (l2Term * lambda2)).backward();
+                        var at = 0;
+                        foreach (var p in trainable)
+                        {
+                            var count = (int)p.numel();
+                            using (no_grad())
+                            {
+                                p.grad!.add_(tensor(loss.Gradient.AsSpan(at, count).ToArray(), p.shape, dtype: dtype, device: device));
+                            }
+                            at += count;
+                        }
                         if (settings.Clip > 0)
                         {
-                            nn.utils.clip_grad_norm_(model.parameters().Where(p => p.requires_grad), settings.Clip);
+                            nn.utils.clip_grad_norm_(trainable, settings.Clip);
                         }
                         adam.step();
-                        var n = batch.Frames.Count;
-                        sumE += Math.Pow(terms.Energy.ToDouble(), 2) * n;
-                        sumF += Math.Pow(terms.Force.ToDouble(), 2) * n;
-                        if (terms.Virial is { } v)
-                        {
-                            sumV += Math.Pow(v.ToDouble(), 2);
-                            virialBatches++;
-                        }
-                        sumTotal += terms.Total.ToDouble() * n;
-                        l1 = terms.L1.ToDouble();
-                        l2 = terms.L2.ToDouble();
-                        frames += n;
+                        l1 = l1Term.ToDouble();
+                        l2 = l2Term.ToDouble();
                     }
+                    var n = loss.Frames;
+                    sumE += loss.Energy * loss.Energy * n;
+                    sumF += loss.Force * loss.Force * n;
+                    if (loss.Virial is { } v)
+                    {
+                        sumV += v * v;
+                        virialBatches++;
+                    }
+                    sumTotal += (loss.Data + (lambda1 * l1) + (lambda2 * l2)) * n;
+                    frames += n;
                 }
                 var row = new NepEpoch(epoch, sumTotal / frames, l1, l2, Math.Sqrt(sumE / frames), Math.Sqrt(sumF / frames),
                     virialBatches > 0 ? Math.Sqrt(sumV / virialBatches) : null, null, null, null, clock.Elapsed.TotalSeconds);
@@ -138,14 +167,70 @@ public static class NepAdamTrainer
         }
         finally
         {
-            foreach (var batch in batches)
-            {
-                batch.Dispose();
-            }
+            local?.Dispose();
         }
         // The last epoch always checkpoints, so its export is the result (unless a restart found nothing left to do).
         exported ??= NepExport.Of(model.ToModel(), train, test, settings.Threads);
         return new NepTrainingRun(exported.Model, history, exported.Train, exported.Test, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>One step's data terms: RMSEs, λ-weighted data loss, and the reduced gradient of the data loss (float64).</summary>
+    private sealed record StepLoss(double Energy, double Force, double? Virial, double Data, int Frames, double[] Gradient);
+
+    /// <summary>
+    /// Sums from the batch's shards, reduced in shard order; the loss λe·Le + λf·Lf + λv·Lv from the global sums; the
+    /// coefficients of its derivative sent back to the shards; their gradients reduced the same way. Lost shards: again.
+    /// </summary>
+    private static async Task<StepLoss> StepAsync(IShardGroup group, NepShardPlan plan, int batch, long step, NepTorchModel model, NepTrainingSettings settings,
+        CancellationToken cancellationToken)
+    {
+        var shards = plan.ShardsOf(batch);
+        var parameters = model.GetFlat();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var sums = Reduce(await group.ForwardAsync(step, batch, shards, parameters, cancellationToken), NepShardSums.Length);
+                var e0 = sums[NepShardSums.E0];
+                var offset = sums[NepShardSums.E1] / e0;
+                var energy = Math.Sqrt((Math.Max(0, sums[NepShardSums.E2] - (sums[NepShardSums.E1] * offset)) / e0) + 1e-30);
+                var force = Math.Sqrt((sums[NepShardSums.Force] / sums[NepShardSums.ForceCount]) + 1e-30);
+                double? virial = sums[NepShardSums.VirialCount] > 0 ? Math.Sqrt((sums[NepShardSums.Virial] / sums[NepShardSums.VirialCount]) + 1e-30) : null;
+                var coefficients = new double[NepShardSums.CoefficientLength];
+                coefficients[NepShardSums.Offset] = offset;
+                coefficients[NepShardSums.EnergyScale] = settings.LambdaE / (energy * e0);
+                coefficients[NepShardSums.ForceScale] = settings.LambdaF / (2 * force * sums[NepShardSums.ForceCount]);
+                coefficients[NepShardSums.VirialScale] = virial is { } lv ? settings.LambdaV / (2 * lv * sums[NepShardSums.VirialCount]) : 0;
+                var gradient = Reduce(await group.BackwardAsync(step, batch, shards, coefficients, cancellationToken), parameters.Length);
+                var data = (settings.LambdaE * energy) + (settings.LambdaF * force) + (virial is { } v ? settings.LambdaV * v : 0);
+                return new StepLoss(energy, force, virial, data, (int)sums[NepShardSums.Frames], gradient);
+            }
+            catch (ShardStepLostException) when (attempt < MaxStepAttempts)
+            {
+                // The same parameters, the same shards: the recomputed step gives the same bits.
+            }
+        }
+    }
+
+    /// <summary>How many times a step is computed again after shards were lost before the fit gives up.</summary>
+    public const int MaxStepAttempts = 20;
+
+    /// <summary>Element-wise sum of the partials in the order given (shard order), in float64.</summary>
+    private static double[] Reduce(IReadOnlyList<ShardPartial> partials, int length)
+    {
+        var total = new double[length];
+        foreach (var partial in partials)
+        {
+            if (partial.Values.Length != length)
+            {
+                throw new InvalidDataException($"shard {partial.Shard} returned {partial.Values.Length} values, not {length}");
+            }
+            for (var k = 0; k < length; k++)
+            {
+                total[k] += partial.Values[k];
+            }
+        }
+        return total;
     }
 
     /// <summary>Frames sorted by energy per atom and dealt round-robin into ⌈N/batch⌉ fixed batches (GPUMD's stratification).</summary>

@@ -54,6 +54,7 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
                 "population" => settings with { Population = I() },
                 "dtype" => settings with { Float64 = value == "float64" ? true : value == "float32" ? false : throw new InvalidInputException(key, $"'{value}' is not float32 or float64") },
                 "threads" => settings with { Threads = I() },
+                "shards" => settings with { Shards = I() },
                 _ => throw new InvalidInputException(key, $"'{key}' is not a nep setting; known: {string.Join(", ", NepTrainTrialSpec.Keys)}"),
             };
         }

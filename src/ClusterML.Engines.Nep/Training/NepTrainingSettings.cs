@@ -60,6 +60,12 @@ public sealed record NepTrainingSettings
 
     public int Population { get; init; } = 50;
 
+    /// <summary>
+    /// Logical data shards of an Adam fit (each batch's frames are dealt to them by atom count): fixed by the data and the seed,
+    /// never by the number of workers, so a fit gives the same model on one process or many. At most the number of frames.
+    /// </summary>
+    public int Shards { get; init; } = Sharding.NepShardPlan.DefaultShards;
+
     public double Sigma0 { get; init; } = 0.1;
 
     /// <summary>Write nep.txt and the restart file every this many epochs (generations).</summary>
@@ -120,6 +126,7 @@ public sealed record NepTrainingSettings
         Require.Positive("--sigma0", Sigma0);
         Require.AtLeast("--checkpoint-every", CheckpointEvery, 1);
         Require.AtLeast("--threads", Threads, 0);
+        Require.AtLeast("--shards", Shards, 1);
         return this;
     }
 }
