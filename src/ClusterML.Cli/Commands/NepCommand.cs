@@ -9,6 +9,7 @@ using ClusterML.Engines.Nep.Evaluation;
 using ClusterML.Engines.Nep.Model;
 using ClusterML.Engines.Nep.Structures;
 using ClusterML.Engines.Nep.Training;
+using ClusterML.Engines.Nep.Training.Sharding;
 using ClusterML.Engines.Nep.Xyz;
 
 namespace ClusterML.Cli.Commands;
@@ -152,7 +153,11 @@ internal static class NepCommand
         var finalLr = new Option<double?>("--final-lr") { Description = "Adam learning rate at the end. Default 1e-4." };
         var population = new Option<int?>("--population") { Description = "SNES population. Default 50." };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Write nep.txt and the restart state every N epochs. Default 10." };
-        var restart = new Option<bool>("--restart") { Description = "Continue exactly from the restart state in --out." };
+        var restart = new Option<bool>("--restart", "--resume") { Description = "Continue exactly from the restart state in --out (also after the coordinator of a distributed fit died)." };
+        var shards = new Option<int?>("--shards") { Description = $"Logical data shards (Adam): each batch's frames are dealt to them by atom count; fixed by data and seed, so any number of workers gives the same model. Default {NepShardPlan.DefaultShards}." };
+        var distributed = new Option<bool>("--distributed") { Description = "Fit on the cluster: the shards live on the workers (this process alone: all roles, one worker slot per core; or --roles coordinator with workers from clusterml node)." };
+        var minWorkers = new Option<int>("--min-workers") { Description = "With --distributed: wait for this many worker nodes before the fit starts.", DefaultValueFactory = _ => 1 };
+        var cluster = new ClusterOptionSet("coordinator,worker,aggregator", 0, "127.0.0.1");
         var fineTune = new Option<string?>("--fine-tune") { Description = "Start from this nep.txt (its architecture and q_scaler) instead of random parameters." };
         var dtype = new Option<string>("--dtype") { Description = "float32 (default) or float64 for the training arithmetic.", DefaultValueFactory = _ => "float32" };
         dtype.AcceptOnlyFromAmong("float32", "float64");
@@ -162,8 +167,9 @@ internal static class NepCommand
         var command = new Command("train", "Fit a NEP potential to energies, forces and virials: L = λe·Le + λf·Lf + λv·Lv + λ1·L1 + λ2·L2, by Adam or SNES.")
         {
             train, test, outDir, nepIn, type, version, cutoff, nMax, basis, lMax, neurons, lambdaE, lambdaF, lambdaV, lambda1, lambda2, optimizer, epochs, batch,
-            lr, finalLr, population, checkpointEvery, restart, fineTune, dtype, threads, seed, device,
+            lr, finalLr, population, checkpointEvery, restart, fineTune, dtype, threads, seed, device, shards, distributed, minWorkers,
         };
+        cluster.AddTo(command);
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var p = context.Parse;
@@ -204,7 +210,13 @@ internal static class NepCommand
                 Float64 = p.GetValue(dtype) == "float64",
                 Threads = p.GetValue(threads),
                 Device = p.GetValue(device) ?? "cpu",
+                Shards = p.GetValue(shards) ?? settings.Shards,
             };
+            var isDistributed = p.GetValue(distributed);
+            if (isDistributed && settings.Optimizer != "adam")
+            {
+                throw new InvalidInputException("--distributed", "distributed fits use Adam (--optimizer adam); SNES runs in one process");
+            }
             settings = settings.Validated();
             ClusterML.Engines.Torch.TorchDevices.Resolve(settings.Device); // a missing GPU fails here, before any work
             var trainPath = CommonOptions.RequiredPath(p, train);
@@ -235,6 +247,12 @@ internal static class NepCommand
                     progress.Report((double)e.Epoch / settings.Epochs);
                     context.Log.Debug("epoch {Epoch}: loss {Loss:E3}, RMSE E {E:F3} meV/atom, F {F:F2} meV/Å", e.Epoch, e.Total, e.EnergyTrain * 1000, e.ForceTrain * 1000);
                 });
+                if (isDistributed)
+                {
+                    var options = cluster.Read(context) with { Device = settings.Device };
+                    return NepDistributedFit.RunAsync(context, options, Require.AtLeast("--min-workers", p.GetValue(minWorkers), 1), settings, initial, trainFrames, testFrames,
+                        p.GetValue(seed), checkpoint, p.GetValue(restart), reporter, cancellationToken).GetAwaiter().GetResult();
+                }
                 return settings.Optimizer == "snes"
                     ? NepSnesTrainer.Train(settings, initial, trainFrames, testFrames, p.GetValue(seed), checkpoint, p.GetValue(restart), reporter, cancellationToken)
                     : NepAdamTrainer.Train(settings, initial, trainFrames, testFrames, p.GetValue(seed), checkpoint, p.GetValue(restart), reporter, cancellationToken);

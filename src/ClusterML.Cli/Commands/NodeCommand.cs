@@ -16,11 +16,13 @@ internal static class NodeCommand
     {
         var options = new ClusterOptionSet(defaultRoles: "worker", defaultPort: 4053, defaultHostname: "0.0.0.0");
         var joinTimeout = new Option<int>("--join-timeout") { Description = "Seconds to wait for the seed nodes before giving up (exit 1).", DefaultValueFactory = _ => 30 };
-        var command = new Command("node", "Run a cluster member until Ctrl-C/SIGTERM (then it hands its trials off and leaves). Workers need --seed-nodes of a running coordinator.") { joinTimeout };
+        var device = CommonOptions.Device();
+        var command = new Command("node", "Run a cluster member until Ctrl-C/SIGTERM (then it hands its trials off and leaves). Workers need --seed-nodes of a running coordinator.") { joinTimeout, device };
         options.AddTo(command);
         runner.SetAction(command, async (context, cancellationToken) =>
         {
-            var hostOptions = options.Read(context);
+            var hostOptions = options.Read(context) with { Device = context.Parse.GetValue(device) ?? "cpu" };
+            ClusterML.Engines.Torch.TorchDevices.Resolve(hostOptions.Device); // a missing GPU fails here, before joining
             var blobs = new BlobStore(ClusterHostOptions.BlobsPathIn(hostOptions.DataDir), hostOptions.BlobCacheBytes);
             var (host, _) = ClusterHost.Build(hostOptions, context.Log, blobs: blobs);
             await host.StartAsync(cancellationToken);

@@ -5,6 +5,7 @@ using ClusterML.Core.Engines;
 using ClusterML.Core.Files;
 using ClusterML.Core.Results;
 using ClusterML.Engines.Nep.Training;
+using ClusterML.Engines.Nep.Training.Sharding;
 using ClusterML.Engines.Pinn.Heat;
 using ClusterML.Engines.Pinn.Reference;
 using ClusterML.Engines.Surrogate;
@@ -51,6 +52,9 @@ internal sealed record ClusterHostOptions(
     /// <summary>Most the blob cache may take before least-recently-used blobs are evicted (bytes; pinned campaign inputs do not count).</summary>
     public long BlobCacheBytes { get; init; } = 20L << 30;
 
+    /// <summary>Device of the tensors of the fit shards this node holds (cpu, cuda, cuda:N).</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>Where a data directory keeps its blobs.</summary>
     public static string BlobsPathIn(string dataDir) => Path.Combine(dataDir, "blobs");
 }
@@ -76,6 +80,34 @@ internal static class ClusterHost
         log.Error("Could not join the cluster through {SeedNodes} within {Seconds} s: check the addresses, that the coordinator runs, and that its port is open",
             string.Join(", ", options.SeedNodes), timeout.TotalSeconds);
         return false;
+    }
+
+    /// <summary>
+    /// Waits until at least <paramref name="count"/> members with the worker role are up; false (after logging who is there)
+    /// when they have not come within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<bool> WorkersAsync(IHost host, int count, TimeSpan timeout, ILogger log, CancellationToken cancellationToken)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(host.Services.GetRequiredService<Akka.Actor.ActorSystem>());
+        int Up() => cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(WorkerHostingExtensions.WorkerRole));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var announced = -1;
+        while (Up() < count)
+        {
+            if (clock.Elapsed > timeout)
+            {
+                log.Error("Only {Workers} of the {Count} workers asked for (--min-workers) joined within {Seconds} s; start them with clusterml node --roles worker --seed-nodes {Address}",
+                    Up(), count, timeout.TotalSeconds, cluster.SelfAddress);
+                return false;
+            }
+            if (Up() != announced)
+            {
+                announced = Up();
+                log.Information("Waiting for workers: {Workers} of {Count} up (join with clusterml node --roles worker --seed-nodes {Address})", announced, count, cluster.SelfAddress);
+            }
+            await Task.Delay(200, cancellationToken);
+        }
+        return true;
     }
 
     /// <summary>Erases one persistence id's events and snapshots from the journal (SQLite in the data directory, or PostgreSQL).</summary>
@@ -106,7 +138,8 @@ internal static class ClusterHost
     /// The process's node. A member with roles serves and caches blobs in <c>DATA_DIR/blobs</c> (<paramref name="blobs"/>, or a
     /// store opened here), fetches trial inputs and lands artifacts; an observer (no roles) touches no files.
     /// </summary>
-    public static (IHost Host, IResultStore Store) Build(ClusterHostOptions options, ILogger log, IReadOnlyList<IEngine>? engines = null, BlobStore? blobs = null)
+    public static (IHost Host, IResultStore Store) Build(ClusterHostOptions options, ILogger log, IReadOnlyList<IEngine>? engines = null, BlobStore? blobs = null,
+        IReadOnlyList<IShardObjective>? objectives = null)
     {
         Directory.CreateDirectory(options.DataDir);
         var store = new SqliteResultStore(options.ResultsPath);
@@ -141,7 +174,7 @@ internal static class ClusterHost
                             ? builder.WithClusterMLPersistence(postgres, PersistenceHostingExtensions.PostgresProvider)
                             : builder.WithClusterMLPersistence(PersistenceHostingExtensions.SqliteConnectionString(options.JournalPath), PersistenceHostingExtensions.SqliteProvider);
                     }
-                    builder.WithClusterMLNode(node, store, engines ?? Engines(), slots, nodeBlobs);
+                    builder.WithClusterMLNode(node, store, engines ?? Engines(), slots, nodeBlobs, objectives ?? [new NepShardObjective(options.Device)]);
                 });
             })
             .Build();

@@ -43,11 +43,12 @@ public static class ClusterNodeHostingExtensions
     /// coordinator never downs itself because workers or observers outnumber it; it falls back to all nodes when no node
     /// has the role.
     /// </summary>
+    /// With <paramref name="objectives"/> a worker also hosts the data shards of sharded fits (<see cref="FitHostingExtensions"/>).
     /// With <paramref name="blobs"/> (the node's data directory and blob store) the node serves blobs to the others (a
     /// <see cref="BlobServer"/> at <c>/user/blobs</c>), its trials fetch their inputs and send their artifacts, and an
     /// aggregator here lands them under the data directory.
     public static AkkaConfigurationBuilder WithClusterMLNode(this AkkaConfigurationBuilder builder, ClusterNodeSettings settings,
-        IResultStore? store, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeBlobs? blobs = null)
+        IResultStore? store, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeBlobs? blobs = null, IReadOnlyList<IShardObjective>? objectives = null)
     {
         NodeFiles? nodeFiles = null;
         Func<ActorSystem, NodeFiles>? files = blobs is null ? null : system => nodeFiles ??= new NodeFiles(system, blobs.Store, blobs.DataDir);
@@ -58,6 +59,10 @@ public static class ClusterNodeHostingExtensions
                 akka.coordinated-shutdown.exit-clr = off
                 # A false "failed to find an associated singleton after 30 seconds" warning on every start (akka.net #8568).
                 akka.cluster.singleton-proxy.log-singleton-identification-failure = off
+                # Sharded fits send parameter vectors and gradients (8 bytes a parameter) in one message: up to 2 million parameters.
+                akka.remote.dot-netty.tcp.maximum-frame-size = 16777216b
+                akka.remote.dot-netty.tcp.send-buffer-size = 33554432b
+                akka.remote.dot-netty.tcp.receive-buffer-size = 33554432b
                 """, HoconAddMode.Prepend)
             // Listening on every interface: advertise the machine's name, which the other nodes can resolve.
             .WithRemoting(settings.Hostname, settings.Port, settings.Hostname == "0.0.0.0" ? System.Net.Dns.GetHostName() : null)
@@ -83,6 +88,9 @@ public static class ClusterNodeHostingExtensions
             builder = builder.WithClusterMLAggregatorProxy();
         }
         builder = settings.Has(WorkerHostingExtensions.WorkerRole) ? builder.WithClusterMLWorker(engines, slots, files) : builder.WithClusterMLTrialProxy();
+        builder = settings.Has(WorkerHostingExtensions.WorkerRole) && objectives is { Count: > 0 }
+            ? builder.WithClusterMLFitShards(objectives, slots, files)
+            : builder.WithClusterMLFitShardProxy();
         builder = settings.Has(CoordinatorHostingExtensions.CoordinatorRole) ? builder.WithClusterMLCoordinator(settings.Slots) : builder.WithClusterMLCampaignProxy();
         if (settings.SeedNodes.Count == 0)
         {

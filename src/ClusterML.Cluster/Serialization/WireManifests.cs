@@ -39,6 +39,13 @@ public static class WireManifests
         ["files.artifacts-stored"] = typeof(ArtifactsStored),
         ["files.artifacts-not-stored"] = typeof(ArtifactsNotStored),
         ["files.blob-chunk"] = typeof(BlobChunk),
+        ["fit.shard-load"] = typeof(FitShardLoad),
+        ["fit.shard-loaded"] = typeof(FitShardLoaded),
+        ["fit.shard-forward"] = typeof(FitShardForward),
+        ["fit.shard-backward"] = typeof(FitShardBackward),
+        ["fit.shard-result"] = typeof(FitShardResult),
+        ["fit.shard-refused"] = typeof(FitShardRefused),
+        ["fit.shard-release"] = typeof(FitShardRelease),
     }.ToFrozenDictionary();
 
     public static FrozenDictionary<Type, string> ByType { get; } = ByManifest.ToFrozenDictionary(p => p.Value, p => p.Key);

@@ -47,7 +47,7 @@ public static class NepAdamTrainer
     /// computed again, which gives the same bits.
     /// </summary>
     public static async Task<NepTrainingRun> TrainAsync(NepTrainingSettings settings, NepModel initial, IReadOnlyList<NepFrame> train, IReadOnlyList<NepFrame>? test,
-        int seed, Func<NepShardPlan, IShardGroup>? shardGroup, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null,
+        int seed, Func<NepShardPlan, CancellationToken, Task<IShardGroup>>? shardGroup, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null,
         CancellationToken cancellationToken = default)
     {
         settings = settings.Validated();
@@ -62,7 +62,7 @@ public static class NepAdamTrainer
         using var model = new NepTorchModel(initial, dtype, device);
         var plan = NepShardPlan.Create(train, settings.Batch, settings.Shards, seed);
         LocalShardGroup? local = null;
-        var group = shardGroup?.Invoke(plan) ?? (local = new LocalShardGroup(
+        var group = shardGroup is not null ? await shardGroup(plan, cancellationToken) : (local = new LocalShardGroup(
             [.. Enumerable.Range(0, plan.Shards).Select(s => new NepShardCompute(initial, plan.FramesOf(s), dtype, device))],
             settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount));
         var trainable = model.Trainable;

@@ -156,8 +156,11 @@ public sealed class NepShardCompute : IShardCompute
     }
 }
 
-/// <summary>Hosts NEP shards on a worker: reads the shard's frames (extended XYZ) and builds its tensors.</summary>
-public sealed class NepShardObjective : IShardObjective
+/// <summary>
+/// Hosts NEP shards on a worker: reads the shard's frames (extended XYZ) and builds its tensors on the worker's own device
+/// (<paramref name="device"/>, e.g. <c>cuda:0</c> on a GPU node) unless the fit names one.
+/// </summary>
+public sealed class NepShardObjective(string device = "cpu") : IShardObjective
 {
     public const string Name = "nep";
 
@@ -172,7 +175,7 @@ public sealed class NepShardObjective : IShardObjective
             throw new InvalidDataException($"shard {data.Shard}: {frames.Count} frames in {data.FramesPath} but {data.Batches.Length} batch numbers");
         }
         var dtype = data.Dtype == "float64" ? ScalarType.Float64 : ScalarType.Float32;
-        return new NepShardCompute(template, frames.Select((f, i) => (data.Batches[i], f)), dtype, ClusterML.Engines.Torch.TorchDevices.Resolve(data.Device));
+        return new NepShardCompute(template, frames.Select((f, i) => (data.Batches[i], f)), dtype, ClusterML.Engines.Torch.TorchDevices.Resolve(data.Device is { Length: > 0 } given ? given : device));
     }
 }
 

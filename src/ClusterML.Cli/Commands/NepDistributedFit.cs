@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Hosting;
+using ClusterML.Cli.Hosting;
+using ClusterML.Cluster.Fits;
+using ClusterML.Cluster.Hosting;
+using ClusterML.Core.Engines;
+using ClusterML.Core.Files;
+using ClusterML.Core.Messages;
+using ClusterML.Engines.Nep.Model;
+using ClusterML.Engines.Nep.Training;
+using ClusterML.Engines.Nep.Training.Sharding;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ClusterML.Cli.Commands;
+
+/// <summary>
+/// <c>nep train --distributed</c>: this process joins (or forms) the cluster, writes each logical shard's frames as a blob of
+/// its own, has the fit shard region load them on the workers (each fetches only the shards it holds), and drives the fit from
+/// here: the same <see cref="NepAdamTrainer"/> as the one-process fit, with the shards' sums arriving as messages.
+/// </summary>
+internal static class NepDistributedFit
+{
+    public static async Task<NepTrainingRun> RunAsync(CommandContext context, ClusterHostOptions options, int minWorkers, NepTrainingSettings settings,
+        NepModel initial, IReadOnlyList<NepFrame> train, IReadOnlyList<NepFrame>? test, int seed, NepCheckpoint checkpoint, bool restart,
+        IProgress<NepEpoch> progress, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
+        var blobs = new BlobStore(ClusterHostOptions.BlobsPathIn(options.DataDir), options.BlobCacheBytes);
+        var (host, _) = ClusterHost.Build(options, log, blobs: blobs);
+        await host.StartAsync(cancellationToken);
+        var fitId = $"fit-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
+        ClusterShardGroup? group = null;
+        try
+        {
+            if (!await ClusterHost.JoinedAsync(host, options, TimeSpan.FromSeconds(30), log, cancellationToken)
+                || !await ClusterHost.WorkersAsync(host, minWorkers, TimeSpan.FromMinutes(10), log, cancellationToken))
+            {
+                throw new InvalidOperationException("the cluster has no workers for the fit");
+            }
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var self = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
+            var region = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<FitShardRegion>(cancellationToken);
+            var stepClock = new Stopwatch();
+            var reporter = new Progress(epoch =>
+            {
+                progress.Report(epoch);
+                if (group is not null)
+                {
+                    var workers = group.TakeStats();
+                    log.Information("epoch {Epoch}: loss {Loss:E3}, RMSE E {E:F3} meV/atom, F {F:F2} meV/Å; {Workers}{Lost}", epoch.Epoch, epoch.Total,
+                        epoch.EnergyTrain * 1000, epoch.ForceTrain * 1000,
+                        string.Join("; ", workers.Select(w => $"{w.Node}: {w.Shards} shard answers, {w.ComputeSeconds:F2} s compute (slowest shard {w.MaxShardSeconds * 1000:F0} ms)")),
+                        group.LostSteps > 0 ? $"; {group.LostSteps} shard answers lost so far (steps recomputed)" : "");
+                }
+            });
+            return await NepAdamTrainer.TrainAsync(settings, initial, train, test, seed, async (plan, token) =>
+            {
+                var clock = Stopwatch.StartNew();
+                var folder = Path.Combine(options.DataDir, "fits", fitId);
+                var files = NepShardFiles.Write(plan, initial, folder);
+                var model = NepModelText.Write(initial);
+                var loads = new List<FitShardLoad>();
+                foreach (var file in files)
+                {
+                    var blob = await blobs.ImportAsync(file.Path, $"{fitId}-shard-{file.Shard:D4}.xyz", fitId, token);
+                    loads.Add(new FitShardLoad(fitId, file.Shard, NepShardObjective.Name, blob, file.Batches, model, settings.Float64 ? "float64" : "float32", "", self));
+                }
+                Directory.Delete(folder, recursive: true);
+                log.Information("Fit {FitId}: {Frames} frames in {Batches} batches cut into {Shards} shards ({MinAtoms}–{MaxAtoms} atoms each), {Bytes} of shard files registered",
+                    fitId, train.Count, plan.Batches.Count, plan.Shards, plan.ShardAtoms.Min(), plan.ShardAtoms.Max(), Bytes.Show(loads.Sum(l => l.Frames.Size)));
+                group = new ClusterShardGroup(system, region, fitId, loads);
+                var loaded = await group.LoadAllAsync(token);
+                foreach (var node in loaded.GroupBy(l => l.Node).OrderBy(g => g.Key, StringComparer.Ordinal))
+                {
+                    log.Information("Worker {Node} holds {Count} shards ({Shards}): {Frames} frames, {Bytes} resident", node.Key, node.Count(),
+                        Ranges(node.Select(l => l.Shard)), node.Sum(l => l.Frames), Bytes.Show(node.Sum(l => l.Bytes)));
+                }
+                log.Information("Shards loaded in {Seconds:F1} s", clock.Elapsed.TotalSeconds);
+                return group;
+            }, checkpoint, restart, reporter, cancellationToken);
+        }
+        finally
+        {
+            group?.ReleaseAll();
+            group?.Dispose();
+            blobs.Unpin(fitId);
+            await host.StopAsync(CancellationToken.None);
+            host.Dispose();
+        }
+    }
+
+    /// <summary>0-3,8,10-12.</summary>
+    internal static string Ranges(IEnumerable<int> values)
+    {
+        var sorted = values.Order().ToArray();
+        var parts = new List<string>();
+        for (var i = 0; i < sorted.Length;)
+        {
+            var j = i;
+            while (j + 1 < sorted.Length && sorted[j + 1] == sorted[j] + 1)
+            {
+                j++;
+            }
+            parts.Add(j == i ? $"{sorted[i]}" : $"{sorted[i]}-{sorted[j]}");
+            i = j + 1;
+        }
+        return string.Join(",", parts);
+    }
+
+    private sealed class Progress(Action<NepEpoch> report) : IProgress<NepEpoch>
+    {
+        public void Report(NepEpoch value) => report(value);
+    }
+}

@@ -1,0 +1,39 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using ClusterML.Cluster.Files;
+using ClusterML.Cluster.Fits;
+using ClusterML.Cluster.Trials;
+using ClusterML.Core.Engines;
+
+namespace ClusterML.Cluster.Hosting;
+
+/// <summary>Registry key of the fit shard region (or its proxy on nodes without the worker role).</summary>
+public sealed class FitShardRegion;
+
+/// <summary>Akka.Hosting wiring of the data shards of sharded fits.</summary>
+public static class FitHostingExtensions
+{
+    /// <summary>Name of the fit shard region.</summary>
+    public const string FitShardsRegionName = "fit-shards";
+
+    /// <summary>
+    /// Hosts fit data shards on this node (role <c>worker</c>) for <paramref name="objectives"/>, computing in the node's
+    /// <paramref name="slots"/>. A shard idle for <paramref name="idle"/> (its fit's coordinator died) is passivated.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithClusterMLFitShards(this AkkaConfigurationBuilder builder, IReadOnlyList<IShardObjective> objectives, WorkerSlots slots,
+        Func<ActorSystem, NodeFiles>? files, TimeSpan? idle = null) =>
+        builder.WithShardRegion<FitShardRegion>(
+            FitShardsRegionName,
+            (system, _, _) =>
+            {
+                var nodeFiles = files?.Invoke(system);
+                return _ => FitShardActor.Props(objectives, slots, nodeFiles);
+            },
+            new FitShardMessageExtractor(),
+            new ShardOptions { Role = WorkerHostingExtensions.WorkerRole, PassivateIdleEntityAfter = idle ?? TimeSpan.FromMinutes(30), ShouldPassivateIdleEntities = true });
+
+    /// <summary>A proxy to the fit shard region for nodes that coordinate fits but hold no shards.</summary>
+    public static AkkaConfigurationBuilder WithClusterMLFitShardProxy(this AkkaConfigurationBuilder builder) =>
+        builder.WithShardRegionProxy<FitShardRegion>(FitShardsRegionName, WorkerHostingExtensions.WorkerRole, new FitShardMessageExtractor());
+}
