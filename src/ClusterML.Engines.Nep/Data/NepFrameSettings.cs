@@ -21,7 +21,10 @@ public sealed record NepFrameSettings(
     int Seed,
     int Threads = 1)
 {
-    /// <summary>The largest strain component accepted (exclusive): beyond it a cell could fold onto itself.</summary>
+    /// <summary>
+    /// The bound on ε (exclusive). The eigenvalues of e lie within ±3ε, so det(I + e) &gt; 0 is guaranteed only for ε &lt; 1/3;
+    /// between 1/3 and 0.5 a rare draw can make a nearly flat or inverted cell, which the user asked for by choosing such ε.
+    /// </summary>
     public const double MaxStrain = 0.5;
 
     /// <summary>The most atoms one generated frame may have (supercell × source atoms), so per-atom buffers stay bounded.</summary>
