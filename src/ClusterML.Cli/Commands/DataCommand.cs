@@ -1,8 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
 using ClusterML.Cli.Hosting;
 using ClusterML.Cli.Output;
 using ClusterML.Core.IO;
 using ClusterML.Core.Validation;
+using ClusterML.Engines.Nep.Data;
+using ClusterML.Engines.Nep.Model;
 using ClusterML.Engines.Pinn.Heat;
 using ClusterML.Engines.Pinn.Reference;
 using ClusterML.Oracles;
@@ -20,6 +23,7 @@ internal static class DataCommand
         {
             generate.Subcommands.Add(CreateGenerator(runner, oracle));
         }
+        generate.Subcommands.Add(CreateNepFrames(runner));
         data.Subcommands.Add(generate);
         return data;
     }
@@ -48,6 +52,51 @@ internal static class DataCommand
             context.Log.Information("Wrote {Rows} rows of {Oracle} ({Columns}) to {Out}", rows, oracle.Name, string.Join(",", table.Columns), Path.GetFullPath(path));
             var summary = table.Columns.Select((c, i) => (c, $"{table.Rows.Min(r => r[i]):G4} … {table.Rows.Max(r => r[i]):G4}"));
             Tables.Write(context.Out, Tables.KeyValues("column", "range", summary));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary><c>data generate nep-frames</c>: rattled, strained supercells of a few structures, labelled by a reference NEP model.</summary>
+    private static Command CreateNepFrames(CommandRunner runner)
+    {
+        var model = new Option<string>("--model") { Description = "The reference nep.txt that labels the frames (or a folder holding one).", Required = true };
+        var from = new Option<string>("--from") { Description = "Source structures, extended XYZ (a few frames; their labels are ignored).", Required = true };
+        var n = new Option<int>("--n") { Description = "Frames to generate; frame k starts from source frame k mod (source count).", DefaultValueFactory = _ => 100 };
+        var supercell = new Option<string>("--supercell") { Description = "Repeats a,b,c along the cell vectors.", DefaultValueFactory = _ => "1,1,1" };
+        var rattle = new Option<double>("--rattle") { Description = "Standard deviation σ (Å) of the Gaussian displacement of each position component.", DefaultValueFactory = _ => 0.05 };
+        var strain = new Option<double>("--strain") { Description = "Bound ε of each component of the random symmetric strain, uniform in [−ε, ε] (0 ≤ ε < 0.5).", DefaultValueFactory = _ => 0.02 };
+        var seed = CommonOptions.Seed("Seed of the strains and displacements; the same seed gives the same file, whatever --threads.");
+        var outFile = new Option<string>("--out") { Description = "Output extended XYZ (energy=, virial=, forces), written atomically.", DefaultValueFactory = _ => "nep-frames.xyz" };
+        var threads = new Option<int>("--threads") { Description = "Frames evaluated side by side (default: all cores); does not change the output.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var command = new Command("nep-frames", "Label rattled, strained supercells of a few structures with a reference NEP model: large NEP training sets, streamed to disk.")
+        {
+            model, from, n, supercell, rattle, strain, seed, outFile, threads,
+        };
+        runner.SetAction(command, async (context, cancellationToken) =>
+        {
+            var p = context.Parse;
+            var (a, b, c) = NepFrameSettings.ParseSupercell(p.GetValue(supercell));
+            var settings = new NepFrameSettings(p.GetValue(n), a, b, c, p.GetValue(rattle), p.GetValue(strain), p.GetValue(seed), p.GetValue(threads)).Validated();
+            var modelPath = CommonOptions.RequiredPath(p, model);
+            if (Directory.Exists(modelPath))
+            {
+                modelPath = Path.Combine(modelPath, "nep.txt");
+            }
+            var nep = NepModel.Read(modelPath);
+            var fromPath = CommonOptions.RequiredPath(p, from);
+            var outPath = CommonOptions.RequiredPath(p, outFile);
+            var generator = NepFrameGenerator.FromFile(nep, fromPath, settings);
+            var summary = await ProgressDisplay.RunAsync(context, "generate nep-frames", progress => generator.Write(outPath, progress, cancellationToken));
+            context.Log.Information("Wrote {Frames} frames ({Atoms} atoms) labelled by {Model} from {From} (supercell {Supercell}, rattle {Rattle} Å, strain {Strain}) to {Out}",
+                summary.Frames, summary.Atoms, modelPath, fromPath, $"{a},{b},{c}", settings.Rattle, settings.Strain, Path.GetFullPath(outPath));
+            Tables.Write(context.Out, Tables.KeyValues("quantity", "value",
+            [
+                ("frames", summary.Frames.ToString(CultureInfo.InvariantCulture)),
+                ("atoms", summary.Atoms.ToString(CultureInfo.InvariantCulture)),
+                ("energy per atom (eV)", $"{summary.MinEnergyPerAtom.ToString("F6", CultureInfo.InvariantCulture)} … {summary.MaxEnergyPerAtom.ToString("F6", CultureInfo.InvariantCulture)}"),
+                ("max |force| (eV/Å)", summary.MaxForce.ToString("F4", CultureInfo.InvariantCulture)),
+            ]));
             return ExitCodes.Ok;
         });
         return command;
