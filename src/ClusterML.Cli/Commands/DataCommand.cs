@@ -65,7 +65,7 @@ internal static class DataCommand
         var n = new Option<int>("--n") { Description = "Frames to generate; frame k starts from source frame k mod (source count).", DefaultValueFactory = _ => 100 };
         var supercell = new Option<string>("--supercell") { Description = "Repeats a,b,c along the cell vectors.", DefaultValueFactory = _ => "1,1,1" };
         var rattle = new Option<double>("--rattle") { Description = "Standard deviation σ (Å) of the Gaussian displacement of each position component.", DefaultValueFactory = _ => 0.05 };
-        var strain = new Option<double>("--strain") { Description = "Bound ε of each component of the random symmetric strain, uniform in [−ε, ε] (0 ≤ ε < 0.5).", DefaultValueFactory = _ => 0.02 };
+        var strain = new Option<double>("--strain") { Description = "Bound ε of each component of the random symmetric strain, uniform in [−ε, ε] (0 ≤ ε < 1/3, which keeps every cell right-handed).", DefaultValueFactory = _ => 0.02 };
         var seed = CommonOptions.Seed("Seed of the strains and displacements; the same seed gives the same file, whatever --threads.");
         var outFile = new Option<string>("--out") { Description = "Output extended XYZ (energy=, virial=, forces), written atomically.", DefaultValueFactory = _ => "nep-frames.xyz" };
         var threads = new Option<int>("--threads") { Description = "Frames evaluated side by side (default: all cores); does not change the output.", DefaultValueFactory = _ => Environment.ProcessorCount };

@@ -22,10 +22,9 @@ public sealed record NepFrameSettings(
     int Threads = 1)
 {
     /// <summary>
-    /// The bound on ε (exclusive). The eigenvalues of e lie within ±3ε, so det(I + e) &gt; 0 is guaranteed only for ε &lt; 1/3;
-    /// between 1/3 and 0.5 a rare draw can make a nearly flat or inverted cell, which the user asked for by choosing such ε.
+    /// The bound on ε (exclusive): the eigenvalues of e lie within ±3ε, so below 1/3 every deformed cell keeps det(I + e) &gt; 0.
     /// </summary>
-    public const double MaxStrain = 0.5;
+    public const double MaxStrain = 1.0 / 3.0;
 
     /// <summary>The most atoms one generated frame may have (supercell × source atoms), so per-atom buffers stay bounded.</summary>
     public const int MaxAtomsPerFrame = 10_000_000;
@@ -55,7 +54,7 @@ public sealed record NepFrameSettings(
         }
         if (Strain >= MaxStrain)
         {
-            throw new InvalidInputException("--strain", $"must be < {Require.Show(MaxStrain)} (got {Require.Show(Strain)}); larger strains can fold the cell");
+            throw new InvalidInputException("--strain", $"must be < 1/3 (got {Require.Show(Strain)}); larger strains can fold the cell");
         }
         Require.AtLeast("--threads", Threads, 1);
         return this;

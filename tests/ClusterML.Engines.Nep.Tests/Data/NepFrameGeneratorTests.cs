@@ -184,7 +184,7 @@ public sealed class NepFrameGeneratorTests : IDisposable
         { Settings(rattle: -0.1), "--rattle" },
         { Settings(rattle: double.NaN), "--rattle" },
         { Settings(strain: -0.01), "--strain" },
-        { Settings(strain: 0.5), "--strain" },
+        { Settings(strain: 0.34), "--strain" },
         { Settings(strain: double.PositiveInfinity), "--strain" },
         { Settings(threads: 0), "--threads" },
     };
