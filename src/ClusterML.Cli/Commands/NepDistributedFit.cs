@@ -41,6 +41,7 @@ internal static class NepDistributedFit
             var system = host.Services.GetRequiredService<ActorSystem>();
             var self = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
             var region = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<FitShardRegion>(cancellationToken);
+            await RegionsAsync(region, minWorkers, log, cancellationToken);
             var stepClock = new Stopwatch();
             var reporter = new Progress(epoch =>
             {
@@ -87,6 +88,29 @@ internal static class NepDistributedFit
             blobs.Unpin(fitId);
             await host.StopAsync(CancellationToken.None);
             host.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Waits until the shard coordinator knows the fit shard regions of <paramref name="count"/> workers: a worker that is up
+    /// but whose region has not registered yet would get no shards (they would all go to the workers registered first).
+    /// </summary>
+    private static async Task RegionsAsync(IActorRef region, int count, Serilog.ILogger log, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var regions = await region.Ask<Akka.Cluster.Sharding.CurrentRegions>(Akka.Cluster.Sharding.GetCurrentRegions.Instance, TimeSpan.FromSeconds(10), cancellationToken);
+            if (regions.Regions.Count >= count)
+            {
+                return;
+            }
+            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                log.Warning("Only {Regions} of {Count} workers registered their fit shards after 60 s; starting with those", regions.Regions.Count, count);
+                return;
+            }
+            await Task.Delay(200, cancellationToken);
         }
     }
 

@@ -33,7 +33,8 @@ public sealed record NepCheckpoint(string Folder)
 /// </summary>
 public static class NepAdamTrainer
 {
-    private sealed record RestartState(int Epoch, int Seed, string Shape, List<NepEpoch> History);
+    /// <summary>The restart state; <see cref="Weights"/> and <see cref="Optimizer"/> name the epoch's own files (older states: null, the fixed names).</summary>
+    private sealed record RestartState(int Epoch, int Seed, string Shape, List<NepEpoch> History, string? Weights = null, string? Optimizer = null);
 
     /// <summary>The one-process fit: every shard in this process, computed in parallel on <see cref="NepTrainingSettings.Threads"/> cores.</summary>
     public static NepTrainingRun Train(NepTrainingSettings settings, NepModel initial, IReadOnlyList<NepFrame> train, IReadOnlyList<NepFrame>? test,
@@ -81,8 +82,8 @@ public static class NepAdamTrainer
             {
                 throw new InvalidInputException("--restart", $"the restart state is for '{state.Shape}', not '{shape}': the model settings changed");
             }
-            model.load(checkpoint.Weights);
-            adam.load_state_dict(checkpoint.Optimizer);
+            model.load(state.Weights is { } weights ? Path.Combine(checkpoint.Folder, weights) : checkpoint.Weights);
+            adam.load_state_dict(state.Optimizer is { } moments ? Path.Combine(checkpoint.Folder, moments) : checkpoint.Optimizer);
             history.AddRange(state.History);
             firstEpoch = state.Epoch + 1;
         }
@@ -249,12 +250,26 @@ public static class NepAdamTrainer
     private static string Shape(NepModel m) =>
         $"nep{m.Version} {string.Join(' ', m.Species)} cutoff {m.Cutoffs[0].Radial} {m.Cutoffs[0].Angular} n_max {m.NMaxRadial} {m.NMaxAngular} basis {m.BasisRadial} {m.BasisAngular} l_max {m.LMax} {m.Has4Body} {m.Has5Body} neurons {m.Neurons}";
 
+    /// <summary>
+    /// Writes the checkpoint so that a kill at any moment leaves a consistent one: the weights and Adam moments go to files
+    /// named for the epoch, the state that names them is replaced last (atomically), and only then are older files deleted.
+    /// </summary>
     private static void Save(NepCheckpoint checkpoint, NepTorchModel model, TorchSharp.Modules.Adam adam, NepModel exported, RestartState state)
     {
         Directory.CreateDirectory(checkpoint.Folder);
         exported.Write(checkpoint.Model);
-        AtomicFile.Write(checkpoint.Weights, staged => model.save(staged));
-        AtomicFile.Write(checkpoint.Optimizer, staged => adam.save_state_dict(staged));
-        AtomicFile.Write(checkpoint.State, staged => File.WriteAllText(staged, JsonSerializer.Serialize(state)));
+        var weights = $"nep.restart.{state.Epoch}.weights";
+        var moments = $"nep.restart.{state.Epoch}.adam";
+        AtomicFile.Write(Path.Combine(checkpoint.Folder, weights), staged => model.save(staged));
+        AtomicFile.Write(Path.Combine(checkpoint.Folder, moments), staged => adam.save_state_dict(staged));
+        AtomicFile.Write(checkpoint.State, staged => File.WriteAllText(staged, JsonSerializer.Serialize(state with { Weights = weights, Optimizer = moments })));
+        foreach (var old in Directory.EnumerateFiles(checkpoint.Folder, "nep.restart.*"))
+        {
+            var name = Path.GetFileName(old);
+            if ((name.EndsWith(".weights", StringComparison.Ordinal) || name.EndsWith(".adam", StringComparison.Ordinal)) && name != weights && name != moments)
+            {
+                File.Delete(old);
+            }
+        }
     }
 }
