@@ -26,6 +26,11 @@ public static class Program
             TwoWorkerThroughputReport.Run();
             return;
         }
+        if (args is ["nep-distributed", .. var distributedArgs])
+        {
+            DistributedNepReport.Run(distributedArgs);
+            return;
+        }
         if (args is ["campaign-throughput", ..])
         {
             CampaignThroughputReport.Run();

@@ -6,7 +6,6 @@ using ClusterML.Cluster.Fits;
 using ClusterML.Cluster.Hosting;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Files;
-using ClusterML.Core.Messages;
 using ClusterML.Engines.Nep.Model;
 using ClusterML.Engines.Nep.Training;
 using ClusterML.Engines.Nep.Training.Sharding;
@@ -29,8 +28,7 @@ internal static class NepDistributedFit
         var blobs = new BlobStore(ClusterHostOptions.BlobsPathIn(options.DataDir), options.BlobCacheBytes);
         var (host, _) = ClusterHost.Build(options, log, blobs: blobs);
         await host.StartAsync(cancellationToken);
-        var fitId = $"fit-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        ClusterShardGroup? group = null;
+        IOpenShardGroup? group = null;
         try
         {
             if (!await ClusterHost.JoinedAsync(host, options, TimeSpan.FromSeconds(30), log, cancellationToken)
@@ -39,53 +37,35 @@ internal static class NepDistributedFit
                 throw new InvalidOperationException("the cluster has no workers for the fit");
             }
             var system = host.Services.GetRequiredService<ActorSystem>();
-            var self = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
             var region = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<FitShardRegion>(cancellationToken);
             await RegionsAsync(region, minWorkers, log, cancellationToken);
-            var stepClock = new Stopwatch();
             var reporter = new Progress(epoch =>
             {
                 progress.Report(epoch);
                 if (group is not null)
                 {
-                    var workers = group.TakeStats();
                     log.Information("epoch {Epoch}: loss {Loss:E3}, RMSE E {E:F3} meV/atom, F {F:F2} meV/Å; {Workers}{Lost}", epoch.Epoch, epoch.Total,
                         epoch.EnergyTrain * 1000, epoch.ForceTrain * 1000,
-                        string.Join("; ", workers.Select(w => $"{w.Node}: {w.Shards} shard answers, {w.ComputeSeconds:F2} s compute (slowest shard {w.MaxShardSeconds * 1000:F0} ms)")),
+                        string.Join("; ", group.TakeStats().Select(w => $"{w.Node}: {w.Answers} shard answers, {w.ComputeSeconds:F2} s compute (slowest shard {w.MaxShardSeconds * 1000:F0} ms)")),
                         group.LostSteps > 0 ? $"; {group.LostSteps} shard answers lost so far (steps recomputed)" : "");
                 }
             });
-            return await NepAdamTrainer.TrainAsync(settings, initial, train, test, seed, async (plan, token) =>
+            var clock = Stopwatch.StartNew();
+            var cluster = new NepClusterRun(new ClusterShardGroups(system, region, blobs), Path.Combine(options.DataDir, "fits"), (opened, plan) =>
             {
-                var clock = Stopwatch.StartNew();
-                var folder = Path.Combine(options.DataDir, "fits", fitId);
-                var files = NepShardFiles.Write(plan, initial, folder);
-                var model = NepModelText.Write(initial);
-                var loads = new List<FitShardLoad>();
-                foreach (var file in files)
-                {
-                    var blob = await blobs.ImportAsync(file.Path, $"{fitId}-shard-{file.Shard:D4}.xyz", fitId, token);
-                    loads.Add(new FitShardLoad(fitId, file.Shard, NepShardObjective.Name, blob, file.Batches, model, settings.Float64 ? "float64" : "float32", "", self));
-                }
-                Directory.Delete(folder, recursive: true);
-                log.Information("Fit {FitId}: {Frames} frames in {Batches} batches cut into {Shards} shards ({MinAtoms}–{MaxAtoms} atoms each), {Bytes} of shard files registered",
-                    fitId, train.Count, plan.Batches.Count, plan.Shards, plan.ShardAtoms.Min(), plan.ShardAtoms.Max(), Bytes.Show(loads.Sum(l => l.Frames.Size)));
-                group = new ClusterShardGroup(system, region, fitId, loads);
-                var loaded = await group.LoadAllAsync(token);
-                foreach (var node in loaded.GroupBy(l => l.Node).OrderBy(g => g.Key, StringComparer.Ordinal))
+                group = opened;
+                log.Information("{Frames} frames in {Batches} batches cut into {Shards} shards ({MinAtoms}–{MaxAtoms} atoms each), loaded in {Seconds:F1} s",
+                    train.Count, plan.Batches.Count, plan.Shards, plan.ShardAtoms.Min(), plan.ShardAtoms.Max(), clock.Elapsed.TotalSeconds);
+                foreach (var node in opened.Homes.GroupBy(h => h.Node).OrderBy(g => g.Key, StringComparer.Ordinal))
                 {
                     log.Information("Worker {Node} holds {Count} shards ({Shards}): {Frames} frames, {Bytes} resident", node.Key, node.Count(),
-                        Ranges(node.Select(l => l.Shard)), node.Sum(l => l.Frames), Bytes.Show(node.Sum(l => l.Bytes)));
+                        Ranges(node.Select(h => h.Shard)), node.Sum(h => h.Frames), Bytes.Show(node.Sum(h => h.Bytes)));
                 }
-                log.Information("Shards loaded in {Seconds:F1} s", clock.Elapsed.TotalSeconds);
-                return group;
-            }, checkpoint, restart, reporter, cancellationToken);
+            });
+            return await NepAdamTrainer.TrainAsync(settings, initial, train, test, seed, cluster, checkpoint, restart, reporter, cancellationToken);
         }
         finally
         {
-            group?.ReleaseAll();
-            group?.Dispose();
-            blobs.Unpin(fitId);
             await host.StopAsync(CancellationToken.None);
             host.Dispose();
         }

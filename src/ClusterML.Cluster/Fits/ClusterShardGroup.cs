@@ -6,9 +6,6 @@ using ClusterML.Core.Messages;
 
 namespace ClusterML.Cluster.Fits;
 
-/// <summary>What one worker did in the steps since the last <see cref="ClusterShardGroup.TakeStats"/>: shards it answered for and their compute time.</summary>
-public sealed record FitWorkerStats(string Node, int Shards, double ComputeSeconds, double MaxShardSeconds);
-
 /// <summary>
 /// The shards of one fit as entities of the fit shard region, spread over the worker nodes by Cluster.Sharding. A request
 /// goes to every shard of the step at once and the answers come back in shard order. A shard that answers "not loaded" (it
@@ -16,7 +13,7 @@ public sealed record FitWorkerStats(string Node, int Shards, double ComputeSecon
 /// cluster, or one that does not answer within <see cref="Timeout"/>, makes the step fail with
 /// <see cref="ShardStepLostException"/>, and the fit computes it again.
 /// </summary>
-public sealed class ClusterShardGroup : IShardGroup, IDisposable
+public sealed class ClusterShardGroup : IOpenShardGroup
 {
     private readonly ActorSystem _system;
     private readonly IActorRef _region;
@@ -24,12 +21,16 @@ public sealed class ClusterShardGroup : IShardGroup, IDisposable
     private readonly ConcurrentDictionary<int, string> _holders = new();
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _lost = new();
     private readonly ConcurrentDictionary<string, (int Shards, double Seconds, double Max)> _stats = new();
+    private readonly ConcurrentDictionary<int, ShardHome> _homes = new();
     private readonly IActorRef _watcher;
+    private readonly Action? _onDispose;
     private double _slowest;
+    private int _lostSteps;
 
-    public ClusterShardGroup(ActorSystem system, IActorRef region, string fitId, IReadOnlyList<FitShardLoad> loads)
+    /// <summary>The shards of fit <paramref name="fitId"/>, loaded by <paramref name="loads"/> (one per shard, in shard order) through the fit shard <paramref name="region"/> of <paramref name="system"/>; <paramref name="onDispose"/> runs after they were released (e.g. unpins their blobs).</summary>
+    public ClusterShardGroup(ActorSystem system, IActorRef region, string fitId, IReadOnlyList<FitShardLoad> loads, Action? onDispose = null)
     {
-        (_system, _region, FitId, _loads) = (system, region, fitId, loads);
+        (_system, _region, FitId, _loads, _onDispose) = (system, region, fitId, loads, onDispose);
         _watcher = system.ActorOf(Props.Create(() => new RemovalWatcher(NodeRemoved)));
     }
 
@@ -43,8 +44,11 @@ public sealed class ClusterShardGroup : IShardGroup, IDisposable
     /// <summary>Which node holds each shard (as last heard from it).</summary>
     public IReadOnlyDictionary<int, string> Holders => _holders;
 
-    /// <summary>Steps recomputed because shards were lost.</summary>
-    public int LostSteps { get; private set; }
+    /// <summary>Shard answers lost (their steps were computed again).</summary>
+    public int LostSteps => Volatile.Read(ref _lostSteps);
+
+    /// <summary>Where each shard was last loaded.</summary>
+    public IReadOnlyList<ShardHome> Homes => [.. _homes.Values.OrderBy(h => h.Shard)];
 
     /// <summary>Loads every shard (fetching frames, building tensors) and waits for all.</summary>
     public async Task<IReadOnlyList<FitShardLoaded>> LoadAllAsync(CancellationToken cancellationToken) =>
@@ -57,14 +61,14 @@ public sealed class ClusterShardGroup : IShardGroup, IDisposable
         await Task.WhenAll(shards.Select(s => AskAsync(s, step, new FitShardBackward(FitId, s, step, coefficients), reloadable: false, cancellationToken)));
 
     /// <summary>Per worker: shards answered and compute seconds since the last call (stragglers show as more seconds for the same shards).</summary>
-    public IReadOnlyList<FitWorkerStats> TakeStats()
+    public IReadOnlyList<ShardWorkerStats> TakeStats()
     {
-        var result = new List<FitWorkerStats>();
+        var result = new List<ShardWorkerStats>();
         foreach (var node in _stats.Keys.Order(StringComparer.Ordinal))
         {
             if (_stats.TryRemove(node, out var s))
             {
-                result.Add(new FitWorkerStats(node, s.Shards, s.Seconds, s.Max));
+                result.Add(new ShardWorkerStats(node, s.Shards, s.Seconds, s.Max));
             }
         }
         return result;
@@ -79,13 +83,16 @@ public sealed class ClusterShardGroup : IShardGroup, IDisposable
         }
     }
 
+    /// <summary>Releases the shards on their workers and stops watching the cluster.</summary>
     public void Dispose()
     {
+        ReleaseAll();
         _system.Stop(_watcher);
         foreach (var cts in _lost.Values)
         {
             cts.Dispose();
         }
+        _onDispose?.Invoke();
     }
 
     private async Task<FitShardLoaded> LoadAsync(int shard, CancellationToken cancellationToken)
@@ -95,6 +102,7 @@ public sealed class ClusterShardGroup : IShardGroup, IDisposable
         {
             case FitShardLoaded loaded:
                 _holders[shard] = loaded.Node;
+                _homes[shard] = new ShardHome(shard, loaded.Node, loaded.Frames, loaded.Bytes, loaded.Seconds);
                 return loaded;
             case FitShardRefused refused:
                 throw new ShardStepLostException($"shard {shard} could not load: {refused.Reason}");
@@ -116,7 +124,7 @@ public sealed class ClusterShardGroup : IShardGroup, IDisposable
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                LostSteps++;
+                Interlocked.Increment(ref _lostSteps);
                 throw new ShardStepLostException($"shard {shard} on {holder ?? "an unknown node"} did not answer step {step} ({(e is AskTimeoutException ? $"no answer in {Timeout.TotalSeconds:F0} s" : "its node left")})", e);
             }
             switch (answer)
@@ -129,7 +137,7 @@ public sealed class ClusterShardGroup : IShardGroup, IDisposable
                     await LoadAsync(shard, cancellationToken).ConfigureAwait(false);
                     continue;
                 case FitShardRefused refused:
-                    LostSteps++;
+                    Interlocked.Increment(ref _lostSteps);
                     throw new ShardStepLostException($"shard {shard} refused step {step}: {refused.Reason}");
                 default:
                     throw new InvalidOperationException($"shard {shard} answered {answer.GetType().Name}");

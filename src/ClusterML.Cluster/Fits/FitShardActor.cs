@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using ClusterML.Cluster.Files;
-using ClusterML.Cluster.Trials;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Messages;
 
@@ -12,8 +11,8 @@ namespace ClusterML.Cluster.Fits;
 /// A data shard of a sharded fit, as a sharded entity on the worker role (<c>fit~shard</c>). <see cref="FitShardLoad"/>
 /// fetches its frames (a blob, through <see cref="NodeFiles"/>) and builds its tensors once with the objective of that kind;
 /// then it answers <see cref="FitShardForward"/> and <see cref="FitShardBackward"/> with <see cref="FitShardResult"/>s.
-/// Work runs off the actor thread, one request at a time, in a slot of the node's <see cref="WorkerSlots"/> (so a node with
-/// one slot computes one shard at a time); requests that arrive meanwhile wait. A shard that was never loaded here (new, or
+/// Work runs off the actor thread, one request at a time, on the node's <see cref="ComputeThreads"/> (one per slot, so a node
+/// with one slot computes one shard at a time); requests that arrive meanwhile wait. A shard that was never loaded here (new, or
 /// moved after its node died) answers <see cref="FitShardRefused"/> with <c>NotLoaded</c>, and the coordinator loads it again.
 /// Idle for long (its coordinator died), it is passivated and frees its memory.
 /// </summary>
@@ -21,7 +20,7 @@ public sealed class FitShardActor : ReceiveActor, IWithStash
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IReadOnlyList<IShardObjective> _objectives;
-    private readonly WorkerSlots _slots;
+    private readonly ComputeThreads _threads;
     private readonly NodeFiles? _files;
     private readonly string _node;
     private IShardCompute? _compute;
@@ -29,17 +28,17 @@ public sealed class FitShardActor : ReceiveActor, IWithStash
     private Task? _running;
     private bool _releaseWhenDone;
 
-    public FitShardActor(IReadOnlyList<IShardObjective> objectives, WorkerSlots slots, NodeFiles? files)
+    public FitShardActor(IReadOnlyList<IShardObjective> objectives, ComputeThreads threads, NodeFiles? files)
     {
-        (_objectives, _slots, _files) = (objectives, slots, files);
+        (_objectives, _threads, _files) = (objectives, threads, files);
         _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
         Ready();
     }
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(IReadOnlyList<IShardObjective> objectives, WorkerSlots slots, NodeFiles? files) =>
-        Akka.Actor.Props.Create(() => new FitShardActor(objectives, slots, files));
+    public static Props Props(IReadOnlyList<IShardObjective> objectives, ComputeThreads threads, NodeFiles? files) =>
+        Akka.Actor.Props.Create(() => new FitShardActor(objectives, threads, files));
 
     private sealed record Done(object Reply, IActorRef ReplyTo, IShardCompute? Loaded, string? FitId) : INoSerializationVerificationNeeded;
 
@@ -138,8 +137,7 @@ public sealed class FitShardActor : ReceiveActor, IWithStash
         var (path, lease) = await _files.AcquireAsync(load.Frames, hints, CancellationToken.None).ConfigureAwait(false);
         using (lease)
         {
-            using var slot = await _slots.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
-            var compute = objective.Load(new ShardData(load.Kind, load.Shard, path, load.Batches, load.Model, load.Dtype, load.Device));
+            var compute = await _threads.RunAsync(() => objective.Load(new ShardData(load.Kind, load.Shard, path, load.Batches, load.Model, load.Dtype, load.Device))).ConfigureAwait(false);
             _log.Info("Fit {FitId} shard {Shard}: {Frames} frames, {Bytes} bytes resident on {Node} ({Seconds:F2} s)", load.FitId, load.Shard, compute.Frames, compute.Bytes, _node, clock.Elapsed.TotalSeconds);
             return new Done(new FitShardLoaded(load.FitId, load.Shard, _node, compute.Frames, compute.Bytes, clock.Elapsed.TotalSeconds), ActorRefs.Nobody, compute, load.FitId);
         }
@@ -147,12 +145,14 @@ public sealed class FitShardActor : ReceiveActor, IWithStash
 
     private async Task<Done> ComputeAsync(string fitId, int shard, long step, Func<double[]> compute)
     {
-        using var slot = await _slots.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
-        var clock = Stopwatch.StartNew();
         try
         {
-            var values = compute();
-            return new Done(new FitShardResult(fitId, shard, step, values, _node, clock.Elapsed.TotalSeconds), ActorRefs.Nobody, null, null);
+            var (values, seconds) = await _threads.RunAsync(() =>
+            {
+                var clock = Stopwatch.StartNew();
+                return (compute(), clock.Elapsed.TotalSeconds);
+            }).ConfigureAwait(false);
+            return new Done(new FitShardResult(fitId, shard, step, values, _node, seconds), ActorRefs.Nobody, null, null);
         }
         catch (ShardStepLostException e)
         {

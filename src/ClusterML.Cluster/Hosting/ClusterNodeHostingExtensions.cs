@@ -87,10 +87,12 @@ public static class ClusterNodeHostingExtensions
         {
             builder = builder.WithClusterMLAggregatorProxy();
         }
-        builder = settings.Has(WorkerHostingExtensions.WorkerRole) ? builder.WithClusterMLWorker(engines, slots, files) : builder.WithClusterMLTrialProxy();
+        // Fit shards compute on threads of their own, one per slot: a trial that coordinates a sharded fit holds a trial slot
+        // while it waits for the shards, some of which may be on this node.
         builder = settings.Has(WorkerHostingExtensions.WorkerRole) && objectives is { Count: > 0 }
-            ? builder.WithClusterMLFitShards(objectives, slots, files)
+            ? builder.WithClusterMLFitShards(objectives, new Fits.ComputeThreads(slots.Count), files)
             : builder.WithClusterMLFitShardProxy();
+        builder = settings.Has(WorkerHostingExtensions.WorkerRole) ? builder.WithClusterMLWorker(engines, slots, files) : builder.WithClusterMLTrialProxy();
         builder = settings.Has(CoordinatorHostingExtensions.CoordinatorRole) ? builder.WithClusterMLCoordinator(settings.Slots) : builder.WithClusterMLCampaignProxy();
         if (settings.SeedNodes.Count == 0)
         {

@@ -3,7 +3,6 @@ using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using ClusterML.Cluster.Files;
 using ClusterML.Cluster.Fits;
-using ClusterML.Cluster.Trials;
 using ClusterML.Core.Engines;
 
 namespace ClusterML.Cluster.Hosting;
@@ -18,17 +17,17 @@ public static class FitHostingExtensions
     public const string FitShardsRegionName = "fit-shards";
 
     /// <summary>
-    /// Hosts fit data shards on this node (role <c>worker</c>) for <paramref name="objectives"/>, computing in the node's
-    /// <paramref name="slots"/>. A shard idle for <paramref name="idle"/> (its fit's coordinator died) is passivated.
+    /// Hosts fit data shards on this node (role <c>worker</c>) for <paramref name="objectives"/>, computing on
+    /// <paramref name="threads"/>. A shard idle for <paramref name="idle"/> (its fit's coordinator died) is passivated.
     /// </summary>
-    public static AkkaConfigurationBuilder WithClusterMLFitShards(this AkkaConfigurationBuilder builder, IReadOnlyList<IShardObjective> objectives, WorkerSlots slots,
+    public static AkkaConfigurationBuilder WithClusterMLFitShards(this AkkaConfigurationBuilder builder, IReadOnlyList<IShardObjective> objectives, ComputeThreads threads,
         Func<ActorSystem, NodeFiles>? files, TimeSpan? idle = null) =>
         builder.WithShardRegion<FitShardRegion>(
             FitShardsRegionName,
             (system, _, _) =>
             {
                 var nodeFiles = files?.Invoke(system);
-                return _ => FitShardActor.Props(objectives, slots, nodeFiles);
+                return _ => FitShardActor.Props(objectives, threads, nodeFiles);
             },
             new FitShardMessageExtractor(),
             new ShardOptions { Role = WorkerHostingExtensions.WorkerRole, PassivateIdleEntityAfter = idle ?? TimeSpan.FromMinutes(30), ShouldPassivateIdleEntities = true });

@@ -25,7 +25,8 @@ public static class WorkerHostingExtensions
     /// shards move and the coordinator sends the unfinished trials' starts again, which re-creates them elsewhere.
     /// </summary>
     /// With <paramref name="files"/> (the node's files; needs the aggregator or its proxy registered first) trials fetch their
-    /// input blobs and send their artifacts to the aggregator.
+    /// input blobs and send their artifacts to the aggregator, and, when the fit shard region (or its proxy) is registered
+    /// first, may spread a sharded fit over the cluster's workers.
     public static AkkaConfigurationBuilder WithClusterMLWorker(this AkkaConfigurationBuilder builder, IReadOnlyList<IEngine> engines, WorkerSlots slots,
         Func<ActorSystem, NodeFiles>? files = null) =>
         builder.WithShardRegion<TrialRegion>(
@@ -34,7 +35,10 @@ public static class WorkerHostingExtensions
             {
                 var nodeFiles = files?.Invoke(system);
                 var aggregator = nodeFiles is null ? null : registry.Get<AggregatorSingleton>();
-                return entityId => TrialActor.Props(entityId, engines, slots, nodeFiles, aggregator);
+                var shards = nodeFiles is not null && registry.TryGet<FitShardRegion>(out var region)
+                    ? new Fits.ClusterShardGroups(system, region, nodeFiles.Store)
+                    : null;
+                return entityId => TrialActor.Props(entityId, engines, slots, nodeFiles, aggregator, shards);
             },
             new TrialMessageExtractor(),
             new ShardOptions { Role = WorkerRole, PassivateIdleEntityAfter = TimeSpan.Zero, ShouldPassivateIdleEntities = false });

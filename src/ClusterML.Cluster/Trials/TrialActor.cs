@@ -30,12 +30,13 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     private readonly string _node;
     private readonly NodeFiles? _files;
     private readonly IActorRef? _aggregator;
+    private readonly IShardGroups? _shards;
     private Action _abortRun = static () => { };
     private (int Attempt, object Reply)? _lastReply;
 
-    public TrialActor(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeFiles? files = null, IActorRef? aggregator = null)
+    public TrialActor(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeFiles? files = null, IActorRef? aggregator = null, IShardGroups? shards = null)
     {
-        (_entityId, _engines, _slots, _files, _aggregator) = (entityId, engines, slots, files, aggregator);
+        (_entityId, _engines, _slots, _files, _aggregator, _shards) = (entityId, engines, slots, files, aggregator, shards);
         _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
         Idle();
     }
@@ -46,8 +47,10 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     /// A trial entity. <paramref name="files"/> and <paramref name="aggregator"/> (both or neither) make it fetch input blobs and
     /// send artifacts; without them the engine reads the spec's paths as they are and keeps no artifacts (actor tests).
     /// </summary>
-    public static Props Props(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeFiles? files = null, IActorRef? aggregator = null) =>
-        Akka.Actor.Props.Create(() => new TrialActor(entityId, engines, slots, files, aggregator));
+    /// <paramref name="shards"/> lets a trial spread its data over the cluster's workers (a sharded NEP fit).
+    public static Props Props(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeFiles? files = null, IActorRef? aggregator = null,
+        IShardGroups? shards = null) =>
+        Akka.Actor.Props.Create(() => new TrialActor(entityId, engines, slots, files, aggregator, shards));
 
     /// <summary>How long the aggregator may take to land an attempt's artifacts: a minute plus 10 s per 100 MB.</summary>
     private static TimeSpan UploadTimeout(long bytes) => TimeSpan.FromSeconds(60 + bytes / 10_000_000.0);
@@ -111,7 +114,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         token.ThrowIfCancellationRequested();
         if (log is null)
         {
-            return new Attempted(await RunEngineAsync(engine, start.Spec, new RunContext(start.Seed, start.Device, progress), start.TrialId, token).ConfigureAwait(false), []);
+            return new Attempted(await RunEngineAsync(engine, start.Spec, new RunContext(start.Seed, start.Device, progress, Shards: _shards), start.TrialId, token).ConfigureAwait(false), []);
         }
         var leases = new List<IDisposable>();
         try
@@ -119,7 +122,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             log.Begin();
             log.Write($"attempt {start.Attempt} of trial {start.TrialId} (campaign {start.CampaignId}) on {_node}, seed {start.Seed}, device {start.Device}");
             var spec = await LocalInputsAsync(start.Spec, requester, leases, log, token).ConfigureAwait(false);
-            var outcome = await RunEngineAsync(engine, spec, new RunContext(start.Seed, start.Device, progress, log.Folder), start.TrialId, token).ConfigureAwait(false);
+            var outcome = await RunEngineAsync(engine, spec, new RunContext(start.Seed, start.Device, progress, log.Folder, _shards), start.TrialId, token).ConfigureAwait(false);
             log.Write($"finished: loss {outcome.FinalLoss:G6}; {string.Join(", ", (outcome.Metrics ?? ImmutableDictionary<string, double>.Empty).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}={m.Value:G6}"))}");
             var files = await UploadAsync(start, log, token).ConfigureAwait(false);
             return new Attempted(outcome with { Artifacts = [.. (outcome.Artifacts ?? []).Select(a => Relative(log.Folder, a))] }, files);

@@ -2,6 +2,7 @@ namespace ClusterML.Core.Engines;
 
 /// <summary>
 /// Everything a training run takes from its surroundings: the seed (all randomness derives from it), the device
-/// (<c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>), where progress goes, and the folder for artifacts (null: keep nothing on disk).
+/// (<c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>), where progress goes, the folder for artifacts (null: keep nothing on disk), and
+/// the cluster's fit shards for a run that spreads its data over the workers (null: everything in this process).
 /// </summary>
-public sealed record RunContext(int Seed, string Device = "cpu", IProgress<TrainingProgress>? Progress = null, string? ArtifactDirectory = null);
+public sealed record RunContext(int Seed, string Device = "cpu", IProgress<TrainingProgress>? Progress = null, string? ArtifactDirectory = null, IShardGroups? Shards = null);

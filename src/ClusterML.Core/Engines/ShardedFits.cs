@@ -51,3 +51,33 @@ public interface IShardGroup
 
 /// <summary>A shard lost its state for the step (its node died, it moved): the step is computed again from the start.</summary>
 public sealed class ShardStepLostException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>One shard's frames as a file on this node and the batch of each frame, to be spread over the cluster.</summary>
+public sealed record ShardFile(int Shard, string Path, int[] Batches);
+
+/// <summary>Where a shard was loaded: its node, frames, resident bytes and load time.</summary>
+public sealed record ShardHome(int Shard, string Node, int Frames, long Bytes, double Seconds);
+
+/// <summary>What one worker did since the last <see cref="IOpenShardGroup.TakeStats"/>: shard answers and their compute time.</summary>
+public sealed record ShardWorkerStats(string Node, int Answers, double ComputeSeconds, double MaxShardSeconds);
+
+/// <summary>A fit's shards, loaded on the cluster's workers until disposed (then released everywhere).</summary>
+public interface IOpenShardGroup : IShardGroup, IDisposable
+{
+    IReadOnlyList<ShardHome> Homes { get; }
+
+    /// <summary>Shard answers lost so far (their steps were computed again).</summary>
+    int LostSteps { get; }
+
+    /// <summary>Per worker, what it computed since the last call (stragglers show as more seconds for the same answers).</summary>
+    IReadOnlyList<ShardWorkerStats> TakeStats();
+}
+
+/// <summary>
+/// The cluster's fit shard region as seen by a fit's coordinator (the CLI's <c>nep train --distributed</c>, or a campaign
+/// trial with <c>distributed: true</c>): registers each shard's file by content on this node and has the workers load them.
+/// </summary>
+public interface IShardGroups
+{
+    Task<IOpenShardGroup> OpenAsync(string kind, IReadOnlyList<ShardFile> files, string model, string dtype, CancellationToken cancellationToken);
+}

@@ -42,13 +42,13 @@ public static class NepAdamTrainer
         TrainAsync(settings, initial, train, test, seed, null, checkpoint, restart, progress, cancellationToken).GetAwaiter().GetResult();
 
     /// <summary>
-    /// The fit, with its shards wherever <paramref name="shardGroup"/> puts them (null: all in this process). This method is the
+    /// The fit, with its shards on the cluster's workers (<paramref name="cluster"/>; null: all in this process). This method is the
     /// fit's coordinator: it owns the step, the order of the batches, the parameters and Adam's moments; the shards only return
     /// sums and gradients of sums, which are added in shard order in float64. A step whose shards were lost (a worker died) is
     /// computed again, which gives the same bits.
     /// </summary>
     public static async Task<NepTrainingRun> TrainAsync(NepTrainingSettings settings, NepModel initial, IReadOnlyList<NepFrame> train, IReadOnlyList<NepFrame>? test,
-        int seed, Func<NepShardPlan, CancellationToken, Task<IShardGroup>>? shardGroup, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null,
+        int seed, NepClusterRun? cluster, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null,
         CancellationToken cancellationToken = default)
     {
         settings = settings.Validated();
@@ -62,10 +62,20 @@ public static class NepAdamTrainer
         var device = ClusterML.Engines.Torch.TorchDevices.Resolve(settings.Device);
         using var model = new NepTorchModel(initial, dtype, device);
         var plan = NepShardPlan.Create(train, settings.Batch, settings.Shards, seed);
-        LocalShardGroup? local = null;
-        var group = shardGroup is not null ? await shardGroup(plan, cancellationToken) : (local = new LocalShardGroup(
-            [.. Enumerable.Range(0, plan.Shards).Select(s => new NepShardCompute(initial, plan.FramesOf(s), dtype, device))],
-            settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount));
+        IDisposable? shards;
+        IShardGroup group;
+        if (cluster is null)
+        {
+            var local = new LocalShardGroup(
+                [.. Enumerable.Range(0, plan.Shards).Select(s => new NepShardCompute(initial, plan.FramesOf(s), dtype, device))],
+                settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount);
+            (shards, group) = (local, local);
+        }
+        else
+        {
+            var opened = await cluster.OpenAsync(plan, initial, dtype == ScalarType.Float64 ? "float64" : "float32", cancellationToken);
+            (shards, group) = (opened, opened);
+        }
         var trainable = model.Trainable;
         using var adam = optim.Adam(trainable, settings.LearningRate);
         var history = new List<NepEpoch>();
@@ -168,7 +178,7 @@ public static class NepAdamTrainer
         }
         finally
         {
-            local?.Dispose();
+            shards.Dispose();
         }
         // The last epoch always checkpoints, so its export is the result (unless a restart found nothing left to do).
         exported ??= NepExport.Of(model.ToModel(), train, test, settings.Threads);

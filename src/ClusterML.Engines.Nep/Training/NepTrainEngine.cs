@@ -3,6 +3,7 @@ using System.Globalization;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Specs;
 using ClusterML.Core.Validation;
+using ClusterML.Engines.Nep.Training.Sharding;
 
 namespace ClusterML.Engines.Nep.Training;
 
@@ -10,7 +11,9 @@ namespace ClusterML.Engines.Nep.Training;
 /// NEP fitting as a campaign engine: each trial trains with its settings (snake_case keys), reports the training RMSEs per
 /// epoch (<c>rmse_e</c>, <c>rmse_f</c>, <c>rmse_v</c> in eV/atom, eV/Å, eV/atom; the loss as <c>train_loss</c>), stops between
 /// steps when cancelled, and returns the exported model's force RMSE on the test frames (or the training frames without a
-/// test set) as its loss; <c>model/nep.txt</c> is written under the artifact directory.
+/// test set) as its loss; <c>model/nep.txt</c> is written under the artifact directory. With <c>distributed: true</c> (Adam)
+/// the trial coordinates a sharded fit whose shards live on the cluster's workers; the model is the one a trial in one
+/// process gives, which is what runs where the worker has no cluster (tests, a lone engine).
 /// </summary>
 public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
 {
@@ -55,6 +58,7 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
                 "dtype" => settings with { Float64 = value == "float64" ? true : value == "float32" ? false : throw new InvalidInputException(key, $"'{value}' is not float32 or float64") },
                 "threads" => settings with { Threads = I() },
                 "shards" => settings with { Shards = I() },
+                "distributed" => settings with { Distributed = B() },
                 _ => throw new InvalidInputException(key, $"'{key}' is not a nep setting; known: {string.Join(", ", NepTrainTrialSpec.Keys)}"),
             };
         }
@@ -84,9 +88,14 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
             ? new Relay(e => sink.Report(new TrainingProgress("nep", e.Epoch, settings.Epochs, e.Total, e.ForceTest,
                 Metrics(e))))
             : null;
+        var shardWorkers = 0;
         var run = settings.Optimizer == "snes"
             ? NepSnesTrainer.Train(settings, initial, train, test, context.Seed, null, false, progress, cancellationToken)
-            : NepAdamTrainer.Train(settings, initial, train, test, context.Seed, null, false, progress, cancellationToken);
+            : settings.Distributed && context.Shards is { } shards
+                ? NepAdamTrainer.TrainAsync(settings, initial, train, test, context.Seed,
+                    new NepClusterRun(shards, Path.GetTempPath(), (group, _) => shardWorkers = group.Homes.Select(h => h.Node).Distinct().Count()),
+                    null, false, progress, cancellationToken).GetAwaiter().GetResult()
+                : NepAdamTrainer.Train(settings, initial, train, test, context.Seed, null, false, progress, cancellationToken);
         var artifacts = new List<string>();
         if (context.ArtifactDirectory is { } folder)
         {
@@ -105,6 +114,10 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
         if (run.Train.VirialRmse is { } v)
         {
             metrics["rmse_v_train"] = v;
+        }
+        if (shardWorkers > 0)
+        {
+            metrics["shard_workers"] = shardWorkers;
         }
         if (run.Test is { } t)
         {

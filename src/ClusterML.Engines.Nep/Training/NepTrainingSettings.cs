@@ -66,6 +66,9 @@ public sealed record NepTrainingSettings
     /// </summary>
     public int Shards { get; init; } = Sharding.NepShardPlan.DefaultShards;
 
+    /// <summary>A campaign trial spreads its shards over the cluster's workers (Adam; the model is the same as in one process).</summary>
+    public bool Distributed { get; init; }
+
     public double Sigma0 { get; init; } = 0.1;
 
     /// <summary>Write nep.txt and the restart file every this many epochs (generations).</summary>
@@ -127,6 +130,10 @@ public sealed record NepTrainingSettings
         Require.AtLeast("--checkpoint-every", CheckpointEvery, 1);
         Require.AtLeast("--threads", Threads, 0);
         Require.AtLeast("--shards", Shards, 1);
+        if (Distributed && Optimizer != "adam")
+        {
+            throw new InvalidInputException("--distributed", "distributed fits use Adam (optimizer adam); SNES runs in one process");
+        }
         return this;
     }
 }

@@ -64,6 +64,14 @@ public sealed class WireSerializerTests : IDisposable
         yield return new ArtifactsStored("c1", "t0005", 2, "campaigns/c1/trials/t0005");
         yield return new ArtifactsNotStored("c1", "t0005", 2, "disk full");
         yield return new BlobChunk([1, 2, 3, 255]);
+        var shardBlob = new BlobRef(new string('c', 64), "fit-1-shard-0003.xyz", 4096);
+        yield return new FitShardLoad("fit-1", 3, "nep", shardBlob, [0, 0, 2, 5], "{\"Version\":4}", "float64", "", "akka.tcp://clusterml@10.0.0.5:4053");
+        yield return new FitShardLoaded("fit-1", 3, "akka.tcp://clusterml@10.0.0.6:4053", 4, 123_456, 0.5);
+        yield return new FitShardForward("fit-1", 3, 17, 2, [0.1, -2.5e-7, double.MaxValue]);
+        yield return new FitShardBackward("fit-1", 3, 17, [1e-3, 0.5, 0.25, 0]);
+        yield return new FitShardResult("fit-1", 3, 17, [1, 2, 3, 4, 5, 6, 7, 8], "akka.tcp://clusterml@10.0.0.6:4053", 0.125);
+        yield return new FitShardRefused("fit-1", 3, 17, true, "shard 3 is not loaded");
+        yield return new FitShardRelease("fit-1", 3);
         yield return new ResumeCampaign("c1");
         yield return new CancelCampaign("c1");
         yield return new GetCampaignStatus("c1");

@@ -50,6 +50,7 @@ public sealed class NepShardCompute : IShardCompute
 
     public double[] Forward(int batch, double[] parameters)
     {
+        OneThread();
         DropPending();
         var sums = new double[NepShardSums.Length];
         if (!_batches.TryGetValue(batch, out var data))
@@ -94,6 +95,7 @@ public sealed class NepShardCompute : IShardCompute
 
     public double[] Backward(double[] coefficients)
     {
+        OneThread();
         var pending = _pending ?? throw new ShardStepLostException("no forward pass to differentiate (the shard was restarted)");
         _pending = null;
         try
@@ -136,6 +138,19 @@ public sealed class NepShardCompute : IShardCompute
     {
         _pending?.Dispose();
         _pending = null;
+    }
+
+    /// <summary>
+    /// One intra-op thread for the calling thread. libtorch's OpenMP thread count is a per-thread setting, so the process-wide
+    /// call on another thread does not reach the pool thread that computes this shard; without it a shard's float32 sums
+    /// would depend on the machine's core count (and two workers on one machine would oversubscribe it).
+    /// </summary>
+    private static void OneThread()
+    {
+        if (torch.get_num_threads() != 1)
+        {
+            torch.set_num_threads(1);
+        }
     }
 
     private static long Size(NepTrainingBatch b)
