@@ -213,10 +213,7 @@ internal static class NepCommand
                 Shards = p.GetValue(shards) ?? settings.Shards,
             };
             var isDistributed = p.GetValue(distributed);
-            if (isDistributed && settings.Optimizer != "adam")
-            {
-                throw new InvalidInputException("--distributed", "distributed fits use Adam (--optimizer adam); SNES runs in one process");
-            }
+
             settings = settings.Validated();
             ClusterML.Engines.Torch.TorchDevices.Resolve(settings.Device); // a missing GPU fails here, before any work
             var trainPath = CommonOptions.RequiredPath(p, train);

@@ -39,14 +39,22 @@ internal static class NepDistributedFit
             var system = host.Services.GetRequiredService<ActorSystem>();
             var region = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<FitShardRegion>(cancellationToken);
             await RegionsAsync(region, minWorkers, log, cancellationToken);
+            var steps = 1;
+            var lastSeconds = 0.0;
             var reporter = new Progress(epoch =>
             {
                 progress.Report(epoch);
                 if (group is not null)
                 {
-                    log.Information("epoch {Epoch}: loss {Loss:E3}, RMSE E {E:F3} meV/atom, F {F:F2} meV/Å; {Workers}{Lost}", epoch.Epoch, epoch.Total,
-                        epoch.EnergyTrain * 1000, epoch.ForceTrain * 1000,
-                        string.Join("; ", group.TakeStats().Select(w => $"{w.Node}: {w.Answers} shard answers, {w.ComputeSeconds:F2} s compute (slowest shard {w.MaxShardSeconds * 1000:F0} ms)")),
+                    var workers = group.TakeStats();
+                    // Per step: the epoch's wall time, the busier worker's compute (shard-seconds: with several slots a worker
+                    // computes shards side by side), and the rest (messages, reduction, Adam, waiting at the two barriers).
+                    var step = (epoch.Seconds - lastSeconds) / steps;
+                    var busiest = workers.Count > 0 ? workers.Max(w => w.ComputeSeconds) / steps : 0;
+                    lastSeconds = epoch.Seconds;
+                    log.Information("epoch {Epoch}: loss {Loss:E3}, RMSE E {E:F3} meV/atom, F {F:F2} meV/Å; step {Step:F3} s = busiest worker {Busiest:F3} shard-s + {Rest:F3} s messages, reduction and waits; {Workers}{Lost}",
+                        epoch.Epoch, epoch.Total, epoch.EnergyTrain * 1000, epoch.ForceTrain * 1000, step, busiest, Math.Max(0, step - busiest),
+                        string.Join("; ", workers.Select(w => $"{w.Node}: {w.Answers} shard answers, {w.ComputeSeconds:F2} s compute (slowest shard {w.MaxShardSeconds * 1000:F0} ms)")),
                         group.LostSteps > 0 ? $"; {group.LostSteps} shard answers lost so far (steps recomputed)" : "");
                 }
             });
@@ -54,6 +62,8 @@ internal static class NepDistributedFit
             var cluster = new NepClusterRun(new ClusterShardGroups(system, region, blobs), Path.Combine(options.DataDir, "fits"), (opened, plan) =>
             {
                 group = opened;
+                steps = settings.Optimizer == "snes" ? 1 : plan.Batches.Count; // a SNES generation is one batch
+                lastSeconds = clock.Elapsed.TotalSeconds;
                 log.Information("{Frames} frames in {Batches} batches cut into {Shards} shards ({MinAtoms}–{MaxAtoms} atoms each), loaded in {Seconds:F1} s",
                     train.Count, plan.Batches.Count, plan.Shards, plan.ShardAtoms.Min(), plan.ShardAtoms.Max(), clock.Elapsed.TotalSeconds);
                 foreach (var node in opened.Homes.GroupBy(h => h.Node).OrderBy(g => g.Key, StringComparer.Ordinal))
@@ -62,7 +72,9 @@ internal static class NepDistributedFit
                         Ranges(node.Select(h => h.Shard)), node.Sum(h => h.Frames), Bytes.Show(node.Sum(h => h.Bytes)));
                 }
             });
-            return await NepAdamTrainer.TrainAsync(settings, initial, train, test, seed, cluster, checkpoint, restart, reporter, cancellationToken);
+            return settings.Optimizer == "snes"
+                ? await NepSnesTrainer.TrainAsync(settings, initial, train, test, seed, cluster, checkpoint, restart, reporter, cancellationToken)
+                : await NepAdamTrainer.TrainAsync(settings, initial, train, test, seed, cluster, checkpoint, restart, reporter, cancellationToken);
         }
         finally
         {

@@ -174,7 +174,7 @@ internal static class ClusterHost
                             ? builder.WithClusterMLPersistence(postgres, PersistenceHostingExtensions.PostgresProvider)
                             : builder.WithClusterMLPersistence(PersistenceHostingExtensions.SqliteConnectionString(options.JournalPath), PersistenceHostingExtensions.SqliteProvider);
                     }
-                    builder.WithClusterMLNode(node, store, engines ?? Engines(), slots, nodeBlobs, objectives ?? [new NepShardObjective(options.Device)]);
+                    builder.WithClusterMLNode(node, store, engines ?? Engines(), slots, nodeBlobs, objectives ?? [new NepShardObjective(options.Device), new NepSnesShardObjective()]);
                 });
             })
             .Build();

@@ -73,7 +73,7 @@ public static class NepAdamTrainer
         }
         else
         {
-            var opened = await cluster.OpenAsync(plan, initial, dtype == ScalarType.Float64 ? "float64" : "float32", cancellationToken);
+            var opened = await cluster.OpenAsync(plan, initial, NepShardObjective.Name, dtype == ScalarType.Float64 ? "float64" : "float32", cancellationToken);
             (shards, group) = (opened, opened);
         }
         var trainable = model.Trainable;

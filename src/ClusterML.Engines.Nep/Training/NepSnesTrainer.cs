@@ -8,6 +8,7 @@ using ClusterML.Core.Validation;
 using ClusterML.Engines.Nep.Evaluation;
 using ClusterML.Engines.Nep.Model;
 using ClusterML.Engines.Nep.Structures;
+using ClusterML.Engines.Nep.Training.Sharding;
 
 namespace ClusterML.Engines.Nep.Training;
 
@@ -31,45 +32,38 @@ public static class NepSnesTrainer
 
     /// <summary>The per-species and global losses of one parameter vector on a batch (index T = global).</summary>
     public static Fitness Loss(NepModel model, double[] z, IReadOnlyList<NepFrame> frames, IReadOnlyList<NeighborList> lists, NepTrainingSettings settings,
-        double lambda1, double lambda2)
+        double lambda1, double lambda2) =>
+        Combine(model, z, Sums(model, z, frames, lists), settings, lambda1, lambda2);
+
+    /// <summary>Values per ranking group in <see cref="Sums"/>: S0 = Σw², S1 = Σw²d, S2 = Σw²d² (d the per-atom energy error), F, its count, V, its count.</summary>
+    public const int SumsPerGroup = 7;
+
+    /// <summary>
+    /// One individual's partial sums over some frames, per ranking group (species t = frames that contain it; T = all), in a
+    /// form that adds across shards: the energy offset Δ of the whole batch is removed afterwards (Σw²(d − Δ)² = S2 − 2ΔS1 + Δ²S0).
+    /// </summary>
+    public static double[] Sums(NepModel model, double[] z, IReadOnlyList<NepFrame> frames, IReadOnlyList<NeighborList> lists)
     {
-        var candidate = model.WithParameters(z);
-        var calculator = new NepCalculator(candidate);
+        var calculator = new NepCalculator(model.WithParameters(z));
         var types = model.SpeciesCount;
-        var groups = types + 1;
-        var e2 = new double[groups];
-        var eCount = new double[groups];
-        var f2 = new double[groups];
-        var fCount = new double[groups];
-        var v2 = new double[groups];
-        var vCount = new double[groups];
-        var energies = new double[frames.Count];
-        var results = new NepResult[frames.Count];
-        double offsetSum = 0, w2Sum = 0;
-        for (var f = 0; f < frames.Count; f++)
-        {
-            results[f] = calculator.Compute(frames[f].Structure, lists[f], new NepOptions());
-            energies[f] = results[f].Energy;
-            var w2 = frames[f].Weight * frames[f].Weight;
-            offsetSum += w2 * ((energies[f] - frames[f].Energy) / frames[f].Atoms);
-            w2Sum += w2;
-        }
-        var offset = offsetSum / w2Sum;
+        var sums = new double[(types + 1) * SumsPerGroup];
+        var present = new bool[types + 1];
         for (var f = 0; f < frames.Count; f++)
         {
             var frame = frames[f];
+            var result = calculator.Compute(frame.Structure, lists[f], new NepOptions());
             var w2 = frame.Weight * frame.Weight;
-            var present = new bool[groups];
+            Array.Clear(present);
             present[types] = true;
             foreach (var t in frame.Structure.Types)
             {
                 present[t] = true;
             }
-            var de = ((energies[f] - frame.Energy) / frame.Atoms) - offset;
+            var de = (result.Energy - frame.Energy) / frame.Atoms;
             double frameF2 = 0;
             for (var k = 0; k < frame.Forces.Length; k++)
             {
-                var d = results[f].Forces[k] - frame.Forces[k];
+                var d = result.Forces[k] - frame.Forces[k];
                 frameF2 += d * d;
             }
             double frameV2 = 0;
@@ -77,30 +71,43 @@ public static class NepSnesTrainer
             {
                 foreach (var k in new[] { 0, 4, 8, 1, 5, 6 })
                 {
-                    var d = (results[f].Virial[k] - reference[k]) / frame.Atoms;
+                    var d = (result.Virial[k] - reference[k]) / frame.Atoms;
                     frameV2 += d * d;
                 }
             }
-            for (var g = 0; g < groups; g++)
+            for (var g = 0; g <= types; g++)
             {
                 if (!present[g])
                 {
                     continue;
                 }
-                e2[g] += w2 * de * de;
-                eCount[g] += w2;
-                f2[g] += w2 * frameF2;
-                fCount[g] += w2 * frame.Forces.Length;
+                var at = g * SumsPerGroup;
+                sums[at] += w2;
+                sums[at + 1] += w2 * de;
+                sums[at + 2] += w2 * de * de;
+                sums[at + 3] += w2 * frameF2;
+                sums[at + 4] += w2 * frame.Forces.Length;
                 if (frame.Virial is not null)
                 {
-                    v2[g] += w2 * frameV2;
-                    vCount[g] += w2 * 6;
+                    sums[at + 5] += w2 * frameV2;
+                    sums[at + 6] += w2 * 6;
                 }
             }
         }
-        var loss = new double[groups];
-        for (var g = 0; g < groups; g++)
+        return sums;
+    }
+
+    /// <summary>An individual's fitness from the batch's summed <see cref="Sums"/>: per group λ·RMSEs after the batch's energy offset, plus L1/L2 of its variables.</summary>
+    public static Fitness Combine(NepModel model, double[] z, double[] sums, NepTrainingSettings settings, double lambda1, double lambda2)
+    {
+        var types = model.SpeciesCount;
+        var all = types * SumsPerGroup;
+        var offset = sums[all + 1] / sums[all];
+        double Energy2(int g) => Math.Max(0, sums[(g * SumsPerGroup) + 2] - (2 * offset * sums[(g * SumsPerGroup) + 1]) + (offset * offset * sums[g * SumsPerGroup]));
+        var loss = new double[types + 1];
+        for (var g = 0; g <= types; g++)
         {
+            var at = g * SumsPerGroup;
             var variables = g == types ? Enumerable.Range(0, z.Length) : Variables(model, g);
             double abs = 0, square = 0;
             var count = 0;
@@ -111,16 +118,16 @@ public static class NepSnesTrainer
                 count++;
             }
             loss[g] = (lambda1 * abs / Math.Max(1, count)) + (lambda2 * Math.Sqrt(square / Math.Max(1, count)))
-                + (settings.LambdaE * Math.Sqrt(e2[g] / Math.Max(1e-300, eCount[g])))
-                + (settings.LambdaF * Math.Sqrt(f2[g] / Math.Max(1e-300, fCount[g])))
-                + (vCount[g] > 0 ? settings.LambdaV * Math.Sqrt(v2[g] / vCount[g]) : 0);
-            if (eCount[g] == 0)
+                + (settings.LambdaE * Math.Sqrt(Energy2(g) / Math.Max(1e-300, sums[at])))
+                + (settings.LambdaF * Math.Sqrt(sums[at + 3] / Math.Max(1e-300, sums[at + 4])))
+                + (sums[at + 6] > 0 ? settings.LambdaV * Math.Sqrt(sums[at + 5] / sums[at + 6]) : 0);
+            if (sums[at] == 0)
             {
                 loss[g] = double.NaN; // species absent from the batch: no ranking for it this generation
             }
         }
-        return new Fitness(loss, Math.Sqrt(e2[types] / eCount[types]), Math.Sqrt(f2[types] / fCount[types]),
-            vCount[types] > 0 ? Math.Sqrt(v2[types] / vCount[types]) : null);
+        return new Fitness(loss, Math.Sqrt(Energy2(types) / sums[all]), Math.Sqrt(sums[all + 3] / sums[all + 4]),
+            sums[all + 6] > 0 ? Math.Sqrt(sums[all + 5] / sums[all + 6]) : null);
     }
 
     /// <summary>Indices of the variables ranked with species t: its network (NEP4) and the c coefficients with centre type t.</summary>
@@ -144,8 +151,20 @@ public static class NepSnesTrainer
         }
     }
 
+    /// <summary>The one-process fit: every shard in this process, computed in parallel on <see cref="NepTrainingSettings.Threads"/> cores.</summary>
     public static NepTrainingRun Train(NepTrainingSettings settings, NepModel initial, IReadOnlyList<NepFrame> train, IReadOnlyList<NepFrame>? test,
-        int seed, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null, CancellationToken cancellationToken = default)
+        int seed, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null, CancellationToken cancellationToken = default) =>
+        TrainAsync(settings, initial, train, test, seed, null, checkpoint, restart, progress, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// SNES with the batch's frames on logical shards (in this process, or on the cluster's workers with
+    /// <paramref name="cluster"/>): every generation the whole population goes to the shards of the batch, each returns every
+    /// individual's <see cref="Sums"/> over its frames, and the sums are added in shard order in float64 before the ranking —
+    /// so the result does not depend on where the shards are. μ, σ, the generation and the RNG stay here.
+    /// </summary>
+    public static async Task<NepTrainingRun> TrainAsync(NepTrainingSettings settings, NepModel initial, IReadOnlyList<NepFrame> train, IReadOnlyList<NepFrame>? test,
+        int seed, NepClusterRun? cluster, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         settings = settings.Validated();
         var clock = Stopwatch.StartNew();
@@ -153,8 +172,8 @@ public static class NepSnesTrainer
         var types = initial.SpeciesCount;
         var lambda1 = settings.Lambda1 ?? NepLoss.DefaultRegularization(initial);
         var lambda2 = settings.Lambda2 ?? NepLoss.DefaultRegularization(initial);
-        var batches = NepAdamTrainer.Stratified(train, settings.Batch);
-        var lists = batches.Select(b => (IReadOnlyList<NeighborList>)[.. b.Select(f => NeighborList.Build(f.Structure, initial.MaxRadialCutoff))]).ToArray();
+        var plan = NepShardPlan.Create(train, settings.Batch, settings.Shards, seed);
+        var batches = plan.Batches;
         var mu = (double[])initial.Parameters.Clone();
         var sigma = Enumerable.Repeat(settings.Sigma0, n).ToArray();
         var history = new List<NepEpoch>();
@@ -204,6 +223,18 @@ public static class NepSnesTrainer
             groupsOf[g] = [.. Enumerable.Range(0, n).Where(k => ownerOf[k] == g)];
         }
         var threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
+        IShardGroup group;
+        IDisposable shards;
+        if (cluster is null)
+        {
+            var local = new LocalShardGroup([.. Enumerable.Range(0, plan.Shards).Select(sh => new NepSnesShardCompute(initial, plan.FramesOf(sh)))], threads);
+            (group, shards) = (local, local);
+        }
+        else
+        {
+            var opened = await cluster.OpenAsync(plan, initial, NepSnesShardCompute.Kind, "float64", cancellationToken);
+            (group, shards) = (opened, opened);
+        }
         NepExport? exported = null;
         try
         {
@@ -224,9 +255,12 @@ public static class NepSnesTrainer
                         z[p][k] = mu[k] + (sigma[k] * s[p][k]);
                     }
                 }
+                var sums = await PopulationSumsAsync(group, plan, b, generation, z, (types + 1) * SumsPerGroup, cancellationToken);
                 var fitness = new Fitness[population];
-                Parallel.For(0, population, new ParallelOptions { MaxDegreeOfParallelism = threads }, p =>
-                    fitness[p] = Loss(initial, z[p], batches[b], lists[b], settings, lambda1, lambda2));
+                for (var p = 0; p < population; p++)
+                {
+                    fitness[p] = Combine(initial, z[p], sums[p], settings, lambda1, lambda2);
+                }
                 var losses = fitness.Select(f => f.Losses).ToArray();
                 for (var g = 0; g <= types; g++)
                 {
@@ -272,9 +306,47 @@ public static class NepSnesTrainer
                 new RestartState(history[^1].Epoch, seed, shape, history));
             throw;
         }
+        finally
+        {
+            shards.Dispose();
+        }
         // The last generation always checkpoints, so its export is the result (unless a restart found nothing left to do).
         exported ??= NepExport.Of(initial.WithParameters((double[])mu.Clone()), train, test, settings.Threads);
         return new NepTrainingRun(exported.Model, history, exported.Train, exported.Test, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Every individual's sums over the batch: the population to the batch's shards, their answers added in shard order; lost shards: again.</summary>
+    private static async Task<double[][]> PopulationSumsAsync(IShardGroup group, NepShardPlan plan, int batch, long generation, double[][] z, int perIndividual,
+        CancellationToken cancellationToken)
+    {
+        var packed = z.SelectMany(v => v).ToArray();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var partials = await group.ForwardAsync(generation, batch, plan.ShardsOf(batch), packed, cancellationToken);
+                var sums = z.Select(_ => new double[perIndividual]).ToArray();
+                foreach (var partial in partials)
+                {
+                    if (partial.Values.Length != z.Length * perIndividual)
+                    {
+                        throw new InvalidDataException($"shard {partial.Shard} returned {partial.Values.Length} values, not {z.Length * perIndividual}");
+                    }
+                    for (var p = 0; p < z.Length; p++)
+                    {
+                        for (var k = 0; k < perIndividual; k++)
+                        {
+                            sums[p][k] += partial.Values[(p * perIndividual) + k];
+                        }
+                    }
+                }
+                return sums;
+            }
+            catch (ShardStepLostException) when (attempt < NepAdamTrainer.MaxStepAttempts)
+            {
+                // The same population, the same shards: the same bits.
+            }
+        }
     }
 
     /// <summary>SNES rank utilities (best first): max(0, ln(P/2+1) − ln i)/Σ − 1/P.</summary>

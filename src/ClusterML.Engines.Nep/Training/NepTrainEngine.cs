@@ -11,7 +11,7 @@ namespace ClusterML.Engines.Nep.Training;
 /// NEP fitting as a campaign engine: each trial trains with its settings (snake_case keys), reports the training RMSEs per
 /// epoch (<c>rmse_e</c>, <c>rmse_f</c>, <c>rmse_v</c> in eV/atom, eV/Å, eV/atom; the loss as <c>train_loss</c>), stops between
 /// steps when cancelled, and returns the exported model's force RMSE on the test frames (or the training frames without a
-/// test set) as its loss; <c>model/nep.txt</c> is written under the artifact directory. With <c>distributed: true</c> (Adam)
+/// test set) as its loss; <c>model/nep.txt</c> is written under the artifact directory. With <c>distributed: true</c>
 /// the trial coordinates a sharded fit whose shards live on the cluster's workers; the model is the one a trial in one
 /// process gives, which is what runs where the worker has no cluster (tests, a lone engine).
 /// </summary>
@@ -89,13 +89,12 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
                 Metrics(e))))
             : null;
         var shardWorkers = 0;
+        var cluster = settings.Distributed && context.Shards is { } shards
+            ? new NepClusterRun(shards, Path.GetTempPath(), (group, _) => shardWorkers = group.Homes.Select(h => h.Node).Distinct().Count())
+            : null;
         var run = settings.Optimizer == "snes"
-            ? NepSnesTrainer.Train(settings, initial, train, test, context.Seed, null, false, progress, cancellationToken)
-            : settings.Distributed && context.Shards is { } shards
-                ? NepAdamTrainer.TrainAsync(settings, initial, train, test, context.Seed,
-                    new NepClusterRun(shards, Path.GetTempPath(), (group, _) => shardWorkers = group.Homes.Select(h => h.Node).Distinct().Count()),
-                    null, false, progress, cancellationToken).GetAwaiter().GetResult()
-                : NepAdamTrainer.Train(settings, initial, train, test, context.Seed, null, false, progress, cancellationToken);
+            ? NepSnesTrainer.TrainAsync(settings, initial, train, test, context.Seed, cluster, null, false, progress, cancellationToken).GetAwaiter().GetResult()
+            : NepAdamTrainer.TrainAsync(settings, initial, train, test, context.Seed, cluster, null, false, progress, cancellationToken).GetAwaiter().GetResult();
         var artifacts = new List<string>();
         if (context.ArtifactDirectory is { } folder)
         {

@@ -61,12 +61,12 @@ public sealed record NepTrainingSettings
     public int Population { get; init; } = 50;
 
     /// <summary>
-    /// Logical data shards of an Adam fit (each batch's frames are dealt to them by atom count): fixed by the data and the seed,
+    /// Logical data shards of a fit (each batch's frames are dealt to them by atom count): fixed by the data and the seed,
     /// never by the number of workers, so a fit gives the same model on one process or many. At most the number of frames.
     /// </summary>
     public int Shards { get; init; } = Sharding.NepShardPlan.DefaultShards;
 
-    /// <summary>A campaign trial spreads its shards over the cluster's workers (Adam; the model is the same as in one process).</summary>
+    /// <summary>A campaign trial spreads its shards over the cluster's workers (Adam or SNES; the model is the same as in one process).</summary>
     public bool Distributed { get; init; }
 
     public double Sigma0 { get; init; } = 0.1;
@@ -130,10 +130,6 @@ public sealed record NepTrainingSettings
         Require.AtLeast("--checkpoint-every", CheckpointEvery, 1);
         Require.AtLeast("--threads", Threads, 0);
         Require.AtLeast("--shards", Shards, 1);
-        if (Distributed && Optimizer != "adam")
-        {
-            throw new InvalidInputException("--distributed", "distributed fits use Adam (optimizer adam); SNES runs in one process");
-        }
         return this;
     }
 }

@@ -47,6 +47,23 @@ public sealed class DistributedNepTests : IDisposable
     }
 
     [Fact]
+    public async Task A_SNES_fit_on_two_worker_processes_should_write_the_one_process_model()
+    {
+        var train = Frames(24);
+        string[] snes = ["--optimizer", "snes", "--population", "12", "--epochs", "15"];
+        var reference = _cli.Path("snes-reference");
+        using (var process = new ClusterProcess(_cli.Root, ["nep", "train", "--train", train, "--out", reference, "--data-dir", _cli.Path("snes-data"), .. Fit, .. snes]))
+        {
+            Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(180)) && process.ExitCode == 0, process.Output);
+        }
+        var outDir = _cli.Path("snes-two");
+        await using var cluster = new LoopbackCluster(_cli, "snes", 2, ["nep", "train", "--train", train, "--out", outDir, .. Fit, .. snes]);
+        var coordinator = await cluster.FinishAsync(TimeSpan.FromSeconds(240));
+        Assert.Equal(2, cluster.WorkersHoldingShards(coordinator.Output));
+        AssertSameFit(reference, outDir);
+    }
+
+    [Fact]
     public async Task A_worker_killed_mid_fit_should_lose_nothing_and_the_fit_should_end_with_the_undisturbed_model()
     {
         var train = Frames(24);

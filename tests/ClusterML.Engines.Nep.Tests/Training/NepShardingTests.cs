@@ -122,6 +122,41 @@ public sealed class NepShardingTests
         return frame with { Structure = structure, Energy = energy, Forces = forces, Virial = virial };
     }
 
+    [Fact]
+    public void SNES_shard_sums_should_give_the_one_batch_fitness_and_the_fit_should_not_depend_on_threads()
+    {
+        var frames = MorseFrames.Make(4, 2).Concat(MorseFrames.Make(3, 3).Select(Doubled)).Select((f, i) => f with { Index = i, Weight = 1 + (0.25 * i) }).ToArray();
+        var settings = Tiny with { Optimizer = "snes", Batch = frames.Length, Population = 8, Epochs = 5, Shards = 3 };
+        var model = NepInitializer.Create(settings, ["Ar"], frames, 5);
+        var lists = frames.Select(f => ClusterML.Engines.Nep.Structures.NeighborList.Build(f.Structure, model.MaxRadialCutoff)).ToArray();
+        var z = model.Parameters.Select((v, k) => v + (0.01 * Math.Sin(k))).ToArray();
+        var direct = NepSnesTrainer.Loss(model, z, frames, lists, settings, 1e-5, 1e-5);
+
+        var plan = NepShardPlan.Create(frames, frames.Length, 3, seed: 1);
+        var per = 2 * NepSnesTrainer.SumsPerGroup;
+        var sums = new double[per];
+        foreach (var s in plan.ShardsOf(0))
+        {
+            var partial = new NepSnesShardCompute(model, plan.FramesOf(s)).Forward(0, [.. z, .. z]); // two identical individuals
+            Assert.Equal(2 * per, partial.Length);
+            Assert.Equal(partial[..per], partial[per..]);
+            for (var k = 0; k < per; k++)
+            {
+                sums[k] += partial[k];
+            }
+        }
+        var sharded = NepSnesTrainer.Combine(model, z, sums, settings, 1e-5, 1e-5);
+        for (var g = 0; g < direct.Losses.Length; g++)
+        {
+            Assert.Equal(direct.Losses[g], sharded.Losses[g], 1e-12);
+        }
+        Assert.True(direct.EnergyRmse > 0 && direct.ForceRmse > 0);
+
+        var one = NepSnesTrainer.Train(settings with { Batch = 4 }, model, frames, null, 3);
+        var two = NepSnesTrainer.Train(settings with { Batch = 4, Threads = 2 }, model, frames, null, 3);
+        Assert.Equal(one.Model.Parameters, two.Model.Parameters);
+    }
+
     private static string Signature(NepShardPlan plan) =>
         string.Join(";", Enumerable.Range(0, plan.Shards).Select(s => string.Join(",", plan.FramesOf(s).Select(x => $"{x.Batch}:{x.Frame.Index}"))));
 }

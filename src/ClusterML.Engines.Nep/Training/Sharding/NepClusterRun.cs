@@ -10,13 +10,13 @@ namespace ClusterML.Engines.Nep.Training.Sharding;
 /// </summary>
 public sealed record NepClusterRun(IShardGroups Shards, string Scratch, Action<IOpenShardGroup, NepShardPlan>? Opened = null)
 {
-    public async Task<IOpenShardGroup> OpenAsync(NepShardPlan plan, NepModel template, string dtype, CancellationToken cancellationToken)
+    public async Task<IOpenShardGroup> OpenAsync(NepShardPlan plan, NepModel template, string kind, string dtype, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(Scratch, $"shards-{Guid.NewGuid():N}");
         try
         {
             var files = NepShardFiles.Write(plan, template, folder);
-            var group = await Shards.OpenAsync(NepShardObjective.Name, [.. files.Select(f => new ShardFile(f.Shard, f.Path, f.Batches))], NepModelText.Write(template), dtype,
+            var group = await Shards.OpenAsync(kind, [.. files.Select(f => new ShardFile(f.Shard, f.Path, f.Batches))], NepModelText.Write(template), dtype,
                 cancellationToken).ConfigureAwait(false);
             Opened?.Invoke(group, plan);
             return group;
