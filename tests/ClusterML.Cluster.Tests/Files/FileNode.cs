@@ -34,10 +34,13 @@ internal sealed class FileNode : IAsyncDisposable
 
     public ActorSystem System => _host.Services.GetRequiredService<ActorSystem>();
 
+    public ActorRegistry Registry => _host.Services.GetRequiredService<ActorRegistry>();
+
     public Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
 
     /// <summary>Starts a node in <paramref name="dataDir"/>; the first one (no seed) forms the cluster, the others join it.</summary>
-    public static async Task<FileNode> StartAsync(string dataDir, IReadOnlyList<string> roles, FileNode? seed = null, long cacheLimit = 1L << 30)
+    public static async Task<FileNode> StartAsync(string dataDir, IReadOnlyList<string> roles, FileNode? seed = null, long cacheLimit = 1L << 30,
+        IReadOnlyList<ClusterML.Core.Engines.IShardObjective>? objectives = null)
     {
         var store = new BlobStore(Path.Combine(dataDir, "blobs"), cacheLimit);
         var results = new SqliteResultStore(Path.Combine(dataDir, "results.db"));
@@ -45,7 +48,7 @@ internal sealed class FileNode : IAsyncDisposable
         var host = new HostBuilder()
             .ConfigureServices(services => services.AddAkka("clusterml", builder => builder
                 .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)
-                .WithClusterMLNode(settings, results, [new FakeEngine()], new WorkerSlots(1), new NodeBlobs(dataDir, store))))
+                .WithClusterMLNode(settings, results, [new FakeEngine()], new WorkerSlots(1), new NodeBlobs(dataDir, store), objectives)))
             .Build();
         await host.StartAsync();
         var up = new TaskCompletionSource();
