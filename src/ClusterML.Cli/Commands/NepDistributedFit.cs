@@ -16,7 +16,8 @@ namespace ClusterML.Cli.Commands;
 /// <summary>
 /// <c>nep train --distributed</c>: this process joins (or forms) the cluster, writes each logical shard's frames as a blob of
 /// its own, has the fit shard region load them on the workers (each fetches only the shards it holds), and drives the fit from
-/// here: the same <see cref="NepAdamTrainer"/> as the one-process fit, with the shards' sums arriving as messages.
+/// here: the same <see cref="NepAdamTrainer"/> (or <see cref="NepSnesTrainer"/>) as the one-process fit, with the shards' sums
+/// arriving as messages.
 /// </summary>
 internal static class NepDistributedFit
 {
