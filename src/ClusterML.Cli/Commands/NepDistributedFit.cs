@@ -53,8 +53,12 @@ internal static class NepDistributedFit
                     var step = (epoch.Seconds - lastSeconds) / steps;
                     var busiest = workers.Count > 0 ? workers.Max(w => w.ComputeSeconds) / steps : 0;
                     lastSeconds = epoch.Seconds;
-                    log.Information("epoch {Epoch}: loss {Loss:E3}, RMSE E {E:F3} meV/atom, F {F:F2} meV/Å; step {Step:F3} s = busiest worker {Busiest:F3} shard-s + {Rest:F3} s messages, reduction and waits; {Workers}{Lost}",
-                        epoch.Epoch, epoch.Total, epoch.EnergyTrain * 1000, epoch.ForceTrain * 1000, step, busiest, Math.Max(0, step - busiest),
+                    // With one slot per worker the rest is what messages, reduction and barriers cost; with several, shards overlap.
+                    var split = busiest <= step
+                        ? $"busiest worker {busiest:F3} s compute + {step - busiest:F3} s messages, reduction and waits"
+                        : $"busiest worker {busiest:F3} shard-seconds over its slots";
+                    log.Information("epoch {Epoch}: loss {Loss:E3}, RMSE E {E:F3} meV/atom, F {F:F2} meV/Å; step {Step:F3} s = {Split}; {Workers}{Lost}",
+                        epoch.Epoch, epoch.Total, epoch.EnergyTrain * 1000, epoch.ForceTrain * 1000, step, split,
                         string.Join("; ", workers.Select(w => $"{w.Node}: {w.Answers} shard answers, {w.ComputeSeconds:F2} s compute (slowest shard {w.MaxShardSeconds * 1000:F0} ms)")),
                         group.LostSteps > 0 ? $"; {group.LostSteps} shard answers lost so far (steps recomputed)" : "");
                 }
