@@ -18,7 +18,6 @@ public sealed class ClusterShardGroup : IOpenShardGroup
     private readonly ActorSystem _system;
     private readonly IActorRef _region;
     private readonly IReadOnlyList<FitShardLoad> _loads;
-    private readonly ConcurrentDictionary<int, string> _holders = new();
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _lost = new();
     private readonly ConcurrentDictionary<string, (int Shards, double Seconds, double Max)> _stats = new();
     private readonly ConcurrentDictionary<int, ShardHome> _homes = new();
@@ -41,13 +40,10 @@ public sealed class ClusterShardGroup : IOpenShardGroup
 
     public TimeSpan Timeout => TimeSpan.FromSeconds(Math.Max(MinTimeout.TotalSeconds, 20 * Volatile.Read(ref _slowest)));
 
-    /// <summary>Which node holds each shard (as last heard from it).</summary>
-    public IReadOnlyDictionary<int, string> Holders => _holders;
-
     /// <summary>Shard answers lost (their steps were computed again).</summary>
     public int LostSteps => Volatile.Read(ref _lostSteps);
 
-    /// <summary>Where each shard was last loaded.</summary>
+    /// <summary>Where each shard was last loaded (a shard on a node the cluster removed has none until it is loaded again).</summary>
     public IReadOnlyList<ShardHome> Homes => [.. _homes.Values.OrderBy(h => h.Shard)];
 
     /// <summary>Loads every shard (fetching frames, building tensors) and waits for all.</summary>
@@ -101,7 +97,6 @@ public sealed class ClusterShardGroup : IOpenShardGroup
         switch (answer)
         {
             case FitShardLoaded loaded:
-                _holders[shard] = loaded.Node;
                 _homes[shard] = new ShardHome(shard, loaded.Node, loaded.Frames, loaded.Bytes, loaded.Seconds);
                 return loaded;
             case FitShardRefused refused:
@@ -115,7 +110,7 @@ public sealed class ClusterShardGroup : IOpenShardGroup
     {
         for (var attempt = 0; ; attempt++)
         {
-            var holder = _holders.TryGetValue(shard, out var h) ? h : null;
+            var holder = _homes.TryGetValue(shard, out var home) ? home.Node : null;
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, LostToken(holder));
             IWithFitShard answer;
             try
@@ -130,7 +125,6 @@ public sealed class ClusterShardGroup : IOpenShardGroup
             switch (answer)
             {
                 case FitShardResult result:
-                    _holders[shard] = result.Node;
                     Record(result.Node, result.Seconds);
                     return new ShardPartial(shard, result.Values, result.Node, result.Seconds);
                 case FitShardRefused { NotLoaded: true } when reloadable && attempt < 3:
@@ -163,11 +157,11 @@ public sealed class ClusterShardGroup : IOpenShardGroup
         {
             cts.Cancel();
         }
-        foreach (var (shard, holder) in _holders)
+        foreach (var (shard, home) in _homes)
         {
-            if (holder == node)
+            if (home.Node == node)
             {
-                _holders.TryRemove(shard, out _);
+                _homes.TryRemove(shard, out _);
             }
         }
     }

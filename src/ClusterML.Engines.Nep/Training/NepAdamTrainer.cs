@@ -62,20 +62,8 @@ public static class NepAdamTrainer
         var device = ClusterML.Engines.Torch.TorchDevices.Resolve(settings.Device);
         using var model = new NepTorchModel(initial, dtype, device);
         var plan = NepShardPlan.Create(train, settings.Batch, settings.Shards, seed);
-        IDisposable? shards;
-        IShardGroup group;
-        if (cluster is null)
-        {
-            var local = new LocalShardGroup(
-                [.. Enumerable.Range(0, plan.Shards).Select(s => new NepShardCompute(initial, plan.FramesOf(s), dtype, device))],
-                settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount);
-            (shards, group) = (local, local);
-        }
-        else
-        {
-            var opened = await cluster.OpenAsync(plan, initial, NepShardObjective.Name, dtype == ScalarType.Float64 ? "float64" : "float32", cancellationToken);
-            (shards, group) = (opened, opened);
-        }
+        var (group, shards) = await NepClusterRun.ShardsAsync(cluster, plan, initial, NepShardObjective.Name, dtype == ScalarType.Float64 ? "float64" : "float32",
+            settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount, s => new NepShardCompute(initial, plan.FramesOf(s), dtype, device), cancellationToken);
         var trainable = model.Trainable;
         using var adam = optim.Adam(trainable, settings.LearningRate);
         var history = new List<NepEpoch>();
@@ -197,51 +185,24 @@ public static class NepAdamTrainer
     {
         var shards = plan.ShardsOf(batch);
         var parameters = model.GetFlat();
-        for (var attempt = 1; ; attempt++)
+        // A lost step is computed again: the same parameters, the same shards give the same bits.
+        return await NepShardSteps.RetryAsync(async () =>
         {
-            try
-            {
-                var sums = Reduce(await group.ForwardAsync(step, batch, shards, parameters, cancellationToken), NepShardSums.Length);
-                var e0 = sums[NepShardSums.E0];
-                var offset = sums[NepShardSums.E1] / e0;
-                var energy = Math.Sqrt((Math.Max(0, sums[NepShardSums.E2] - (sums[NepShardSums.E1] * offset)) / e0) + 1e-30);
-                var force = Math.Sqrt((sums[NepShardSums.Force] / sums[NepShardSums.ForceCount]) + 1e-30);
-                double? virial = sums[NepShardSums.VirialCount] > 0 ? Math.Sqrt((sums[NepShardSums.Virial] / sums[NepShardSums.VirialCount]) + 1e-30) : null;
-                var coefficients = new double[NepShardSums.CoefficientLength];
-                coefficients[NepShardSums.Offset] = offset;
-                coefficients[NepShardSums.EnergyScale] = settings.LambdaE / (energy * e0);
-                coefficients[NepShardSums.ForceScale] = settings.LambdaF / (2 * force * sums[NepShardSums.ForceCount]);
-                coefficients[NepShardSums.VirialScale] = virial is { } lv ? settings.LambdaV / (2 * lv * sums[NepShardSums.VirialCount]) : 0;
-                var gradient = Reduce(await group.BackwardAsync(step, batch, shards, coefficients, cancellationToken), parameters.Length);
-                var data = (settings.LambdaE * energy) + (settings.LambdaF * force) + (virial is { } v ? settings.LambdaV * v : 0);
-                return new StepLoss(energy, force, virial, data, (int)sums[NepShardSums.Frames], gradient);
-            }
-            catch (ShardStepLostException) when (attempt < MaxStepAttempts)
-            {
-                // The same parameters, the same shards: the recomputed step gives the same bits.
-            }
-        }
-    }
-
-    /// <summary>How many times a step is computed again after shards were lost before the fit gives up.</summary>
-    public const int MaxStepAttempts = 20;
-
-    /// <summary>Element-wise sum of the partials in the order given (shard order), in float64.</summary>
-    private static double[] Reduce(IReadOnlyList<ShardPartial> partials, int length)
-    {
-        var total = new double[length];
-        foreach (var partial in partials)
-        {
-            if (partial.Values.Length != length)
-            {
-                throw new InvalidDataException($"shard {partial.Shard} returned {partial.Values.Length} values, not {length}");
-            }
-            for (var k = 0; k < length; k++)
-            {
-                total[k] += partial.Values[k];
-            }
-        }
-        return total;
+            var sums = NepShardSteps.Reduce(await group.ForwardAsync(step, batch, shards, parameters, cancellationToken), NepShardSums.Length);
+            var e0 = sums[NepShardSums.E0];
+            var offset = sums[NepShardSums.E1] / e0;
+            var energy = Math.Sqrt((Math.Max(0, sums[NepShardSums.E2] - (sums[NepShardSums.E1] * offset)) / e0) + 1e-30);
+            var force = Math.Sqrt((sums[NepShardSums.Force] / sums[NepShardSums.ForceCount]) + 1e-30);
+            double? virial = sums[NepShardSums.VirialCount] > 0 ? Math.Sqrt((sums[NepShardSums.Virial] / sums[NepShardSums.VirialCount]) + 1e-30) : null;
+            var coefficients = new double[NepShardSums.CoefficientLength];
+            coefficients[NepShardSums.Offset] = offset;
+            coefficients[NepShardSums.EnergyScale] = settings.LambdaE / (energy * e0);
+            coefficients[NepShardSums.ForceScale] = settings.LambdaF / (2 * force * sums[NepShardSums.ForceCount]);
+            coefficients[NepShardSums.VirialScale] = virial is { } lv ? settings.LambdaV / (2 * lv * sums[NepShardSums.VirialCount]) : 0;
+            var gradient = NepShardSteps.Reduce(await group.BackwardAsync(step, batch, shards, coefficients, cancellationToken), parameters.Length);
+            var data = (settings.LambdaE * energy) + (settings.LambdaF * force) + (virial is { } v ? settings.LambdaV * v : 0);
+            return new StepLoss(energy, force, virial, data, (int)sums[NepShardSums.Frames], gradient);
+        });
     }
 
     /// <summary>Frames sorted by energy per atom and dealt round-robin into ⌈N/batch⌉ fixed batches (GPUMD's stratification).</summary>

@@ -223,18 +223,8 @@ public static class NepSnesTrainer
             groupsOf[g] = [.. Enumerable.Range(0, n).Where(k => ownerOf[k] == g)];
         }
         var threads = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
-        IShardGroup group;
-        IDisposable shards;
-        if (cluster is null)
-        {
-            var local = new LocalShardGroup([.. Enumerable.Range(0, plan.Shards).Select(sh => new NepSnesShardCompute(initial, plan.FramesOf(sh)))], threads);
-            (group, shards) = (local, local);
-        }
-        else
-        {
-            var opened = await cluster.OpenAsync(plan, initial, NepSnesShardCompute.Kind, "float64", cancellationToken);
-            (group, shards) = (opened, opened);
-        }
+        var (group, shards) = await NepClusterRun.ShardsAsync(cluster, plan, initial, NepSnesShardCompute.Kind, "float64", threads,
+            s => new NepSnesShardCompute(initial, plan.FramesOf(s)), cancellationToken);
         NepExport? exported = null;
         try
         {
@@ -320,33 +310,9 @@ public static class NepSnesTrainer
         CancellationToken cancellationToken)
     {
         var packed = z.SelectMany(v => v).ToArray();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var partials = await group.ForwardAsync(generation, batch, plan.ShardsOf(batch), packed, cancellationToken);
-                var sums = z.Select(_ => new double[perIndividual]).ToArray();
-                foreach (var partial in partials)
-                {
-                    if (partial.Values.Length != z.Length * perIndividual)
-                    {
-                        throw new InvalidDataException($"shard {partial.Shard} returned {partial.Values.Length} values, not {z.Length * perIndividual}");
-                    }
-                    for (var p = 0; p < z.Length; p++)
-                    {
-                        for (var k = 0; k < perIndividual; k++)
-                        {
-                            sums[p][k] += partial.Values[(p * perIndividual) + k];
-                        }
-                    }
-                }
-                return sums;
-            }
-            catch (ShardStepLostException) when (attempt < NepAdamTrainer.MaxStepAttempts)
-            {
-                // The same population, the same shards: the same bits.
-            }
-        }
+        var total = await NepShardSteps.RetryAsync(async () =>
+            NepShardSteps.Reduce(await group.ForwardAsync(generation, batch, plan.ShardsOf(batch), packed, cancellationToken), z.Length * perIndividual));
+        return [.. z.Select((_, p) => total.AsSpan(p * perIndividual, perIndividual).ToArray())];
     }
 
     /// <summary>SNES rank utilities (best first): max(0, ln(P/2+1) − ln i)/Σ − 1/P.</summary>

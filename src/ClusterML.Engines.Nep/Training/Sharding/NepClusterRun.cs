@@ -10,6 +10,22 @@ namespace ClusterML.Engines.Nep.Training.Sharding;
 /// </summary>
 public sealed record NepClusterRun(IShardGroups Shards, string Scratch, Action<IOpenShardGroup, NepShardPlan>? Opened = null)
 {
+    /// <summary>
+    /// A fit's shards and what to dispose when it is over: on the cluster's workers when <paramref name="cluster"/> is given,
+    /// otherwise every shard in this process (built by <paramref name="local"/>, computed on <paramref name="threads"/> cores).
+    /// </summary>
+    public static async Task<(IShardGroup Group, IDisposable Owner)> ShardsAsync(NepClusterRun? cluster, NepShardPlan plan, NepModel template, string kind,
+        string dtype, int threads, Func<int, IShardCompute> local, CancellationToken cancellationToken)
+    {
+        if (cluster is null)
+        {
+            var here = new LocalShardGroup([.. Enumerable.Range(0, plan.Shards).Select(local)], threads);
+            return (here, here);
+        }
+        var opened = await cluster.OpenAsync(plan, template, kind, dtype, cancellationToken).ConfigureAwait(false);
+        return (opened, opened);
+    }
+
     public async Task<IOpenShardGroup> OpenAsync(NepShardPlan plan, NepModel template, string kind, string dtype, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(Scratch, $"shards-{Guid.NewGuid():N}");

@@ -55,7 +55,7 @@ public sealed class NepShardCompute : IShardCompute
         var sums = new double[NepShardSums.Length];
         if (!_batches.TryGetValue(batch, out var data))
         {
-            _pending = new Pending(batch, null, [], [], null, null);
+            _pending = new Pending(null, [], [], null, null);
             return sums;
         }
         _model.SetFlat(parameters);
@@ -89,7 +89,7 @@ public sealed class NepShardCompute : IShardCompute
         sums[NepShardSums.Force] = force.to(ScalarType.Float64).cpu().item<double>();
         sums[NepShardSums.Frames] = errors.Length;
         // The graph stays alive through these three tensors until Backward.
-        _pending = new Pending(batch, d.DetachFromDisposeScope(), errors, w2, force.DetachFromDisposeScope(), virial?.DetachFromDisposeScope());
+        _pending = new Pending(d.DetachFromDisposeScope(), errors, w2, force.DetachFromDisposeScope(), virial?.DetachFromDisposeScope());
         return sums;
     }
 
@@ -160,7 +160,7 @@ public sealed class NepShardCompute : IShardCompute
         return tensors.Sum(t => t.numel() * t.ElementSize);
     }
 
-    private sealed record Pending(int Batch, Tensor? Energy, double[] Errors, double[] W2, Tensor? Force, Tensor? Virial) : IDisposable
+    private sealed record Pending(Tensor? Energy, double[] Errors, double[] W2, Tensor? Force, Tensor? Virial) : IDisposable
     {
         public void Dispose()
         {
@@ -183,14 +183,21 @@ public sealed class NepShardObjective(string device = "cpu") : IShardObjective
 
     public IShardCompute Load(ShardData data)
     {
+        var (template, frames) = Frames(data);
+        var dtype = data.Dtype == "float64" ? ScalarType.Float64 : ScalarType.Float32;
+        return new NepShardCompute(template, frames, dtype, ClusterML.Engines.Torch.TorchDevices.Resolve(data.Device is { Length: > 0 } given ? given : device));
+    }
+
+    /// <summary>A shard's model template and its frames with the batch of each, as every NEP shard kind loads them.</summary>
+    internal static (NepModel Template, IReadOnlyList<(int Batch, NepFrame Frame)> Frames) Frames(ShardData data)
+    {
         var template = NepModelText.Parse(data.Model);
         var frames = NepDataset.Read(data.FramesPath, template, "shard frames");
         if (frames.Count != data.Batches.Length)
         {
             throw new InvalidDataException($"shard {data.Shard}: {frames.Count} frames in {data.FramesPath} but {data.Batches.Length} batch numbers");
         }
-        var dtype = data.Dtype == "float64" ? ScalarType.Float64 : ScalarType.Float32;
-        return new NepShardCompute(template, frames.Select((f, i) => (data.Batches[i], f)), dtype, ClusterML.Engines.Torch.TorchDevices.Resolve(data.Device is { Length: > 0 } given ? given : device));
+        return (template, [.. frames.Select((f, i) => (data.Batches[i], f))]);
     }
 }
 

@@ -69,12 +69,7 @@ public sealed class NepSnesShardObjective : IShardObjective
 
     public IShardCompute Load(ShardData data)
     {
-        var template = NepModelText.Parse(data.Model);
-        var frames = NepDataset.Read(data.FramesPath, template, "shard frames");
-        if (frames.Count != data.Batches.Length)
-        {
-            throw new InvalidDataException($"shard {data.Shard}: {frames.Count} frames in {data.FramesPath} but {data.Batches.Length} batch numbers");
-        }
-        return new NepSnesShardCompute(template, frames.Select((f, i) => (data.Batches[i], f)));
+        var (template, frames) = NepShardObjective.Frames(data);
+        return new NepSnesShardCompute(template, frames);
     }
 }
