@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -30,7 +28,7 @@ public static partial class DistributedNepReport
         {
             var train = Path.Combine(folder, "pbte.xyz");
             var clock = Stopwatch.StartNew();
-            Wait(Start(folder, null, "data", "generate", "nep-frames", "--model", Path.Combine(shared, "nep.txt"), "--from", Path.Combine(shared, "train.xyz"),
+            Wait(CliProcess.Start(folder, null, "data", "generate", "nep-frames", "--model", Path.Combine(shared, "nep.txt"), "--from", Path.Combine(shared, "train.xyz"),
                 "--n", $"{frames}", "--supercell", "1,1,1", "--rattle", "0.05", "--strain", "0.02", "--seed", "1", "--out", train), "generate", TimeSpan.FromMinutes(20));
             Console.WriteLine($"generated {frames} frames in {clock.Elapsed.TotalSeconds:F0} s ({new FileInfo(train).Length / 1e6:F0} MB)");
             string[] fit = ["nep", "train", "--train", train, "--batch", $"{batch}", "--epochs", "3", "--threads", "1", .. Model];
@@ -55,20 +53,20 @@ public static partial class DistributedNepReport
     private static (double Steps, long Peak) OneProcess(string folder, string[] fit, int frames, int batch, int run)
     {
         var outDir = Path.Combine(folder, $"one-{run}");
-        var one = Start(folder, null, [.. fit, "--out", outDir, "--data-dir", Path.Combine(folder, $"one-data-{run}")]);
+        var one = CliProcess.Start(folder, null, [.. fit, "--out", outDir, "--data-dir", Path.Combine(folder, $"one-data-{run}")]);
         var peak = WaitMeasuring(one, "one process", []);
         return (StepSeconds(Path.Combine(outDir, "loss.csv"), frames, batch), peak);
     }
 
     private static (double Steps, long WorkerPeak, double Busiest, bool Same) TwoWorkers(string folder, string[] fit, int frames, int batch, int run)
     {
-        var port = FreePort();
+        var port = CliProcess.FreePort();
         var seed = $"akka.tcp://clusterml@127.0.0.1:{port}";
         var outDir = Path.Combine(folder, $"two-{run}");
         var coordinatorOutput = new StringBuilder();
-        var coordinator = Start(folder, coordinatorOutput, [.. fit, "--out", outDir, "--data-dir", Path.Combine(folder, $"two-data-{run}"), "--distributed",
+        var coordinator = CliProcess.Start(folder, coordinatorOutput, [.. fit, "--out", outDir, "--data-dir", Path.Combine(folder, $"two-data-{run}"), "--distributed",
             "--roles", "coordinator", "--hostname", "127.0.0.1", "--port", $"{port}", "--min-workers", "2"]);
-        var workers = Enumerable.Range(0, 2).Select(w => Start(folder, null, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0",
+        var workers = Enumerable.Range(0, 2).Select(w => CliProcess.Start(folder, null, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0",
             "--slots", "1", "--data-dir", Path.Combine(folder, $"worker-{run}-{w}"))).ToArray();
         long workerPeak;
         try
@@ -168,39 +166,5 @@ public static partial class DistributedNepReport
         {
             return 0;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static Process Start(string workingDirectory, StringBuilder? output, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "clusterml.dll"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment["CI"] = "true";
-        var process = Process.Start(start)!;
-        void Append(string? line)
-        {
-            if (line is not null && output is not null)
-            {
-                lock (output)
-                {
-                    output.AppendLine(line);
-                }
-            }
-        }
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using ClusterML.Storage;
 
 namespace ClusterML.Benchmarks;
@@ -27,23 +25,18 @@ public static class TwoWorkerThroughputReport
             search: {"{"} kind: random {"}"}
             budget: {"{"} max_trials: {trials}, max_concurrent: 64 {"}"}
             """);
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = CliProcess.FreePort();
         var portText = port.ToString(CultureInfo.InvariantCulture);
         var data = Path.Combine(folder, "coordinator");
         var processes = new List<Process>();
         try
         {
-            var coordinator = Start(folder, "campaign", "run", spec, "--id", "tiny", "--roles", "coordinator", "--hostname", "127.0.0.1", "--port", portText, "--data-dir", data);
+            var coordinator = CliProcess.Start(folder, null, "campaign", "run", spec, "--id", "tiny", "--roles", "coordinator", "--hostname", "127.0.0.1", "--port", portText, "--data-dir", data);
             processes.Add(coordinator);
             Thread.Sleep(3000);
             foreach (var worker in new[] { "w1", "w2" })
             {
-                processes.Add(Start(folder, "node", "--roles", "worker", "--seed-nodes", $"akka.tcp://clusterml@127.0.0.1:{portText}", "--hostname", "127.0.0.1",
+                processes.Add(CliProcess.Start(folder, null, "node", "--roles", "worker", "--seed-nodes", $"akka.tcp://clusterml@127.0.0.1:{portText}", "--hostname", "127.0.0.1",
                     "--port", "0", "--slots", "4", "--data-dir", Path.Combine(folder, worker)));
             }
             if (!coordinator.WaitForExit(TimeSpan.FromMinutes(5)))
@@ -70,22 +63,5 @@ public static class TwoWorkerThroughputReport
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static Process Start(string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "clusterml.dll"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment["CI"] = "true";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
     }
 }

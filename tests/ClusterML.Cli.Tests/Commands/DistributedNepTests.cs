@@ -50,14 +50,10 @@ public sealed class DistributedNepTests : IDisposable
     public async Task A_SNES_fit_on_two_worker_processes_should_write_the_one_process_model()
     {
         var train = Frames(24);
-        string[] snes = ["--optimizer", "snes", "--population", "12", "--epochs", "15"];
-        var reference = _cli.Path("snes-reference");
-        using (var process = new ClusterProcess(_cli.Root, ["nep", "train", "--train", train, "--out", reference, "--data-dir", _cli.Path("snes-data"), .. Fit, .. snes]))
-        {
-            Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(180)) && process.ExitCode == 0, process.Output);
-        }
+        string[] snes = ["--optimizer", "snes", "--population", "12"];
+        var reference = await OneProcessAsync(train, "snes-reference", 15, snes);
         var outDir = _cli.Path("snes-two");
-        await using var cluster = new LoopbackCluster(_cli, "snes", 2, ["nep", "train", "--train", train, "--out", outDir, .. Fit, .. snes]);
+        await using var cluster = new LoopbackCluster(_cli, "snes", 2, ["nep", "train", "--train", train, "--out", outDir, "--epochs", "15", .. Fit, .. snes]);
         var coordinator = await cluster.FinishAsync(TimeSpan.FromSeconds(240));
         Assert.Equal(2, cluster.WorkersHoldingShards(coordinator.Output));
         AssertSameFit(reference, outDir);
@@ -97,11 +93,11 @@ public sealed class DistributedNepTests : IDisposable
 
     private string Frames(int count) => NepFixtures.TeacherFrames(NepFixtures.TinyModel(_cli.Path("teacher.txt")), _cli.Path("train.xyz"), count, 3);
 
-    private async Task<string> OneProcessAsync(string train, string name, int epochs)
+    private async Task<string> OneProcessAsync(string train, string name, int epochs, params string[] extra)
     {
         var outDir = _cli.Path($"{name}-{epochs}");
         using var process = new ClusterProcess(_cli.Root, ["nep", "train", "--train", train, "--out", outDir, "--epochs", epochs.ToString(CultureInfo.InvariantCulture),
-            "--data-dir", _cli.Path("one-process-data"), .. Fit]);
+            "--data-dir", _cli.Path("one-process-data"), .. Fit, .. extra]);
         Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(180)) && process.ExitCode == 0, process.Output);
         return outDir;
     }
