@@ -92,6 +92,8 @@ public static class ClusterNodeHostingExtensions
         builder = settings.Has(WorkerHostingExtensions.WorkerRole) && objectives is { Count: > 0 }
             ? builder.WithClusterMLFitShards(objectives, new Fits.ComputeThreads(slots.Count), files)
             : builder.WithClusterMLFitShardProxy();
+        // Fits keep their checkpoints in persistent entities on the coordinator role; trials reach them through the region.
+        builder = settings.Has(CoordinatorHostingExtensions.CoordinatorRole) ? builder.WithClusterMLFitCoordinators() : builder.WithClusterMLFitCoordinatorProxy();
         builder = settings.Has(WorkerHostingExtensions.WorkerRole) ? builder.WithClusterMLWorker(engines, slots, files) : builder.WithClusterMLTrialProxy();
         builder = settings.Has(CoordinatorHostingExtensions.CoordinatorRole) ? builder.WithClusterMLCoordinator(settings.Slots) : builder.WithClusterMLCampaignProxy();
         if (settings.SeedNodes.Count == 0)

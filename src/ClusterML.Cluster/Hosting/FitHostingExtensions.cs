@@ -10,6 +10,9 @@ namespace ClusterML.Cluster.Hosting;
 /// <summary>Registry key of the fit shard region (or its proxy on nodes without the worker role).</summary>
 public sealed class FitShardRegion;
 
+/// <summary>Registry key of the fit coordinator region (or its proxy on nodes without the coordinator role).</summary>
+public sealed class FitCoordinatorRegion;
+
 /// <summary>Akka.Hosting wiring of the data shards of sharded fits.</summary>
 public static class FitHostingExtensions
 {
@@ -35,4 +38,22 @@ public static class FitHostingExtensions
     /// <summary>A proxy to the fit shard region for nodes that coordinate fits but hold no shards.</summary>
     public static AkkaConfigurationBuilder WithClusterMLFitShardProxy(this AkkaConfigurationBuilder builder) =>
         builder.WithShardRegionProxy<FitShardRegion>(FitShardsRegionName, WorkerHostingExtensions.WorkerRole, new FitShardMessageExtractor());
+
+    /// <summary>Name of the fit coordinator region.</summary>
+    public const string FitCoordinatorsRegionName = "fit-coordinators";
+
+    /// <summary>
+    /// Hosts the persistent coordinator entities of fits (role <c>coordinator</c>, event-sourced through the configured journal):
+    /// each keeps its fit's newest checkpoint. An idle one is passivated and recovers from the journal on its next message.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithClusterMLFitCoordinators(this AkkaConfigurationBuilder builder) =>
+        builder.WithShardRegion<FitCoordinatorRegion>(
+            FitCoordinatorsRegionName,
+            (_, _, _) => FitCoordinatorActor.Props,
+            new FitCoordinatorMessageExtractor(),
+            new ShardOptions { Role = CoordinatorHostingExtensions.CoordinatorRole, PassivateIdleEntityAfter = TimeSpan.FromMinutes(10), ShouldPassivateIdleEntities = true });
+
+    /// <summary>A proxy to the fit coordinator region for nodes that run fits but do not coordinate.</summary>
+    public static AkkaConfigurationBuilder WithClusterMLFitCoordinatorProxy(this AkkaConfigurationBuilder builder) =>
+        builder.WithShardRegionProxy<FitCoordinatorRegion>(FitCoordinatorsRegionName, CoordinatorHostingExtensions.CoordinatorRole, new FitCoordinatorMessageExtractor());
 }

@@ -26,7 +26,8 @@ public static class WorkerHostingExtensions
     /// </summary>
     /// With <paramref name="files"/> (the node's files; needs the aggregator or its proxy registered first) trials fetch their
     /// input blobs and send their artifacts to the aggregator, and, when the fit shard region (or its proxy) is registered
-    /// first, may spread a sharded fit over the cluster's workers.
+    /// first, may spread a sharded fit over the cluster's workers; with the fit coordinator region (or its proxy) registered
+    /// first, a trial's checkpoints are kept by its persistent fit coordinator, and its next attempt continues from them.
     public static AkkaConfigurationBuilder WithClusterMLWorker(this AkkaConfigurationBuilder builder, IReadOnlyList<IEngine> engines, WorkerSlots slots,
         Func<ActorSystem, NodeFiles>? files = null) =>
         builder.WithShardRegion<TrialRegion>(
@@ -38,7 +39,10 @@ public static class WorkerHostingExtensions
                 var shards = nodeFiles is not null && registry.TryGet<FitShardRegion>(out var region)
                     ? new Fits.ClusterShardGroups(system, region, nodeFiles.Store)
                     : null;
-                return entityId => TrialActor.Props(entityId, engines, slots, nodeFiles, aggregator, shards);
+                var checkpoints = registry.TryGet<FitCoordinatorRegion>(out var fits)
+                    ? new Fits.ClusterFitCheckpoints(system, fits)
+                    : null;
+                return entityId => TrialActor.Props(entityId, engines, slots, nodeFiles, aggregator, shards, checkpoints);
             },
             new TrialMessageExtractor(),
             new ShardOptions { Role = WorkerRole, PassivateIdleEntityAfter = TimeSpan.Zero, ShouldPassivateIdleEntities = false });

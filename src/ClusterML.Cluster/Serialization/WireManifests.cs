@@ -46,6 +46,12 @@ public static class WireManifests
         ["fit.shard-result"] = typeof(FitShardResult),
         ["fit.shard-refused"] = typeof(FitShardRefused),
         ["fit.shard-release"] = typeof(FitShardRelease),
+        ["fit.checkpoint-save"] = typeof(FitCheckpointSave),
+        ["fit.checkpoint-saved"] = typeof(FitCheckpointSaved),
+        ["fit.checkpoint-get"] = typeof(FitCheckpointGet),
+        ["fit.checkpoint-state"] = typeof(FitCheckpointState),
+        ["fit.checkpoint-forget"] = typeof(FitCheckpointForget),
+        ["fit.checkpoint-forgotten"] = typeof(FitCheckpointForgotten),
     }.ToFrozenDictionary();
 
     public static FrozenDictionary<Type, string> ByType { get; } = ByManifest.ToFrozenDictionary(p => p.Value, p => p.Key);

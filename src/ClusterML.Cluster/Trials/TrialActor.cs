@@ -31,12 +31,14 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     private readonly NodeFiles? _files;
     private readonly IActorRef? _aggregator;
     private readonly IShardGroups? _shards;
+    private readonly IFitCheckpoints? _checkpoints;
     private Action _abortRun = static () => { };
     private (int Attempt, object Reply)? _lastReply;
 
-    public TrialActor(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeFiles? files = null, IActorRef? aggregator = null, IShardGroups? shards = null)
+    public TrialActor(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeFiles? files = null, IActorRef? aggregator = null, IShardGroups? shards = null,
+        IFitCheckpoints? checkpoints = null)
     {
-        (_entityId, _engines, _slots, _files, _aggregator, _shards) = (entityId, engines, slots, files, aggregator, shards);
+        (_entityId, _engines, _slots, _files, _aggregator, _shards, _checkpoints) = (entityId, engines, slots, files, aggregator, shards, checkpoints);
         _node = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
         Idle();
     }
@@ -47,10 +49,14 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     /// A trial entity. <paramref name="files"/> and <paramref name="aggregator"/> (both or neither) make it fetch input blobs and
     /// send artifacts; without them the engine reads the spec's paths as they are and keeps no artifacts (actor tests).
     /// </summary>
-    /// <paramref name="shards"/> lets a trial spread its data over the cluster's workers (a sharded NEP fit).
+    /// <paramref name="shards"/> lets a trial spread its data over the cluster's workers (a sharded NEP fit);
+    /// <paramref name="checkpoints"/> keeps its checkpoints (under the fit id <see cref="FitIdOf"/>) for its next attempt.
     public static Props Props(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeFiles? files = null, IActorRef? aggregator = null,
-        IShardGroups? shards = null) =>
-        Akka.Actor.Props.Create(() => new TrialActor(entityId, engines, slots, files, aggregator, shards));
+        IShardGroups? shards = null, IFitCheckpoints? checkpoints = null) =>
+        Akka.Actor.Props.Create(() => new TrialActor(entityId, engines, slots, files, aggregator, shards, checkpoints));
+
+    /// <summary>The fit id of a trial's checkpoints: the same for all its attempts, distinct across campaigns.</summary>
+    public static string FitIdOf(string campaignId, string trialId) => $"{campaignId}.{trialId}";
 
     /// <summary>How long the aggregator may take to land an attempt's artifacts: a minute plus 10 s per 100 MB.</summary>
     private static TimeSpan UploadTimeout(long bytes) => TimeSpan.FromSeconds(60 + bytes / 10_000_000.0);
@@ -114,7 +120,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         token.ThrowIfCancellationRequested();
         if (log is null)
         {
-            return new Attempted(await RunEngineAsync(engine, start.Spec, new RunContext(start.Seed, start.Device, progress, Shards: _shards), start.TrialId, token).ConfigureAwait(false), []);
+            return new Attempted(await RunEngineAsync(engine, start.Spec, new RunContext(start.Seed, start.Device, progress, Shards: _shards, Checkpoints: _checkpoints, FitId: FitIdOf(start.CampaignId, start.TrialId)), start.TrialId, token).ConfigureAwait(false), []);
         }
         var leases = new List<IDisposable>();
         try
@@ -122,7 +128,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             log.Begin();
             log.Write($"attempt {start.Attempt} of trial {start.TrialId} (campaign {start.CampaignId}) on {_node}, seed {start.Seed}, device {start.Device}");
             var spec = await LocalInputsAsync(start.Spec, requester, leases, log, token).ConfigureAwait(false);
-            var outcome = await RunEngineAsync(engine, spec, new RunContext(start.Seed, start.Device, progress, log.Folder, _shards), start.TrialId, token).ConfigureAwait(false);
+            var outcome = await RunEngineAsync(engine, spec, new RunContext(start.Seed, start.Device, progress, log.Folder, _shards, _checkpoints, FitIdOf(start.CampaignId, start.TrialId)), start.TrialId, token).ConfigureAwait(false);
             log.Write($"finished: loss {outcome.FinalLoss:G6}; {string.Join(", ", (outcome.Metrics ?? ImmutableDictionary<string, double>.Empty).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}={m.Value:G6}"))}");
             var files = await UploadAsync(start, log, token).ConfigureAwait(false);
             return new Attempted(outcome with { Artifacts = [.. (outcome.Artifacts ?? []).Select(a => Relative(log.Folder, a))] }, files);
@@ -256,6 +262,11 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         });
         Receive<Cancelled>(stopped =>
         {
+            if (_checkpoints is { } checkpoints && stopped.Reason.StartsWith("early stopping", StringComparison.Ordinal))
+            {
+                // Stopped for good (a cancelled campaign may be resumed, and continues from its checkpoints).
+                _ = checkpoints.ForgetAsync(FitIdOf(current.CampaignId, current.TrialId), CancellationToken.None);
+            }
             Reply(current, new TrialStopped(current.CampaignId, current.TrialId, current.Attempt, stopped.Epoch, stopped.Reason, _node, stopped.StartedAtMs, Now()));
             BackToIdle(cancel);
         });

@@ -3,6 +3,9 @@ namespace ClusterML.Core.Engines;
 /// <summary>
 /// Everything a training run takes from its surroundings: the seed (all randomness derives from it), the device
 /// (<c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>), where progress goes, the folder for artifacts (null: keep nothing on disk), and
-/// the cluster's fit shards for a run that spreads its data over the workers (null: everything in this process).
+/// the cluster's fit shards for a run that spreads its data over the workers (null: everything in this process), and where
+/// the run's checkpoints outlive it (<paramref name="Checkpoints"/>, under <paramref name="FitId"/>, the same for every
+/// attempt of a trial: an attempt continues from the last checkpoint of the one before; null: no checkpoints kept).
 /// </summary>
-public sealed record RunContext(int Seed, string Device = "cpu", IProgress<TrainingProgress>? Progress = null, string? ArtifactDirectory = null, IShardGroups? Shards = null);
+public sealed record RunContext(int Seed, string Device = "cpu", IProgress<TrainingProgress>? Progress = null, string? ArtifactDirectory = null, IShardGroups? Shards = null,
+    IFitCheckpoints? Checkpoints = null, string? FitId = null);

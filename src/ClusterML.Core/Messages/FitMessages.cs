@@ -79,3 +79,50 @@ public sealed record FitShardRefused(
 public sealed record FitShardRelease(
     [property: Key(0)] string FitId,
     [property: Key(1)] int Shard) : IWithFitShard, IWireMessage;
+
+/// <summary>A message for the persistent coordinator entity of one fit (its checkpoints), on the <c>coordinator</c> role.</summary>
+public interface IWithFitCoordinator
+{
+    string FitId { get; }
+}
+
+/// <summary>
+/// The process running a fit → its coordinator entity: keep this checkpoint (files by name, taken after <see cref="Epoch"/>);
+/// it replaces the older ones. Answered by <see cref="FitCheckpointSaved"/> once it is in the journal. Also the entity's event.
+/// </summary>
+[MessagePackObject]
+public sealed record FitCheckpointSave(
+    [property: Key(0)] string FitId,
+    [property: Key(1)] int Epoch,
+    [property: Key(2)] Dictionary<string, byte[]> Files,
+    [property: Key(3)] string Node) : IWithFitCoordinator, IWireMessage;
+
+/// <summary>Coordinator entity → fit: the checkpoint of <see cref="Epoch"/> is durable.</summary>
+[MessagePackObject]
+public sealed record FitCheckpointSaved(
+    [property: Key(0)] string FitId,
+    [property: Key(1)] int Epoch) : IWithFitCoordinator, IWireMessage;
+
+/// <summary>Fit → its coordinator entity: the newest checkpoint, answered by <see cref="FitCheckpointState"/>.</summary>
+[MessagePackObject]
+public sealed record FitCheckpointGet(
+    [property: Key(0)] string FitId) : IWithFitCoordinator, IWireMessage;
+
+/// <summary>Coordinator entity → fit: the newest checkpoint (<see cref="Epoch"/> 0 and no files: none), who took it and how many it kept.</summary>
+[MessagePackObject]
+public sealed record FitCheckpointState(
+    [property: Key(0)] string FitId,
+    [property: Key(1)] int Epoch,
+    [property: Key(2)] Dictionary<string, byte[]> Files,
+    [property: Key(3)] string? Node,
+    [property: Key(4)] int Checkpoints) : IWithFitCoordinator, IWireMessage;
+
+/// <summary>Fit → its coordinator entity: the fit is over, delete its checkpoints; answered by <see cref="FitCheckpointForgotten"/>.</summary>
+[MessagePackObject]
+public sealed record FitCheckpointForget(
+    [property: Key(0)] string FitId) : IWithFitCoordinator, IWireMessage;
+
+/// <summary>Coordinator entity → fit: its checkpoints are deleted.</summary>
+[MessagePackObject]
+public sealed record FitCheckpointForgotten(
+    [property: Key(0)] string FitId) : IWithFitCoordinator, IWireMessage;

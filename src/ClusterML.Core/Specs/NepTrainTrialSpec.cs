@@ -37,5 +37,6 @@ public sealed record NepTrainTrialSpec(
         "type", "version", "cutoff_radial", "cutoff_angular", "n_max_radial", "n_max_angular", "basis_radial", "basis_angular", "l_max",
         "four_body", "five_body", "neuron", "lambda_e", "lambda_f", "lambda_v", "lambda_1", "lambda_2", "optimizer", "epochs", "batch", "lr",
         "final_lr", "population", "dtype", "threads", "shards", "distributed",
+        "checkpoint_every",
     ];
 }

@@ -11,9 +11,33 @@ using static TorchSharp.torch;
 
 namespace ClusterML.Engines.Nep.Training;
 
-/// <summary>Where a fit checkpoints: nep.txt (exported, offset folded in) plus the exact training state to restart from.</summary>
+/// <summary>
+/// Where a fit checkpoints: nep.txt (exported, offset folded in) plus the exact training state to restart from (the files
+/// <c>nep.restart*</c>). <see cref="Saved"/>, when set, is awaited after each checkpoint is written (with its epoch), e.g. to
+/// keep a copy outside this process.
+/// </summary>
 public sealed record NepCheckpoint(string Folder)
 {
+    public Func<int, CancellationToken, Task>? Saved { get; init; }
+
+    /// <summary>The restart files of the newest checkpoint in <see cref="Folder"/>, by name.</summary>
+    public Dictionary<string, byte[]> RestartFiles() =>
+        Directory.EnumerateFiles(Folder, "nep.restart*").ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes, StringComparer.Ordinal);
+
+    /// <summary>Writes restart files (taken by <see cref="RestartFiles"/>, perhaps elsewhere) into <see cref="Folder"/>.</summary>
+    public void Restore(IReadOnlyDictionary<string, byte[]> files)
+    {
+        Directory.CreateDirectory(Folder);
+        foreach (var (name, bytes) in files)
+        {
+            if (name != Path.GetFileName(name) || !name.StartsWith("nep.restart", StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"'{name}' is not a restart file name");
+            }
+            AtomicFile.Write(Path.Combine(Folder, name), staged => File.WriteAllBytes(staged, bytes));
+        }
+    }
+
     public string Model => Path.Combine(Folder, "nep.txt");
 
     public string Weights => Path.Combine(Folder, "nep.restart.weights");
@@ -154,6 +178,10 @@ public static class NepAdamTrainer
                 if (exported is not null && checkpoint is not null)
                 {
                     Save(checkpoint, model, adam, exported.Model, new RestartState(epoch, seed, shape, history));
+                    if (checkpoint.Saved is { } saved)
+                    {
+                        await saved(epoch, cancellationToken);
+                    }
                 }
                 progress?.Report(row);
             }

@@ -286,6 +286,10 @@ public static class NepSnesTrainer
                 if (exported is not null && checkpoint is not null)
                 {
                     Save(checkpoint, restartFile!, exported.Model, mu, sigma, new RestartState(generation, seed, shape, history));
+                    if (checkpoint.Saved is { } saved)
+                    {
+                        await saved(generation, cancellationToken);
+                    }
                 }
                 progress?.Report(row);
             }

@@ -13,13 +13,20 @@ namespace ClusterML.Engines.Nep.Training;
 /// steps when cancelled, and returns the exported model's force RMSE on the test frames (or the training frames without a
 /// test set) as its loss; <c>model/nep.txt</c> is written under the artifact directory. With <c>distributed: true</c>
 /// the trial coordinates a sharded fit whose shards live on the cluster's workers; the model is the one a trial in one
-/// process gives, which is what runs where the worker has no cluster (tests, a lone engine).
+/// process gives, which is what runs where the worker has no cluster (tests, a lone engine). Where the run has a place for
+/// checkpoints (<see cref="RunContext.Checkpoints"/>: on the cluster, the fit's persistent coordinator entity) the fit
+/// checkpoints every <c>checkpoint_every</c> epochs (default 10) and the next attempt of the trial (its worker died, the
+/// campaign was resumed) continues from the newest checkpoint exactly: same model as an undisturbed run; its result then
+/// carries <c>resumed_epoch</c>.
 /// </summary>
 public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
 {
+    /// <summary>Epochs between checkpoints of a campaign trial (where checkpoints are kept) without <c>checkpoint_every</c>.</summary>
+    public const int DefaultCheckpointEvery = 10;
+
     public static NepTrainingSettings ToSettings(NepTrainTrialSpec spec)
     {
-        var settings = new NepTrainingSettings { CheckpointEvery = 1_000_000 };
+        var settings = new NepTrainingSettings { CheckpointEvery = DefaultCheckpointEvery };
         foreach (var (key, value) in spec.Settings)
         {
             double D() => Require.Number(key, value);
@@ -59,6 +66,7 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
                 "threads" => settings with { Threads = I() },
                 "shards" => settings with { Shards = I() },
                 "distributed" => settings with { Distributed = B() },
+                "checkpoint_every" => settings with { CheckpointEvery = I() },
                 _ => throw new InvalidInputException(key, $"'{key}' is not a nep setting; known: {string.Join(", ", NepTrainTrialSpec.Keys)}"),
             };
         }
@@ -92,9 +100,28 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
         var cluster = settings.Distributed && context.Shards is { } shards
             ? new NepClusterRun(shards, Path.GetTempPath(), (group, _) => shardWorkers = group.Homes.Select(h => h.Node).Distinct().Count())
             : null;
-        var run = settings.Optimizer == "snes"
-            ? NepSnesTrainer.TrainAsync(settings, initial, train, test, context.Seed, cluster, null, false, progress, cancellationToken).GetAwaiter().GetResult()
-            : NepAdamTrainer.TrainAsync(settings, initial, train, test, context.Seed, cluster, null, false, progress, cancellationToken).GetAwaiter().GetResult();
+        var (checkpoint, resumedEpoch) = context.Checkpoints is { } store && context.FitId is { } fitId
+            ? Checkpointing(store, fitId, cancellationToken).GetAwaiter().GetResult()
+            : (null, 0);
+        NepTrainingRun run;
+        try
+        {
+            run = settings.Optimizer == "snes"
+                ? NepSnesTrainer.TrainAsync(settings, initial, train, test, context.Seed, cluster, checkpoint, resumedEpoch > 0, progress, cancellationToken).GetAwaiter().GetResult()
+                : NepAdamTrainer.TrainAsync(settings, initial, train, test, context.Seed, cluster, checkpoint, resumedEpoch > 0, progress, cancellationToken).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            if (checkpoint is not null)
+            {
+                Directory.Delete(checkpoint.Folder, recursive: true);
+            }
+        }
+        if (context.Checkpoints is { } done && context.FitId is { } finished)
+        {
+            // The result is the trial's from now on; a later attempt (its delivery failed) recomputes it from the start.
+            done.ForgetAsync(finished, CancellationToken.None).GetAwaiter().GetResult();
+        }
         var artifacts = new List<string>();
         if (context.ArtifactDirectory is { } folder)
         {
@@ -114,6 +141,10 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
         {
             metrics["rmse_v_train"] = v;
         }
+        if (resumedEpoch > 0)
+        {
+            metrics["resumed_epoch"] = resumedEpoch;
+        }
         if (shardWorkers > 0)
         {
             metrics["shard_workers"] = shardWorkers;
@@ -124,6 +155,23 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
             metrics["rmse_f_test"] = t.ForceRmse;
         }
         return new TrainingOutcome(final.ForceRmse, [.. run.History.Select(e => e.Total)], [], metrics.ToImmutableDictionary(), artifacts);
+    }
+
+    /// <summary>
+    /// A private folder for the trainer's restart files, filled from the fit's newest kept checkpoint (if any, whose epoch is
+    /// returned), and a hook that hands every new checkpoint to <paramref name="store"/>.
+    /// </summary>
+    private static async Task<(NepCheckpoint Checkpoint, int ResumedEpoch)> Checkpointing(IFitCheckpoints store, string fitId, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"clusterml-fit-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        var checkpoint = new NepCheckpoint(folder);
+        var latest = await store.LatestAsync(fitId, cancellationToken).ConfigureAwait(false);
+        if (latest is not null)
+        {
+            checkpoint.Restore(latest.Files);
+        }
+        return (checkpoint with { Saved = (epoch, token) => store.SaveAsync(new FitCheckpoint(fitId, epoch, checkpoint.RestartFiles()), token) }, latest?.Epoch ?? 0);
     }
 
     private static ImmutableDictionary<string, double> Metrics(NepEpoch e)

@@ -32,6 +32,8 @@ public sealed class TestCluster : IAsyncDisposable
 
     public IActorRef Campaigns => _host.Services.GetRequiredService<ActorRegistry>().Get<CampaignRegion>();
 
+    public IActorRef FitCoordinators => _host.Services.GetRequiredService<ActorRegistry>().Get<FitCoordinatorRegion>();
+
     public IActorRef Aggregator => _host.Services.GetRequiredService<ActorRegistry>().Get<AggregatorSingleton>();
 
     public static async Task<TestCluster> StartAsync(string folder, IEngine engine, int slots = 2)

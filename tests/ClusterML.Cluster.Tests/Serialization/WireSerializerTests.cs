@@ -72,6 +72,13 @@ public sealed class WireSerializerTests : IDisposable
         yield return new FitShardResult("fit-1", 3, 17, [1, 2, 3, 4, 5, 6, 7, 8], "akka.tcp://clusterml@10.0.0.6:4053", 0.125);
         yield return new FitShardRefused("fit-1", 3, 17, true, "shard 3 is not loaded");
         yield return new FitShardRelease("fit-1", 3);
+        yield return new FitCheckpointSave("c1.t0003", 4, new() { ["nep.restart.json"] = [1, 2, 3], ["nep.restart.4.adam"] = [] }, "node-a");
+        yield return new FitCheckpointSaved("c1.t0003", 4);
+        yield return new FitCheckpointGet("c1.t0003");
+        yield return new FitCheckpointState("c1.t0003", 4, new() { ["nep.restart.json"] = [7] }, "node-a", 2);
+        yield return new FitCheckpointState("c1.t0003", 0, [], null, 0);
+        yield return new FitCheckpointForget("c1.t0003");
+        yield return new FitCheckpointForgotten("c1.t0003");
         yield return new ResumeCampaign("c1");
         yield return new CancelCampaign("c1");
         yield return new GetCampaignStatus("c1");
@@ -112,7 +119,7 @@ public sealed class WireSerializerTests : IDisposable
             case null:
                 Assert.Null(actual);
                 return;
-            case string or double or int or long or bool or Enum:
+            case string or double or int or long or bool or byte or Enum:
                 Assert.True(Equals(expected, actual), $"{path}: {expected} ≠ {actual}");
                 return;
             case System.Collections.IDictionary dictionary:
