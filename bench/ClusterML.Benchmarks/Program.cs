@@ -31,6 +31,11 @@ public static class Program
             DistributedNepReport.Run(distributedArgs);
             return;
         }
+        if (args is ["campaign-scale", .. var scaleArgs])
+        {
+            CampaignScaleReport.Run(scaleArgs);
+            return;
+        }
         if (args is ["campaign-throughput", ..])
         {
             CampaignThroughputReport.Run();

@@ -92,47 +92,78 @@ public sealed class SqliteResultStore : IResultStore
 
     public IReadOnlyList<CampaignRecord> Campaigns() => ReadCampaigns("ORDER BY created_at_ms");
 
-    public bool TryRecordResult(TrialResult result)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT OR IGNORE INTO trial_results (campaign_id, trial_id, trial_index, parameters, seed, status, final_loss, metrics, error,
-                artifacts, node, attempts, started_at_ms, ended_at_ms, files, artifact_folder)
-            VALUES ($campaign, $trial, $index, $parameters, $seed, $status, $loss, $metrics, $error, $artifacts, $node, $attempts, $started, $ended, $files, $folder);
-            """;
-        command.Parameters.AddWithValue("$campaign", result.CampaignId);
-        command.Parameters.AddWithValue("$trial", result.TrialId);
-        command.Parameters.AddWithValue("$index", result.Index);
-        command.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(result.Parameters, Json));
-        command.Parameters.AddWithValue("$seed", result.Seed);
-        command.Parameters.AddWithValue("$status", result.Status.ToString().ToLowerInvariant());
-        command.Parameters.AddWithValue("$loss", result.FinalLoss is { } loss && double.IsFinite(loss) ? loss : DBNull.Value);
-        command.Parameters.AddWithValue("$metrics", JsonSerializer.Serialize(result.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(), Json));
-        command.Parameters.AddWithValue("$error", (object?)result.Error ?? DBNull.Value);
-        command.Parameters.AddWithValue("$artifacts", JsonSerializer.Serialize(result.Artifacts, Json));
-        command.Parameters.AddWithValue("$node", result.Node);
-        command.Parameters.AddWithValue("$attempts", result.Attempts);
-        command.Parameters.AddWithValue("$started", result.StartedAtMs);
-        command.Parameters.AddWithValue("$ended", result.EndedAtMs);
-        command.Parameters.AddWithValue("$files", result.Files is { } files ? JsonSerializer.Serialize(files, Json) : DBNull.Value);
-        command.Parameters.AddWithValue("$folder", (object?)result.ArtifactFolder ?? DBNull.Value);
-        return command.ExecuteNonQuery() == 1;
-    }
+    public bool TryRecordResult(TrialResult result) => RecordBatch([result], [])[0];
 
-    public void RecordEpoch(EpochMetrics metrics)
+    public void RecordEpoch(EpochMetrics metrics) => RecordBatch([], [metrics]);
+
+    /// <summary>
+    /// Results (first copy kept) and epoch metrics in one transaction: one commit for many rows, which is what lets the
+    /// aggregator keep up with thousands of trials a second.
+    /// </summary>
+    public IReadOnlyList<bool> RecordBatch(IReadOnlyList<TrialResult> results, IReadOnlyList<EpochMetrics> epochs)
     {
+        var stored = new bool[results.Count];
+        if (results.Count == 0 && epochs.Count == 0)
+        {
+            return stored;
+        }
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT OR REPLACE INTO trial_epochs (campaign_id, trial_id, attempt, epoch, metrics) VALUES ($campaign, $trial, $attempt, $epoch, $metrics);
-            """;
-        command.Parameters.AddWithValue("$campaign", metrics.CampaignId);
-        command.Parameters.AddWithValue("$trial", metrics.TrialId);
-        command.Parameters.AddWithValue("$attempt", metrics.Attempt);
-        command.Parameters.AddWithValue("$epoch", metrics.Epoch);
-        command.Parameters.AddWithValue("$metrics", JsonSerializer.Serialize(metrics.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(), Json));
-        command.ExecuteNonQuery();
+        using var transaction = connection.BeginTransaction();
+        if (results.Count > 0)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT OR IGNORE INTO trial_results (campaign_id, trial_id, trial_index, parameters, seed, status, final_loss, metrics, error,
+                    artifacts, node, attempts, started_at_ms, ended_at_ms, files, artifact_folder)
+                VALUES ($campaign, $trial, $index, $parameters, $seed, $status, $loss, $metrics, $error, $artifacts, $node, $attempts, $started, $ended, $files, $folder);
+                """;
+            var p = new[] { "$campaign", "$trial", "$index", "$parameters", "$seed", "$status", "$loss", "$metrics", "$error", "$artifacts", "$node", "$attempts",
+                "$started", "$ended", "$files", "$folder" }.Select(name => Parameter(command, name)).ToArray();
+            command.Prepare();
+            for (var r = 0; r < results.Count; r++)
+            {
+                var result = results[r];
+                p[0].Value = result.CampaignId;
+                p[1].Value = result.TrialId;
+                p[2].Value = result.Index;
+                p[3].Value = JsonSerializer.Serialize(result.Parameters, Json);
+                p[4].Value = result.Seed;
+                p[5].Value = result.Status.ToString().ToLowerInvariant();
+                p[6].Value = result.FinalLoss is { } loss && double.IsFinite(loss) ? loss : DBNull.Value;
+                p[7].Value = JsonSerializer.Serialize(result.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(), Json);
+                p[8].Value = (object?)result.Error ?? DBNull.Value;
+                p[9].Value = JsonSerializer.Serialize(result.Artifacts, Json);
+                p[10].Value = result.Node;
+                p[11].Value = result.Attempts;
+                p[12].Value = result.StartedAtMs;
+                p[13].Value = result.EndedAtMs;
+                p[14].Value = result.Files is { } files ? JsonSerializer.Serialize(files, Json) : DBNull.Value;
+                p[15].Value = (object?)result.ArtifactFolder ?? DBNull.Value;
+                stored[r] = command.ExecuteNonQuery() == 1;
+            }
+        }
+        if (epochs.Count > 0)
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT OR REPLACE INTO trial_epochs (campaign_id, trial_id, attempt, epoch, metrics) VALUES ($campaign, $trial, $attempt, $epoch, $metrics);
+                """;
+            var p = new[] { "$campaign", "$trial", "$attempt", "$epoch", "$metrics" }.Select(name => Parameter(command, name)).ToArray();
+            command.Prepare();
+            foreach (var metrics in epochs)
+            {
+                p[0].Value = metrics.CampaignId;
+                p[1].Value = metrics.TrialId;
+                p[2].Value = metrics.Attempt;
+                p[3].Value = metrics.Epoch;
+                p[4].Value = JsonSerializer.Serialize(metrics.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(), Json);
+                command.ExecuteNonQuery();
+            }
+        }
+        transaction.Commit();
+        return stored;
     }
 
     public IReadOnlyList<TrialResult> Results(string campaignId)
@@ -234,6 +265,16 @@ public sealed class SqliteResultStore : IResultStore
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>A parameter whose type follows the value bound to it on each execution.</summary>
+    private static SqliteParameter Parameter(SqliteCommand command, string name)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = DBNull.Value;
+        command.Parameters.Add(parameter);
+        return parameter;
     }
 
     /// <summary>Formats a number for the store's text columns (invariant).</summary>

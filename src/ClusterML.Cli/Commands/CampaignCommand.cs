@@ -50,6 +50,7 @@ internal static class CampaignCommand
         {
             var p = context.Parse;
             var parsed = CampaignSpecReader.Read(p.GetValue(spec)!);
+            var specText = File.ReadAllText(parsed.SourcePath);
             var campaignId = p.GetValue(id) is { Length: > 0 } given ? given : $"{Slug(parsed.Name)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
             var plan = CampaignPlanner.Plan(parsed, campaignId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             var engines = ClusterHost.Engines();
@@ -75,26 +76,35 @@ internal static class CampaignCommand
             }
             var options = cluster.Read(context);
             BlobStore? blobs = null;
+            IReadOnlyDictionary<string, BlobRef> byPath = new Dictionary<string, BlobRef>();
             if (CampaignLock.FindDriver(context.DataDir, campaignId) is null)
             {
                 // Inputs travel by content: registered (copied, hashed, pinned) here, fetched by the workers that need them.
                 blobs = new BlobStore(ClusterHostOptions.BlobsPathIn(context.DataDir), options.BlobCacheBytes);
-                (plan, var registered) = await CampaignInputs.RegisterAsync(plan, blobs, cancellationToken);
+                (plan, var registered, byPath) = await CampaignInputs.RegisterAsync(plan, blobs, cancellationToken);
                 foreach (var blob in registered)
                 {
                     context.Log.Information("Input {Blob} registered for the workers", blob.ToString());
                 }
             }
+            // The journal keeps the spec's text, not the trial list: the coordinator regenerates the same trials from it.
+            var planned = plan.Trials;
+            plan = CampaignPlanner.Compact(plan, specText, parsed.SourcePath, byPath);
+            static (string, int, string) Key(PlannedTrial t) => (t.TrialId, t.Seed, System.Text.Json.JsonSerializer.Serialize(t.Spec, t.Spec.GetType()));
+            if (!CampaignPlanner.Trials(plan).Select(Key).SequenceEqual(planned.Select(Key)))
+            {
+                throw new InvalidOperationException("the campaign's plan does not regenerate from its spec text");
+            }
             context.Log.Information("Campaign {CampaignId}: {Trials} trials of {Engine} ({Search} search), up to {Concurrent} at once",
-                campaignId, plan.Trials.Length, plan.Engine, parsed.Search.Kind.ToString().ToLowerInvariant(), plan.MaxConcurrent > 0 ? plan.MaxConcurrent : p.GetValue(cluster.Slots));
+                campaignId, planned.Length, plan.Engine, parsed.Search.Kind.ToString().ToLowerInvariant(), plan.MaxConcurrent > 0 ? plan.MaxConcurrent : p.GetValue(cluster.Slots));
             return await RunOnClusterAsync(context, options, campaignId, p.GetValue(top), attach: false, blobs, async (campaigns, store) =>
             {
                 if (store.FindCampaign(campaignId) is not null)
                 {
                     throw new InvalidInputException("--id", $"campaign '{campaignId}' exists already; use campaign resume --id {campaignId}");
                 }
-                store.SaveCampaign(new CampaignRecord(campaignId, parsed.Name, parsed.Engine, parsed.SourcePath, File.ReadAllText(parsed.SourcePath), "running",
-                    plan.Trials.Length, plan.SubmittedAtMs, null));
+                store.SaveCampaign(new CampaignRecord(campaignId, parsed.Name, parsed.Engine, parsed.SourcePath, specText, "running",
+                    planned.Length, plan.SubmittedAtMs, null));
                 return await campaigns.Ask<CampaignStatus>(plan, TimeSpan.FromSeconds(60), cancellationToken);
             }, cancellationToken);
         });

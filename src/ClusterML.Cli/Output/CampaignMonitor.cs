@@ -17,15 +17,40 @@ internal static class CampaignMonitor
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan PlainLogInterval = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
     public static async Task<CampaignStatus> FollowAsync(CommandContext context, IActorRef campaigns, IActorRef aggregator, CampaignStatus first, int top,
         CancellationToken cancellationToken)
     {
         var campaignId = first.CampaignId;
         var clock = Stopwatch.StartNew();
-        Task<CampaignStatus> Status() => campaigns.Ask<CampaignStatus>(new GetCampaignStatus(campaignId), AskTimeout, cancellationToken);
-        Task<Leaderboard> Board() => aggregator.Ask<Leaderboard>(new GetLeaderboard(campaignId, top), AskTimeout, cancellationToken);
+        // A slow answer (a busy coordinator, an aggregator catching up) is skipped, never fatal: the view keeps what it had.
+        var lastStatus = first;
+        Leaderboard? lastBoard = null;
+        async Task<CampaignStatus> Status()
+        {
+            try
+            {
+                return lastStatus = await campaigns.Ask<CampaignStatus>(new GetCampaignStatus(campaignId), AskTimeout, cancellationToken);
+            }
+            catch (AskTimeoutException)
+            {
+                context.Log.Debug("Campaign {CampaignId}: no status within {Seconds} s; asking again", campaignId, AskTimeout.TotalSeconds);
+                return lastStatus with { Unrecorded = Math.Max(1, lastStatus.Unrecorded) };
+            }
+        }
+        async Task<Leaderboard?> Board()
+        {
+            try
+            {
+                return lastBoard = await aggregator.Ask<Leaderboard>(new GetLeaderboard(campaignId, top), AskTimeout, cancellationToken);
+            }
+            catch (AskTimeoutException)
+            {
+                context.Log.Debug("Campaign {CampaignId}: no leaderboard within {Seconds} s; showing the last one", campaignId, AskTimeout.TotalSeconds);
+                return lastBoard;
+            }
+        }
 
         if (context.Interactive)
         {
@@ -60,7 +85,7 @@ internal static class CampaignMonitor
             if (clock.Elapsed - lastLog >= PlainLogInterval)
             {
                 lastLog = clock.Elapsed;
-                var best = (await Board()).Best.FirstOrDefault(); // only when a line is written
+                var best = (await Board())?.Best.FirstOrDefault(); // only when a line is written
                 context.Log.Information("Campaign {CampaignId}: {Finished}/{Planned} finished, {Running} running, {Failed} failed, {Stopped} stopped; best {BestLoss} ({BestTrial}) after {Seconds:F0} s",
                     campaignId, status.Finished, status.Planned, status.Running, status.Failed, status.Stopped,
                     best?.FinalLoss?.ToString("G5", CultureInfo.InvariantCulture) ?? "–", best?.TrialId ?? "–", clock.Elapsed.TotalSeconds);

@@ -14,8 +14,10 @@ namespace ClusterML.Cluster.Aggregation;
 /// trial's result, so each trial is recorded exactly once. A campaign's board is loaded from the store the first time it is
 /// touched, so a restarted aggregator (or one that moved to another node) answers from everything stored so far. Trial
 /// artifacts offered by workers (<see cref="StoreArtifacts"/>) are landed off the actor thread by <see cref="ArtifactLanding"/>.
+/// Results and epoch metrics are written in batches (one transaction for up to <see cref="BatchSize"/> rows, at most a few
+/// milliseconds after the first), and a result is acknowledged only once its batch is committed.
 /// </summary>
-public sealed class ResultAggregator : ReceiveActor
+public sealed class ResultAggregator : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IResultStore _store;
@@ -43,16 +45,18 @@ public sealed class ResultAggregator : ReceiveActor
         });
         Receive<RecordTrialResult>(record =>
         {
-            var board = BoardOf(record.CampaignId);
-            if (_store.TryRecordResult(record.Result))
-            {
-                board.Add(record.Result);
-            }
-            Sender.Tell(new TrialResultRecorded(record.CampaignId, record.Result.TrialId));
+            _results.Add((record.Result, Sender));
+            Buffered();
         });
-        Receive<RecordEpochMetrics>(record => _store.RecordEpoch(record.Metrics));
+        Receive<RecordEpochMetrics>(record =>
+        {
+            _epochs.Add(record.Metrics);
+            Buffered();
+        });
+        Receive<FlushNow>(_ => Flush());
         Receive<RecordCampaignStatus>(record =>
         {
+            Flush(); // the campaign's results before its final status
             if (_store.FindCampaign(record.CampaignId) is null)
             {
                 _log.Warning("Campaign {CampaignId} ended {Status} but has no campaign record in the store", record.CampaignId, record.Status);
@@ -60,7 +64,65 @@ public sealed class ResultAggregator : ReceiveActor
             _store.SetCampaignStatus(record.CampaignId, record.Status, record.EndedAtMs);
             Sender.Tell(new CampaignStatusRecorded(record.CampaignId, record.Status));
         });
-        Receive<GetLeaderboard>(query => Sender.Tell(BoardOf(query.CampaignId).Top(query.CampaignId, query.Top)));
+        Receive<GetLeaderboard>(query =>
+        {
+            Flush();
+            Sender.Tell(BoardOf(query.CampaignId).Top(query.CampaignId, query.Top));
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Rows written in one transaction at most.</summary>
+    private const int BatchSize = 500;
+
+    /// <summary>How long a result may wait for others to share its transaction.</summary>
+    private static readonly TimeSpan BatchDelay = TimeSpan.FromMilliseconds(5);
+
+    private readonly List<(TrialResult Result, IActorRef ReplyTo)> _results = [];
+    private readonly List<EpochMetrics> _epochs = [];
+
+    private sealed class FlushNow : INoSerializationVerificationNeeded
+    {
+        public static FlushNow Instance { get; } = new();
+    }
+
+    private void Buffered()
+    {
+        if (_results.Count + _epochs.Count >= BatchSize)
+        {
+            Flush();
+        }
+        else if (!Timers.IsTimerActive("flush"))
+        {
+            Timers.StartSingleTimer("flush", FlushNow.Instance, BatchDelay);
+        }
+    }
+
+    /// <summary>Writes the buffered results and epoch metrics in one transaction, then acknowledges the results.</summary>
+    private void Flush()
+    {
+        Timers.Cancel("flush");
+        if (_results.Count == 0 && _epochs.Count == 0)
+        {
+            return;
+        }
+        foreach (var campaignId in _results.Select(r => r.Result.CampaignId).Distinct())
+        {
+            BoardOf(campaignId); // loaded from the store before this batch lands in it
+        }
+        var stored = _store.RecordBatch([.. _results.Select(r => r.Result)], [.. _epochs]);
+        for (var i = 0; i < _results.Count; i++)
+        {
+            var (result, replyTo) = _results[i];
+            if (stored[i])
+            {
+                BoardOf(result.CampaignId).Add(result);
+            }
+            replyTo.Tell(new TrialResultRecorded(result.CampaignId, result.TrialId));
+        }
+        _results.Clear();
+        _epochs.Clear();
     }
 
     /// <summary>The aggregator; with <paramref name="landing"/> it also lands trial artifacts on this node (<see cref="StoreArtifacts"/>).</summary>

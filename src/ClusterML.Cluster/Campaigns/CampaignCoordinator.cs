@@ -13,15 +13,34 @@ namespace ClusterML.Cluster.Campaigns;
 
 /// <summary>
 /// The coordinator of one campaign (a sharded, event-sourced entity on the <c>coordinator</c> role). It persists the plan
-/// and every dispatch and final result before acting on it, so after a crash it recovers, sends the unfinished trials again
-/// and never re-runs a finished one. Final results and the final status go to the aggregator at least once (re-sent every
-/// few seconds until acknowledged, and again after a restart until the campaign is settled); the aggregator stores each
-/// trial's result exactly once. Per-epoch metrics are forwarded to it as they come (fire and forget). When a cluster
-/// member is removed, the trials in flight are sent again: the ones whose worker died re-start elsewhere, the others ignore
-/// the duplicate start. Failed attempts are retried up to the campaign's <c>retries</c>.
+/// (compactly: the spec's text, from which the trials are regenerated) and every dispatch and final result before acting on
+/// it, so after a crash it recovers, sends the unfinished trials again and never re-runs a finished one. Events are written
+/// asynchronously and grouped into batches by the journal (commands are not held while a write is pending; the durable
+/// state changes only once an event is written, and transient guards keep a trial from being finished or retried twice in
+/// between). Every <see cref="DefaultSnapshotEvery"/> events a versioned snapshot is saved and the journal before it deleted, so
+/// recovery reads one snapshot and a few events whatever the campaign's length; every event costs O(1) (<see cref="CampaignBook"/>).
+/// Final results and the final status go to the aggregator at least once (re-sent every few seconds until acknowledged, and
+/// again after a restart until the campaign is settled); the aggregator stores each trial's result exactly once, and while
+/// more than <see cref="MaxUnrecorded"/> results wait for its acknowledgement no new trial is dispatched (back-pressure).
+/// Per-epoch metrics are forwarded to it as they come. Early-stopping reports at rung epochs are journaled in the order they
+/// were decided (and replayed into ASHA's rungs on recovery, or kept in the snapshot), so a resumed campaign takes the
+/// decisions an uninterrupted one would. When a cluster member is removed,
+/// the trials in flight are sent again: the ones whose worker died re-start elsewhere, the others ignore the duplicate start.
+/// Failed attempts are retried up to the campaign's <c>retries</c>.
 /// </summary>
 public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
 {
+    /// <summary>Events between snapshots (HOCON <c>clusterml.campaign.snapshot-every</c>).</summary>
+    public const int DefaultSnapshotEvery = 10_000;
+
+    private readonly int _snapshotEvery;
+
+    /// <summary>Results not yet acknowledged by the aggregator beyond which no new trial is dispatched.</summary>
+    public const int MaxUnrecorded = 2_000;
+
+    /// <summary>Campaigns with more trials log each trial at debug level only (a progress line every few seconds instead).</summary>
+    private const int LogEachTrialUpTo = 1_000;
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _campaignId;
     private readonly IActorRef _trials;
@@ -32,22 +51,58 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     private bool _settled;
     private readonly int _defaultSlots;
     private readonly Dictionary<string, DateTime> _lastHeard = [];
-    private CampaignState _state = CampaignState.Empty;
-    private AshaState _asha = AshaState.Empty; // rebuilt from new reports after a restart (early stopping is advisory)
+    private CampaignBook _book = new();
+    private AshaState _asha = AshaState.Empty;
+
+    // Transient: written but not yet acknowledged by the journal.
+    private readonly HashSet<string> _finishing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _starting = new(StringComparer.Ordinal);
+    private int _dispatchCursor;
+    private bool _ending;
+    private long _eventsSinceSnapshot;
+    private bool _snapshotting;
+    private DateTime _lastProgressLog = DateTime.UtcNow;
 
     public CampaignCoordinator(string campaignId, IActorRef trials, IActorRef aggregator, int defaultSlots)
     {
         (_campaignId, _trials, _aggregator, _defaultSlots) = (campaignId, trials, aggregator, defaultSlots);
-        Recover<CampaignSubmitted>(e => _state = _state.Apply(e));
-        Recover<TrialAttemptStarted>(e => _state = _state.Apply(e));
-        Recover<TrialFinished>(e => _state = _state.Apply(e));
+        _snapshotEvery = Math.Max(1, Context.System.Settings.Config.GetInt("clusterml.campaign.snapshot-every", DefaultSnapshotEvery));
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is CampaignSnapshot snapshot)
+            {
+                _book = CampaignBook.From(snapshot, CampaignPlanner.Trials(snapshot.Campaign));
+                _endedAtMs = snapshot.EndedAtMs;
+                _settled = snapshot.Settled;
+                foreach (var result in snapshot.Unrecorded)
+                {
+                    _unrecorded[result.TrialId] = result;
+                }
+                _asha = AshaState.From(snapshot.AshaRungs, snapshot.AshaDecisions.Select(d => (d.TrialId, d.Epoch, d.Stop ? AshaDecision.Stop : AshaDecision.Continue)));
+            }
+        });
+        Recover<CampaignSubmitted>(e => _book.Submit(e, CampaignPlanner.Trials(e)));
+        Recover<TrialAttemptStarted>(e => _book.Apply(e));
+        Recover<TrialFinished>(e =>
+        {
+            _book.Apply(e);
+            if (e.Result is not null)
+            {
+                _unrecorded[e.TrialId] = e.Result; // may have reached the store before the crash; the aggregator keeps the first copy
+            }
+        });
+        Recover<AshaReported>(e => ReportToAsha(e));
         Recover<CampaignEnded>(e =>
         {
-            _state = _state.Apply(e);
+            _book.Apply(e);
             _endedAtMs = e.AtMs;
         });
-        Recover<CampaignSettled>(_ => _settled = true);
-        Recover<RecoveryCompleted>(_ => Self.Tell(new Continue([.. _state.InFlight.Select(t => t.Trial.TrialId)])));
+        Recover<CampaignSettled>(_ =>
+        {
+            _settled = true;
+            _unrecorded.Clear();
+        });
+        Recover<RecoveryCompleted>(_ => Self.Tell(new Continue([.. _book.InFlight.Select(t => t.Trial.TrialId)])));
         Commands();
     }
 
@@ -87,11 +142,14 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
 
     private static readonly TimeSpan SilenceLimit = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan WatchdogInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ProgressLogInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>Shard homes are re-allocated once the region sees the dead node terminate; re-sending a moment later avoids its stale cache.</summary>
     private static readonly TimeSpan AfterMemberLeft = TimeSpan.FromSeconds(2);
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    private bool LogEachTrial => _book.Trials.Length <= LogEachTrialUpTo;
 
     protected override void PreStart()
     {
@@ -109,16 +167,27 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     {
         Command<CampaignSubmitted>(submitted =>
         {
-            if (_state.Campaign is not null)
+            if (_book.Campaign is not null)
             {
                 Sender.Tell(Status());
+                return;
+            }
+            ImmutableArray<PlannedTrial> trials;
+            try
+            {
+                trials = CampaignPlanner.Trials(submitted);
+            }
+            catch (Exception e)
+            {
+                _log.Error(e, "Campaign {CampaignId}: its plan cannot be expanded here", submitted.CampaignId);
+                Sender.Tell(new Status.Failure(e));
                 return;
             }
             var replyTo = Sender;
             Persist(submitted, e =>
             {
-                _state = _state.Apply(e);
-                _log.Info("Campaign {CampaignId} ({Name}) submitted: {Trials} trials of {Engine}", e.CampaignId, e.Name, e.Trials.Length, e.Engine);
+                _book.Submit(e, trials);
+                _log.Info("Campaign {CampaignId} ({Name}) submitted: {Trials} trials of {Engine}", e.CampaignId, e.Name, trials.Length, e.Engine);
                 ScheduleWallTime();
                 DispatchMore();
                 replyTo.Tell(Status());
@@ -126,19 +195,22 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         });
         Command<Continue>(recovered =>
         {
-            if (_state.Campaign is not null && !_settled)
+            if (_book.Campaign is not null && !_settled)
             {
-                // Some of these may have reached the store before the crash; the aggregator keeps the first copy.
-                foreach (var finished in _state.Finished.Values.Where(f => f.Result is not null))
+                foreach (var result in _unrecorded.Values)
                 {
-                    Deliver(finished.Result!);
+                    _aggregator.Tell(new RecordTrialResult(result));
                 }
-                if (_state.IsOver)
+                if (_unrecorded.Count > 0)
                 {
-                    DeliverStatus(_state.Status, _endedAtMs);
+                    StartRedelivery();
+                }
+                if (_book.IsOver)
+                {
+                    DeliverStatus(_book.Status, _endedAtMs);
                 }
             }
-            if (_state.Campaign is null || _state.IsOver)
+            if (_book.Campaign is null || _book.IsOver)
             {
                 return;
             }
@@ -152,6 +224,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         {
             _unrecorded.Remove(recorded.TrialId);
             SettleIfDone();
+            DispatchMore(); // back-pressure released
         });
         Command<CampaignStatusRecorded>(recorded =>
         {
@@ -179,7 +252,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         Command<CancelCampaign>(_ =>
         {
             var replyTo = Sender;
-            if (_state.IsOver || _state.Campaign is null)
+            if (_book.IsOver || _book.Campaign is null || _ending)
             {
                 replyTo.Tell(Status());
                 return;
@@ -188,7 +261,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         });
         Command<WallTimeUp>(_ =>
         {
-            if (!_state.IsOver)
+            if (!_book.IsOver && !_ending)
             {
                 End("timed-out", () => { });
             }
@@ -201,13 +274,17 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             }
             _lastHeard[progress.TrialId] = DateTime.UtcNow;
             _aggregator.Tell(new RecordEpochMetrics(new EpochMetrics(progress.CampaignId, progress.TrialId, progress.Attempt, progress.Epoch, progress.Metrics)));
-            if (_state.Campaign!.EarlyStopping is { } policy && progress.Metrics.TryGetValue(policy.Metric, out var value))
+            if (_book.Campaign!.EarlyStopping is { } policy && progress.Metrics.TryGetValue(policy.Metric, out var value)
+                && Asha.IsRung(progress.Epoch, policy.GracePeriod, policy.ReductionFactor, policy.MaxEpochs))
             {
-                (_asha, var decision) = Asha.Report(_asha, policy.GracePeriod, policy.ReductionFactor, policy.MaxEpochs, policy.Maximize, progress.TrialId, progress.Epoch, value);
-                if (decision == AshaDecision.Stop)
+                // Decided now and journaled in the order decided: a replay after a crash rebuilds the same rungs, so the
+                // decisions after a resume are those an uninterrupted run takes (a report lost with the crash comes again).
+                var report = new AshaReported(_campaignId, progress.TrialId, progress.Attempt, progress.Epoch, value);
+                if (ReportToAsha(report) == AshaDecision.Stop)
                 {
                     _trials.Tell(new StopTrial(_campaignId, progress.TrialId, $"early stopping (ASHA) at epoch {progress.Epoch}: {policy.Metric} = {value:G4}"));
                 }
+                PersistAsync(report, _ => Written());
             }
         });
         Command<TrialCompleted>(done =>
@@ -230,90 +307,144 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             {
                 return;
             }
-            var campaign = _state.Campaign!;
+            var campaign = _book.Campaign!;
             if (failed.Attempt <= campaign.Retries)
             {
                 _log.Warning("Trial {TrialId} attempt {Attempt} failed ({Error}); retrying", failed.TrialId, failed.Attempt, failed.Error);
-                var trial = campaign.Trials.First(t => t.TrialId == failed.TrialId);
-                Persist(new TrialAttemptStarted(_campaignId, failed.TrialId, failed.Attempt + 1), e =>
-                {
-                    _state = _state.Apply(e);
-                    Start(trial, e.Attempt);
-                });
+                StartAttempts([_book.Trial(failed.TrialId)], failed.Attempt + 1);
                 return;
             }
             Finish(failed.TrialId, TrialStatus.Failed, null, ImmutableDictionary<string, double>.Empty, failed.Error, [], failed.Node, failed.StartedAtMs, failed.EndedAtMs);
         });
         Command<ClusterEvent.MemberRemoved>(removed =>
         {
-            if (_state.Campaign is not null && !_state.IsOver)
+            if (_book.Campaign is not null && !_book.IsOver)
             {
                 Timers.StartSingleTimer($"member-left-{removed.Member.Address}", new ResendAfterMemberLeft(removed.Member.Address.ToString()), AfterMemberLeft);
             }
         });
         Command<ResendAfterMemberLeft>(left =>
         {
-            if (_state.Campaign is not null && !_state.IsOver)
+            if (_book.Campaign is not null && !_book.IsOver)
             {
                 ResendInFlight($"member {left.Address} left");
             }
         });
         Command<Watchdog>(_ =>
         {
-            if (_state.Campaign is null || _state.IsOver)
+            if (_book.Campaign is null || _book.IsOver)
             {
                 return;
             }
             var now = DateTime.UtcNow;
-            var silent = _state.InFlight.Where(t => !_lastHeard.TryGetValue(t.Trial.TrialId, out var heard) || now - heard > SilenceLimit)
+            var silent = _book.InFlight.Where(t => !_lastHeard.TryGetValue(t.Trial.TrialId, out var heard) || now - heard > SilenceLimit)
                 .Select(t => t.Trial.TrialId).ToHashSet();
             if (silent.Count > 0)
             {
                 ResendInFlight($"no word for {SilenceLimit.TotalSeconds:F0} s", silent);
             }
         });
+        Command<SaveSnapshotSuccess>(saved =>
+        {
+            _snapshotting = false;
+            // Everything up to the snapshot is in it: the events and the older snapshots go.
+            DeleteMessages(saved.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+        });
+        Command<SaveSnapshotFailure>(failure =>
+        {
+            _snapshotting = false;
+            _log.Warning(failure.Cause, "Campaign {CampaignId}: snapshot at #{SequenceNr} not saved; the journal is kept", _campaignId, failure.Metadata.SequenceNr);
+        });
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(failure => _log.Warning(failure.Cause, "Campaign {CampaignId}: events up to #{To} not deleted", _campaignId, failure.ToSequenceNr));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(failure => _log.Warning(failure.Cause, "Campaign {CampaignId}: older snapshots not deleted", _campaignId));
         Command<ClusterEvent.IMemberEvent>(_ => { });
     }
 
+    private AshaDecision ReportToAsha(AshaReported e)
+    {
+        var policy = _book.Campaign!.EarlyStopping!;
+        (_asha, var decision) = Asha.Report(_asha, policy.GracePeriod, policy.ReductionFactor, policy.MaxEpochs, policy.Maximize, e.TrialId, e.Epoch, e.Value);
+        return decision;
+    }
+
+    /// <summary>A reply of the trial's current attempt, which is neither finished nor being finished or retried.</summary>
     private bool IsCurrent(string trialId, int attempt) =>
-        _state.Campaign is not null && !_state.IsOver && !_state.Finished.ContainsKey(trialId)
-        && _state.Attempts.TryGetValue(trialId, out var current) && current == attempt;
+        _book.Campaign is not null && !_book.IsOver && !_ending && !_finishing.Contains(trialId) && !_starting.ContainsKey(trialId)
+        && !_book.IsFinished(trialId) && _book.AttemptOf(trialId) is var current && current > 0 && current == attempt;
 
     private void Finish(string trialId, TrialStatus status, double? loss, IReadOnlyDictionary<string, double> metrics, string? error,
         IReadOnlyList<string> artifacts, string node, long startedAtMs, long endedAtMs, IReadOnlyList<ArtifactFile>? files = null)
     {
-        var trial = _state.Campaign!.Trials.First(t => t.TrialId == trialId);
-        var attempts = _state.Attempts[trialId];
+        var trial = _book.Trial(trialId);
+        var attempts = _book.AttemptOf(trialId);
         var statusText = status.ToString().ToLowerInvariant();
         var result = new TrialResult(_campaignId, trialId, trial.Index, trial.Parameters, trial.Seed, status, loss, metrics, error, artifacts, node, attempts, startedAtMs, endedAtMs,
             files, files is { Count: > 0 } ? ArtifactLayout.TrialFolder(_campaignId, trialId) : null);
-        Persist(new TrialFinished(_campaignId, trialId, statusText, loss, result), e =>
+        _finishing.Add(trialId);
+        PersistAsync(new TrialFinished(_campaignId, trialId, statusText, loss, result), e =>
         {
-            _state = _state.Apply(e);
+            _finishing.Remove(trialId);
+            _book.Apply(e);
+            _lastHeard.Remove(trialId);
             Deliver(result);
-            _log.Info("Trial {TrialId} {Status} (loss {Loss}) — {Finished}/{Planned} done", trialId, statusText, loss, _state.Finished.Count, _state.Campaign!.Trials.Length);
-            if (_state.AllFinished)
+            if (LogEachTrial)
+            {
+                _log.Info("Trial {TrialId} {Status} (loss {Loss}) — {Finished}/{Planned} done", trialId, statusText, loss, _book.FinishedCount, _book.Trials.Length);
+            }
+            else if (DateTime.UtcNow - _lastProgressLog > ProgressLogInterval)
+            {
+                _lastProgressLog = DateTime.UtcNow;
+                _log.Info("Campaign {CampaignId}: {Finished}/{Planned} trials done, {Running} running", _campaignId, _book.FinishedCount, _book.Trials.Length, _book.InFlightCount);
+            }
+            if (_book.AllFinished && !_ending)
             {
                 End("completed", () => { });
             }
-            else
-            {
-                DispatchMore();
-            }
+            Written();
         });
+        // The freed slot is refilled now: the new starts join the same journal batch.
+        DispatchMore();
     }
 
     private void DispatchMore()
     {
-        var next = _state.NextToDispatch(_defaultSlots).ToDictionary(t => t.TrialId);
-        if (next.Count == 0)
+        if (_book.Campaign is not { } campaign || _book.IsOver || _ending || _unrecorded.Count >= MaxUnrecorded)
         {
             return;
         }
-        PersistAll(next.Values.Select(t => new TrialAttemptStarted(_campaignId, t.TrialId, 1)), e =>
+        var limit = campaign.MaxConcurrent > 0 ? campaign.MaxConcurrent : Math.Max(1, _defaultSlots);
+        var occupied = _book.InFlightCount - _finishing.Count + _starting.Count;
+        var free = limit - occupied;
+        if (free <= 0)
         {
-            _state = _state.Apply(e);
-            Start(next[e.TrialId], 1);
+            return;
+        }
+        var next = _book.Undispatched(Math.Max(_dispatchCursor, _book.NextUndispatched), free).Where(t => !_starting.ContainsKey(t.TrialId)).ToArray();
+        if (next.Length > 0)
+        {
+            _dispatchCursor = next[^1].Index + 1;
+            StartAttempts(next, 1);
+        }
+    }
+
+    private void StartAttempts(IReadOnlyList<PlannedTrial> trials, int attempt)
+    {
+        foreach (var trial in trials)
+        {
+            _starting[trial.TrialId] = attempt;
+        }
+        PersistAllAsync(trials.Select(t => new TrialAttemptStarted(_campaignId, t.TrialId, attempt)), e =>
+        {
+            _starting.Remove(e.TrialId);
+            _book.Apply(e);
+            if (!_book.IsOver && !_ending)
+            {
+                Start(_book.Trial(e.TrialId), e.Attempt);
+            }
+            Written();
         });
     }
 
@@ -324,12 +455,12 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         {
             Timers.StartPeriodicTimer("watchdog", Watchdog.Instance, WatchdogInterval);
         }
-        _trials.Tell(new StartTrial(_campaignId, trial.TrialId, attempt, trial.Spec, trial.Seed, _state.Campaign!.Device), Self);
+        _trials.Tell(new StartTrial(_campaignId, trial.TrialId, attempt, trial.Spec, trial.Seed, _book.Campaign!.Device), Self);
     }
 
     private void ResendInFlight(string why, IReadOnlySet<string>? only = null)
     {
-        var inFlight = _state.InFlight.Where(t => only is null || only.Contains(t.Trial.TrialId)).ToArray();
+        var inFlight = _book.InFlight.Where(t => (only is null || only.Contains(t.Trial.TrialId)) && !_finishing.Contains(t.Trial.TrialId)).ToArray();
         if (inFlight.Length > 0)
         {
             _log.Info("Campaign {CampaignId}: sending {Count} unfinished trial(s) again ({Why})", _campaignId, inFlight.Length, why);
@@ -342,10 +473,11 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
 
     private void End(string status, Action then)
     {
-        Persist(new CampaignEnded(_campaignId, status, Now()), e =>
+        _ending = true;
+        PersistAsync(new CampaignEnded(_campaignId, status, Now()), e =>
         {
-            _state = _state.Apply(e);
-            foreach (var (trial, _) in _state.InFlight)
+            _book.Apply(e);
+            foreach (var (trial, _) in _book.InFlight)
             {
                 _trials.Tell(new StopTrial(_campaignId, trial.TrialId, $"campaign {status}"));
             }
@@ -355,10 +487,23 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             Timers.Cancel("wall-time");
             DeliverStatus(status, e.AtMs);
             then();
+            Written();
         });
     }
 
-    private CampaignStatus Status() => _state.ToStatus(_campaignId) with { Unrecorded = _unrecorded.Count + (_unrecordedStatus is null ? 0 : 1) };
+    /// <summary>After each written event: a snapshot (and the journal before it deleted) every <see cref="DefaultSnapshotEvery"/> events.</summary>
+    private void Written()
+    {
+        if (++_eventsSinceSnapshot < _snapshotEvery || _snapshotting || _book.Campaign is null)
+        {
+            return;
+        }
+        _eventsSinceSnapshot = 0;
+        _snapshotting = true;
+        SaveSnapshot(_book.ToSnapshot(_endedAtMs, _settled, _unrecorded.Values, _asha));
+    }
+
+    private CampaignStatus Status() => _book.ToStatus(_campaignId) with { Unrecorded = _unrecorded.Count + (_unrecordedStatus is null ? 0 : 1) };
 
     private void Deliver(TrialResult result)
     {
@@ -385,20 +530,24 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     /// <summary>Once the campaign is over and the aggregator has everything, a marker event stops re-sending after restarts.</summary>
     private void SettleIfDone()
     {
-        if (_settled || !_state.IsOver || _unrecorded.Count > 0 || _unrecordedStatus is not null)
+        if (_settled || !_book.IsOver || _unrecorded.Count > 0 || _unrecordedStatus is not null)
         {
             return;
         }
         _settled = true;
         Timers.Cancel("redeliver");
-        Persist(new CampaignSettled(_campaignId), _ => _log.Debug("Campaign {CampaignId} settled: every result is stored", _campaignId));
+        PersistAsync(new CampaignSettled(_campaignId), _ =>
+        {
+            _log.Debug("Campaign {CampaignId} settled: every result is stored", _campaignId);
+            Written();
+        });
     }
 
     private void ScheduleWallTime()
     {
-        if (_state.Campaign?.WallTimeMs is { } wall)
+        if (_book.Campaign?.WallTimeMs is { } wall)
         {
-            var left = _state.Campaign.SubmittedAtMs + wall - Now();
+            var left = _book.Campaign.SubmittedAtMs + wall - Now();
             Timers.StartSingleTimer("wall-time", WallTimeUp.Instance, TimeSpan.FromMilliseconds(Math.Max(0, left)));
         }
     }

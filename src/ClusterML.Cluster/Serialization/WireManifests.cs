@@ -46,6 +46,8 @@ public static class WireManifests
         ["fit.shard-result"] = typeof(FitShardResult),
         ["fit.shard-refused"] = typeof(FitShardRefused),
         ["fit.shard-release"] = typeof(FitShardRelease),
+        ["campaign.asha-reported"] = typeof(AshaReported),
+        ["campaign.snapshot"] = typeof(CampaignSnapshot),
         ["fit.checkpoint-save"] = typeof(FitCheckpointSave),
         ["fit.checkpoint-saved"] = typeof(FitCheckpointSaved),
         ["fit.checkpoint-get"] = typeof(FitCheckpointGet),

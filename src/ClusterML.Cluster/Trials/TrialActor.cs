@@ -53,7 +53,8 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     /// <paramref name="checkpoints"/> keeps its checkpoints (under the fit id <see cref="FitIdOf"/>) for its next attempt.
     public static Props Props(string entityId, IReadOnlyList<IEngine> engines, WorkerSlots slots, NodeFiles? files = null, IActorRef? aggregator = null,
         IShardGroups? shards = null, IFitCheckpoints? checkpoints = null) =>
-        Akka.Actor.Props.Create(() => new TrialActor(entityId, engines, slots, files, aggregator, shards, checkpoints));
+        // Not Props.Create(() => new …): that compiles an expression for every trial entity, which a campaign of 10⁵ trials pays 10⁵ times.
+        Akka.Actor.Props.Create(typeof(TrialActor), entityId, engines, slots, files, aggregator, shards, checkpoints);
 
     /// <summary>The fit id of a trial's checkpoints: the same for all its attempts, distinct across campaigns.</summary>
     public static string FitIdOf(string campaignId, string trialId) => $"{campaignId}.{trialId}";
@@ -87,7 +88,8 @@ public sealed class TrialActor : ReceiveActor, IWithStash
                 requester.Tell(new TrialFailed(start.CampaignId, start.TrialId, start.Attempt, $"no engine for {start.Spec.GetType().Name}", _node, startedAt, Now()));
                 return;
             }
-            _log.Info("Trial {TrialId} of campaign {CampaignId} attempt {Attempt} queued on {Node}", start.TrialId, start.CampaignId, start.Attempt, _node);
+            _log.Debug("Trial {TrialId} of campaign {CampaignId} attempt {Attempt} queued on {Node}", start.TrialId, start.CampaignId, start.Attempt, _node);
+            Context.SetReceiveTimeout(null);
             var cancel = new CancellationTokenSource();
             var reason = new StrongBox<string>("cancelled");
             var lastEpoch = new StrongBox<int>(0);
@@ -112,6 +114,11 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             Become(() => Running(start, cancel, reason));
         });
         Receive<StopTrial>(_ => { }); // nothing running: a late stop is harmless
+        Receive<ReceiveTimeout>(_ =>
+        {
+            Context.SetReceiveTimeout(null);
+            Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
+        });
     }
 
     private async Task<Attempted> RunAsync(IEngine engine, StartTrial start, IActorRef requester, IProgress<TrainingProgress> progress, TrialLog? log, CancellationToken token)
@@ -304,7 +311,16 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         _abortRun = static () => { };
         Become(Idle);
         Stash.UnstashAll();
+        // A finished trial's entity goes away once idle (a campaign of 10⁵ trials would otherwise keep 10⁵ actors); a start
+        // that comes after that runs the attempt again, and the coordinator keeps the first result.
+        if (Context.Parent.Path.ToStringWithoutAddress().StartsWith("/system/sharding/", StringComparison.Ordinal))
+        {
+            Context.SetReceiveTimeout(IdleAfterReply);
+        }
     }
+
+    /// <summary>How long a finished trial's entity keeps its last reply for duplicate starts before it is passivated.</summary>
+    private static readonly TimeSpan IdleAfterReply = TimeSpan.FromSeconds(20);
 
     protected override void PostStop() => _abortRun();
 

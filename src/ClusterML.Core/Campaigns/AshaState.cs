@@ -26,6 +26,11 @@ public sealed record AshaState
     /// <summary>The decision taken for each trial at each rung it reached.</summary>
     public ImmutableDictionary<(string TrialId, int Epoch), AshaDecision> Decisions { get; }
 
+    /// <summary>A state restored from a snapshot's rungs (values in arrival order) and decisions.</summary>
+    public static AshaState From(IReadOnlyDictionary<int, double[]> rungs, IEnumerable<(string TrialId, int Epoch, AshaDecision Decision)> decisions) =>
+        new(rungs.ToImmutableDictionary(r => r.Key, r => r.Value.ToImmutableList()),
+            decisions.ToImmutableDictionary(d => (d.TrialId, d.Epoch), d => d.Decision));
+
     internal AshaState With(int epoch, ImmutableList<double> values, string trialId, AshaDecision decision) =>
         new(Rungs.SetItem(epoch, values), Decisions.Add((trialId, epoch), decision));
 }

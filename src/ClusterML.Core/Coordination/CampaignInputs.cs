@@ -13,46 +13,52 @@ namespace ClusterML.Core.Coordination;
 /// </summary>
 public static class CampaignInputs
 {
-    /// <returns>The plan with blob references, and the distinct blobs registered (in first-use order).</returns>
+    /// <returns>
+    /// The plan with blob references, the distinct blobs registered (in first-use order), and the blob of each file by the
+    /// full path the spec named (what a compact plan keeps, <see cref="CampaignPlanner.Compact"/>).
+    /// </returns>
     /// <exception cref="InvalidInputException">A file cannot be read (names the setting and the file).</exception>
-    public static async Task<(CampaignSubmitted Plan, IReadOnlyList<BlobRef> Blobs)> RegisterAsync(CampaignSubmitted plan, BlobStore store, CancellationToken cancellationToken)
+    public static async Task<(CampaignSubmitted Plan, IReadOnlyList<BlobRef> Blobs, IReadOnlyDictionary<string, BlobRef> ByPath)> RegisterAsync(
+        CampaignSubmitted plan, BlobStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(store);
         var registered = new Dictionary<string, BlobRef>(StringComparer.Ordinal);
-        var trials = ImmutableArray.CreateBuilder<PlannedTrial>(plan.Trials.Length);
-        foreach (var trial in plan.Trials)
+        foreach (var input in plan.Trials.Select(t => t.Spec).OfType<IReadsFiles>().SelectMany(r => r.InputFiles).Where(i => i.Blob is null))
+        {
+            var path = Path.GetFullPath(input.Path);
+            if (registered.ContainsKey(path))
+            {
+                continue;
+            }
+            try
+            {
+                registered[path] = await store.ImportAsync(path, Path.GetFileName(path), plan.CampaignId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidInputException(input.Field, $"cannot read '{path}': {e.Message}");
+            }
+        }
+        return (plan with { Trials = WithBlobs(plan.Trials, registered) }, [.. registered.Values.DistinctBy(b => b.Sha256)], registered);
+    }
+
+    /// <summary>Every input file of the trials that has a blob in <paramref name="byPath"/> (by full path) replaced by it.</summary>
+    public static ImmutableArray<PlannedTrial> WithBlobs(ImmutableArray<PlannedTrial> trials, IReadOnlyDictionary<string, BlobRef> byPath)
+    {
+        var result = ImmutableArray.CreateBuilder<PlannedTrial>(trials.Length);
+        foreach (var trial in trials)
         {
             if (trial.Spec is not IReadsFiles reads || reads.InputFiles.All(f => f.Blob is not null))
             {
-                trials.Add(trial);
+                result.Add(trial);
                 continue;
             }
-            var inputs = new List<InputFile>();
-            foreach (var input in reads.InputFiles)
-            {
-                if (input.Blob is not null)
-                {
-                    inputs.Add(input);
-                    continue;
-                }
-                var path = Path.GetFullPath(input.Path);
-                if (!registered.TryGetValue(path, out var blob))
-                {
-                    try
-                    {
-                        blob = await store.ImportAsync(path, Path.GetFileName(path), plan.CampaignId, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                    {
-                        throw new InvalidInputException(input.Field, $"cannot read '{path}': {e.Message}");
-                    }
-                    registered[path] = blob;
-                }
-                inputs.Add(new InputFile(input.Field, blob.Name, blob));
-            }
-            trials.Add(trial with { Spec = reads.WithInputFiles(inputs) });
+            var inputs = reads.InputFiles
+                .Select(input => input.Blob is null && byPath.TryGetValue(Path.GetFullPath(input.Path), out var blob) ? new InputFile(input.Field, blob.Name, blob) : input)
+                .ToList();
+            result.Add(trial with { Spec = reads.WithInputFiles(inputs) });
         }
-        return (plan with { Trials = trials.MoveToImmutable() }, [.. registered.Values.DistinctBy(b => b.Sha256)]);
+        return result.MoveToImmutable();
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ClusterML.Core.Files;
 using ClusterML.Core.Results;
 using ClusterML.Core.Specs;
 using MessagePack;
@@ -26,6 +27,10 @@ public sealed record EarlyStoppingPolicy(
 /// <summary>
 /// A campaign, fully planned: the first event of a coordinator's journal, so a resumed campaign needs nothing but its id.
 /// <see cref="MaxConcurrent"/> trials run at once at most; a failed trial runs up to 1 + <see cref="Retries"/> times.
+/// The plan is stored compactly: with <see cref="SpecText"/> the trials are not listed (<see cref="Trials"/> is empty) but
+/// regenerated from the spec's text (its search and seed make them deterministic) and <see cref="Inputs"/> (the blob each
+/// input file, by the full path the spec resolves to, was registered as); see <c>CampaignPlanner.Trials</c>. Plans built in
+/// code (tests, benchmarks) may list their trials instead.
 /// </summary>
 [MessagePackObject]
 public sealed record CampaignSubmitted(
@@ -38,7 +43,10 @@ public sealed record CampaignSubmitted(
     [property: Key(6)] string Device,
     [property: Key(7)] EarlyStoppingPolicy? EarlyStopping,
     [property: Key(8)] long? WallTimeMs,
-    [property: Key(9)] long SubmittedAtMs) : IWithCampaignId, IWireMessage;
+    [property: Key(9)] long SubmittedAtMs,
+    [property: Key(10)] string? SpecText = null,
+    [property: Key(11)] string? SpecPath = null,
+    [property: Key(12)] ImmutableDictionary<string, BlobRef>? Inputs = null) : IWithCampaignId, IWireMessage;
 
 /// <summary>Event: attempt <see cref="Attempt"/> of a trial was dispatched.</summary>
 [MessagePackObject]
@@ -55,6 +63,48 @@ public sealed record TrialFinished(
     [property: Key(2)] string Status,
     [property: Key(3)] double? FinalLoss,
     [property: Key(4)] TrialResult? Result = null) : IWithCampaignId, IWireMessage;
+
+/// <summary>
+/// Event: a trial reported the early-stopping metric at a rung epoch. Persisted before ASHA decides, and replayed in the
+/// same order after a restart, so a resumed campaign takes the decisions an uninterrupted one would.
+/// </summary>
+[MessagePackObject]
+public sealed record AshaReported(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string TrialId,
+    [property: Key(2)] int Attempt,
+    [property: Key(3)] int Epoch,
+    [property: Key(4)] double Value) : IWithCampaignId, IWireMessage;
+
+/// <summary>
+/// A campaign coordinator's snapshot (format <see cref="Version"/>): the plan (compact), per trial (by index) its current
+/// attempt (0: never dispatched) and outcome (0 none, 1 completed, 2 failed, 3 stopped) and final loss, the campaign's
+/// status, the results not yet acknowledged by the aggregator, and ASHA's rungs and decisions.
+/// </summary>
+[MessagePackObject]
+public sealed record CampaignSnapshot(
+    [property: Key(0)] int Version,
+    [property: Key(1)] CampaignSubmitted Campaign,
+    [property: Key(2)] int[] Attempts,
+    [property: Key(3)] byte[] Outcomes,
+    [property: Key(4)] double[] Losses,
+    [property: Key(5)] string Status,
+    [property: Key(6)] long EndedAtMs,
+    [property: Key(7)] bool Settled,
+    [property: Key(8)] TrialResult[] Unrecorded,
+    [property: Key(9)] Dictionary<int, double[]> AshaRungs,
+    [property: Key(10)] AshaDecisionRecord[] AshaDecisions) : IWireMessage
+{
+    /// <summary>The format this build writes and reads.</summary>
+    public const int CurrentVersion = 1;
+}
+
+/// <summary>One ASHA decision in a <see cref="CampaignSnapshot"/>: the trial, the rung epoch, whether it was stopped.</summary>
+[MessagePackObject]
+public sealed record AshaDecisionRecord(
+    [property: Key(0)] string TrialId,
+    [property: Key(1)] int Epoch,
+    [property: Key(2)] bool Stop);
 
 /// <summary>Event: the campaign ended (<c>completed</c>, <c>cancelled</c> or <c>timed-out</c>).</summary>
 [MessagePackObject]

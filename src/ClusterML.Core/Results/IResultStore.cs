@@ -20,6 +20,12 @@ public interface IResultStore
 
     void RecordEpoch(EpochMetrics metrics);
 
+    /// <summary>
+    /// <see cref="TryRecordResult"/> for each of <paramref name="results"/> and <see cref="RecordEpoch"/> for each of
+    /// <paramref name="epochs"/>, all or nothing; returns, per result, whether it was stored.
+    /// </summary>
+    IReadOnlyList<bool> RecordBatch(IReadOnlyList<TrialResult> results, IReadOnlyList<EpochMetrics> epochs);
+
     IReadOnlyList<TrialResult> Results(string campaignId);
 
     IReadOnlyList<EpochMetrics> Epochs(string campaignId);

@@ -111,4 +111,104 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.True(status.Stopped >= 3, $"{status.Stopped} trials were stopped early");
         Assert.All(results.Where(r => r.Status == TrialStatus.Stopped), r => Assert.StartsWith("early stopping (ASHA)", r.Error, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_campaign_should_snapshot_trim_its_journal_and_resume_from_the_snapshot()
+    {
+        const string hocon = "clusterml.campaign.snapshot-every = 25";
+        var first = new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(2) };
+        var cluster = await TestCluster.StartAsync(_folder, first, slots: 4, hocon);
+        await cluster.Campaigns.Ask<CampaignStatus>(Campaign("c6", 150, maxConcurrent: 4, spec: _ => new FdHeatTrialSpec(Nx: 3)), TimeSpan.FromSeconds(30));
+        CampaignStatus status;
+        do
+        {
+            await Task.Delay(50);
+            status = await cluster.Campaigns.Ask<CampaignStatus>(new GetCampaignStatus("c6"), TimeSpan.FromSeconds(10));
+        }
+        while (status.Completed < 80);
+        await cluster.DisposeAsync();
+        var (events, snapshots, written) = JournalRows("campaign-c6");
+        // 80+ trials are 160+ events; the journal keeps those after the newest snapshot only (a snapshot may still have been
+        // on its way when the process stopped: at least the events before the first one are gone).
+        Assert.True(snapshots >= 1, "no snapshot was saved");
+        Assert.True(written >= 160 && events <= written - 25, $"{events} of {written} events are left in the journal ({Debug("campaign-c6")})");
+        var finishedBefore = cluster.Store.Results("c6").Select(r => r.TrialId).ToHashSet();
+
+        var second = new FakeEngine();
+        await using var resumed = await TestCluster.StartAsync(_folder, second, slots: 4, hocon);
+        Assert.Equal("running", (await resumed.Campaigns.Ask<CampaignStatus>(new ResumeCampaign("c6"), TimeSpan.FromSeconds(30))).Status);
+        status = await resumed.WaitAsync("c6", TimeSpan.FromSeconds(60));
+        Assert.Equal(("completed", 150, 0), (status.Status, status.Completed, status.Failed));
+        var results = resumed.Store.Results("c6");
+        Assert.Equal(150, results.Select(r => r.TrialId).Distinct().Count());
+        Assert.InRange(second.Runs, 150 - finishedBefore.Count - 8, 150 - finishedBefore.Count + 8); // the unfinished ones (and those in flight) only
+        Assert.True(second.Runs < 150 - 70, $"{second.Runs} trials ran again after the resume");
+    }
+
+    [Fact]
+    public async Task A_resumed_campaign_should_take_the_early_stopping_decisions_of_an_uninterrupted_one()
+    {
+        // Trial i's validation loss is 2·Length/epoch with Length a seeded permutation: ASHA stops some at each rung.
+        var lengths = Enumerable.Range(1, 12).ToArray();
+        new Random(17).Shuffle(lengths);
+        CampaignSubmitted Asha(string id) => Campaign(id, 12, maxConcurrent: 1, spec: i => new FdHeatTrialSpec(Length: lengths[i], Nx: 16)) with
+        {
+            EarlyStopping = new EarlyStoppingPolicy("validation_loss", false, 2, 2, 16),
+        };
+        Dictionary<string, string> Decisions(IResultStore store, string id) =>
+            store.Results(id).ToDictionary(r => r.TrialId, r => r.Status == TrialStatus.Stopped ? r.Error! : "completed");
+
+        var whole = Path.Combine(_folder, "whole");
+        Dictionary<string, string> expected;
+        await using (var uninterrupted = await TestCluster.StartAsync(whole, new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(5) }, slots: 1))
+        {
+            await uninterrupted.Campaigns.Ask<CampaignStatus>(Asha("a1"), TimeSpan.FromSeconds(30));
+            Assert.Equal("completed", (await uninterrupted.WaitAsync("a1", TimeSpan.FromSeconds(60))).Status);
+            expected = Decisions(uninterrupted.Store, "a1");
+        }
+        Assert.Contains(expected.Values, v => v.StartsWith("early stopping", StringComparison.Ordinal));
+
+        // The same campaign, stopped at a seeded point in the middle (a trial in flight), then resumed.
+        var interrupted = Path.Combine(_folder, "interrupted");
+        var stopAfter = new Random(5).Next(3, 9);
+        var cluster = await TestCluster.StartAsync(interrupted, new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(5) }, slots: 1);
+        await cluster.Campaigns.Ask<CampaignStatus>(Asha("a1"), TimeSpan.FromSeconds(30));
+        while ((await cluster.Campaigns.Ask<CampaignStatus>(new GetCampaignStatus("a1"), TimeSpan.FromSeconds(10))).Finished < stopAfter)
+        {
+            await Task.Delay(10);
+        }
+        await cluster.DisposeAsync();
+        await using var resumed = await TestCluster.StartAsync(interrupted, new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(5) }, slots: 1);
+        await resumed.Campaigns.Ask<CampaignStatus>(new ResumeCampaign("a1"), TimeSpan.FromSeconds(30));
+        Assert.Equal("completed", (await resumed.WaitAsync("a1", TimeSpan.FromSeconds(60))).Status);
+        Assert.Equal(expected.OrderBy(d => d.Key), Decisions(resumed.Store, "a1").OrderBy(d => d.Key));
+    }
+
+    private string Debug(string persistenceId)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder, "journal.db")}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT group_concat(sequence_number || ':' || deleted, ',') FROM journal WHERE persistence_id = $id), (SELECT group_concat(sequence_number, ',') FROM snapshot WHERE persistence_id = $id)";
+        command.Parameters.AddWithValue("$id", persistenceId);
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return $"journal {reader.GetValue(0)}; snapshots {reader.GetValue(1)}";
+    }
+
+    /// <summary>Rows of a persistence id left in the SQLite journal and snapshot store, and its highest sequence number.</summary>
+    private (long Events, long Snapshots, long Written) JournalRows(string persistenceId)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder, "journal.db")}");
+        connection.Open();
+        long Count(string sql)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$id", persistenceId);
+            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return (Count("SELECT COUNT(*) FROM journal WHERE persistence_id = $id AND deleted = 0"), Count("SELECT COUNT(*) FROM snapshot WHERE persistence_id = $id"),
+            Count("SELECT MAX(sequence_number) FROM journal WHERE persistence_id = $id"));
+    }
 }

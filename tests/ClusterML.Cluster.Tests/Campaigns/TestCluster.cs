@@ -36,13 +36,13 @@ public sealed class TestCluster : IAsyncDisposable
 
     public IActorRef Aggregator => _host.Services.GetRequiredService<ActorRegistry>().Get<AggregatorSingleton>();
 
-    public static async Task<TestCluster> StartAsync(string folder, IEngine engine, int slots = 2)
+    public static async Task<TestCluster> StartAsync(string folder, IEngine engine, int slots = 2, string? hocon = null)
     {
         var store = new SqliteResultStore(Path.Combine(folder, "results.db"));
         var workerSlots = new WorkerSlots(slots);
         var host = new HostBuilder()
             .ConfigureServices(services => services.AddAkka("clusterml", builder => builder
-                .AddHocon("akka.loglevel = WARNING", HoconAddMode.Prepend)
+                .AddHocon("akka.loglevel = WARNING\n" + (hocon ?? ""), HoconAddMode.Prepend)
                 .WithClusterMLPersistence(PersistenceHostingExtensions.SqliteConnectionString(Path.Combine(folder, "journal.db")), PersistenceHostingExtensions.SqliteProvider)
                 .WithClusterMLNode(new ClusterNodeSettings(ClusterNodeSettings.AllRoles, "127.0.0.1", 0, [], slots), store, [engine], workerSlots)))
             .Build();

@@ -79,6 +79,14 @@ public sealed class WireSerializerTests : IDisposable
         yield return new FitCheckpointState("c1.t0003", 0, [], null, 0);
         yield return new FitCheckpointForget("c1.t0003");
         yield return new FitCheckpointForgotten("c1.t0003");
+        yield return new AshaReported("c1", "t0002", 1, 9, 0.125);
+        var compact = new CampaignSubmitted("c1", "sweep", "fd", [], 4, 1, "cpu", null, null, 1_700_000_000_000, "engine: fd\n", "/tmp/c.yaml",
+            ImmutableDictionary<string, BlobRef>.Empty.Add("/tmp/train.xyz", new BlobRef(new string('a', 64), "train.xyz", 12)));
+        yield return compact;
+        yield return new CampaignSnapshot(CampaignSnapshot.CurrentVersion, compact, [1, 0, 2], [1, 0, 0], [0.5, double.NaN, double.NaN], "running", 0, false,
+            [new TrialResult("c1", "t0000", 0, ImmutableDictionary<string, string>.Empty.Add("nx", "5"), 3, TrialStatus.Completed, 0.5,
+                ImmutableDictionary<string, double>.Empty.Add("seconds", 1), null, [], "node-a", 1, 10, 20)],
+            new Dictionary<int, double[]> { [9] = [0.125, 0.25] }, [new AshaDecisionRecord("t0002", 9, false)]);
         yield return new ResumeCampaign("c1");
         yield return new CancelCampaign("c1");
         yield return new GetCampaignStatus("c1");

@@ -1,0 +1,201 @@
+using System.Collections.Immutable;
+using ClusterML.Core.Messages;
+using ClusterML.Core.Results;
+
+namespace ClusterML.Core.Coordination;
+
+/// <summary>
+/// A campaign coordinator's durable state, rebuilt from its snapshot and events: per trial (by index) the current attempt and
+/// the outcome, the trials in flight, counts and the best trial so far. Every event and query costs O(1) (O(log n) at most)
+/// whatever the number of trials, so a campaign of 10⁵ trials keeps its pace to the end. Trials are dispatched in index
+/// order, so the ones never dispatched are those from <see cref="NextUndispatched"/> on. Not thread-safe (one actor owns it).
+/// </summary>
+public sealed class CampaignBook
+{
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly HashSet<int> _inFlight = [];
+    private int[] _attempts = [];
+    private byte[] _outcomes = [];
+    private double[] _losses = [];
+
+    /// <summary>Outcome codes of <see cref="CampaignSnapshot.Outcomes"/>.</summary>
+    public const byte None = 0, Completed = 1, Failed = 2, Stopped = 3;
+
+    public CampaignSubmitted? Campaign { get; private set; }
+
+    public ImmutableArray<PlannedTrial> Trials { get; private set; } = [];
+
+    public string Status { get; private set; } = "unknown";
+
+    public int CompletedCount { get; private set; }
+
+    public int FailedCount { get; private set; }
+
+    public int StoppedCount { get; private set; }
+
+    public int FinishedCount => CompletedCount + FailedCount + StoppedCount;
+
+    /// <summary>The lowest index never dispatched.</summary>
+    public int NextUndispatched { get; private set; }
+
+    /// <summary>Index of the completed trial with the lowest finite loss (ties: lowest index), or −1.</summary>
+    public int BestIndex { get; private set; } = -1;
+
+    public bool IsOver => Status is "completed" or "cancelled" or "timed-out";
+
+    public bool AllFinished => Campaign is not null && FinishedCount == Trials.Length;
+
+    public int InFlightCount => _inFlight.Count;
+
+    /// <summary>Trials dispatched and not finished, with their current attempt.</summary>
+    public IEnumerable<(PlannedTrial Trial, int Attempt)> InFlight => _inFlight.Order().Select(i => (Trials[i], _attempts[i]));
+
+    public void Submit(CampaignSubmitted campaign, ImmutableArray<PlannedTrial> trials)
+    {
+        Campaign = campaign;
+        Trials = trials;
+        _index.Clear();
+        _index.EnsureCapacity(trials.Length);
+        for (var i = 0; i < trials.Length; i++)
+        {
+            _index[trials[i].TrialId] = i;
+        }
+        _attempts = new int[trials.Length];
+        _outcomes = new byte[trials.Length];
+        _losses = new double[trials.Length];
+        Array.Fill(_losses, double.NaN);
+        Status = "running";
+    }
+
+    public bool TryIndexOf(string trialId, out int index) => _index.TryGetValue(trialId, out index);
+
+    public PlannedTrial Trial(string trialId) => Trials[_index[trialId]];
+
+    /// <summary>The trial's current attempt (0: never dispatched, or not a trial of this campaign).</summary>
+    public int AttemptOf(string trialId) => _index.TryGetValue(trialId, out var i) ? _attempts[i] : 0;
+
+    public bool IsFinished(string trialId) => _index.TryGetValue(trialId, out var i) && _outcomes[i] != None;
+
+    public void Apply(TrialAttemptStarted started)
+    {
+        var i = _index[started.TrialId];
+        _attempts[i] = started.Attempt;
+        if (_outcomes[i] == None)
+        {
+            _inFlight.Add(i);
+        }
+        while (NextUndispatched < _attempts.Length && _attempts[NextUndispatched] != 0)
+        {
+            NextUndispatched++;
+        }
+    }
+
+    public void Apply(TrialFinished finished)
+    {
+        var i = _index[finished.TrialId];
+        if (_outcomes[i] != None)
+        {
+            return;
+        }
+        _inFlight.Remove(i);
+        switch (finished.Status)
+        {
+            case "completed":
+                _outcomes[i] = Completed;
+                CompletedCount++;
+                if (finished.FinalLoss is { } loss && double.IsFinite(loss))
+                {
+                    _losses[i] = loss;
+                    if (BestIndex < 0 || loss < _losses[BestIndex] || (loss == _losses[BestIndex] && i < BestIndex))
+                    {
+                        BestIndex = i;
+                    }
+                }
+                break;
+            case "failed":
+                _outcomes[i] = Failed;
+                FailedCount++;
+                break;
+            default:
+                _outcomes[i] = Stopped;
+                StoppedCount++;
+                break;
+        }
+    }
+
+    public void Apply(CampaignEnded ended) => Status = ended.Status;
+
+    /// <summary>Up to <paramref name="count"/> trials never dispatched, in index order, from index <paramref name="from"/> on.</summary>
+    public IReadOnlyList<PlannedTrial> Undispatched(int from, int count)
+    {
+        var next = new List<PlannedTrial>(Math.Max(0, count));
+        for (var i = Math.Max(from, NextUndispatched); i < Trials.Length && next.Count < count; i++)
+        {
+            if (_attempts[i] == 0)
+            {
+                next.Add(Trials[i]);
+            }
+        }
+        return next;
+    }
+
+    public CampaignStatus ToStatus(string campaignId) =>
+        new(campaignId, Status, Trials.Length, InFlightCount, CompletedCount, FailedCount, StoppedCount,
+            BestIndex >= 0 ? Trials[BestIndex].TrialId : null, BestIndex >= 0 ? _losses[BestIndex] : null);
+
+    public CampaignSnapshot ToSnapshot(long endedAtMs, bool settled, IEnumerable<TrialResult> unrecorded, Campaigns.AshaState asha) =>
+        new(CampaignSnapshot.CurrentVersion, Campaign!, (int[])_attempts.Clone(), (byte[])_outcomes.Clone(), (double[])_losses.Clone(), Status, endedAtMs, settled,
+            [.. unrecorded], asha.Rungs.ToDictionary(r => r.Key, r => r.Value.ToArray()),
+            [.. asha.Decisions.OrderBy(d => d.Key.Epoch).ThenBy(d => d.Key.TrialId, StringComparer.Ordinal)
+                .Select(d => new AshaDecisionRecord(d.Key.TrialId, d.Key.Epoch, d.Value == Campaigns.AshaDecision.Stop))]);
+
+    /// <summary>The book of a snapshot, with the trials its plan gives (<see cref="CampaignPlanner.Trials"/>).</summary>
+    /// <exception cref="InvalidDataException">The snapshot's format or size does not fit this build or the plan.</exception>
+    public static CampaignBook From(CampaignSnapshot snapshot, ImmutableArray<PlannedTrial> trials)
+    {
+        if (snapshot.Version != CampaignSnapshot.CurrentVersion)
+        {
+            throw new InvalidDataException($"campaign snapshot format {snapshot.Version}; this build reads {CampaignSnapshot.CurrentVersion}");
+        }
+        if (snapshot.Attempts.Length != trials.Length || snapshot.Outcomes.Length != trials.Length || snapshot.Losses.Length != trials.Length)
+        {
+            throw new InvalidDataException($"the snapshot has {snapshot.Attempts.Length} trials, the plan {trials.Length}");
+        }
+        var book = new CampaignBook();
+        book.Submit(snapshot.Campaign, trials);
+        book.Status = snapshot.Status;
+        for (var i = 0; i < trials.Length; i++)
+        {
+            book._attempts[i] = snapshot.Attempts[i];
+            book._losses[i] = snapshot.Losses[i];
+            var outcome = book._outcomes[i] = snapshot.Outcomes[i];
+            switch (outcome)
+            {
+                case Completed:
+                    book.CompletedCount++;
+                    if (double.IsFinite(book._losses[i]) && (book.BestIndex < 0 || book._losses[i] < book._losses[book.BestIndex]))
+                    {
+                        book.BestIndex = i;
+                    }
+                    break;
+                case Failed:
+                    book.FailedCount++;
+                    break;
+                case Stopped:
+                    book.StoppedCount++;
+                    break;
+                default:
+                    if (book._attempts[i] > 0)
+                    {
+                        book._inFlight.Add(i);
+                    }
+                    break;
+            }
+        }
+        while (book.NextUndispatched < trials.Length && book._attempts[book.NextUndispatched] != 0)
+        {
+            book.NextUndispatched++;
+        }
+        return book;
+    }
+}
