@@ -10,25 +10,7 @@ public static class ClusterMLApp
     /// <summary>Parses <paramref name="args"/>, runs the command and returns its exit code (<see cref="ExitCodes"/>).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        var globals = new GlobalOptions();
-        var root = new RootCommand(
-            "ClusterML: neural surrogates, physics-informed networks and NEP interatomic potentials, " +
-            "trained with TorchSharp and swept across a cluster of machines.");
-        foreach (var option in globals.All)
-        {
-            root.Options.Add(option);
-        }
-        var runner = new CommandRunner(globals, output, error);
-        root.Subcommands.Add(FdCommand.Create(runner));
-        root.Subcommands.Add(DataCommand.Create(runner));
-        root.Subcommands.Add(SurrogateCommand.Create(runner));
-        root.Subcommands.Add(PinnCommand.Create(runner));
-        root.Subcommands.Add(NepCommand.Create(runner));
-        root.Subcommands.Add(CampaignCommand.Create(runner));
-        root.Subcommands.Add(NodeCommand.Create(runner));
-        root.Subcommands.Add(InfoCommand.Create(runner));
-
-        var parse = root.Parse(args);
+        var (root, parse) = Parse(args, output, error);
         if (parse.Errors.Count > 0)
         {
             foreach (var problem in parse.Errors)
@@ -39,6 +21,30 @@ public static class ClusterMLApp
             return ExitCodes.BadInput;
         }
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+    }
+
+    /// <summary>Parses a command line without running it (checks command lines written elsewhere, e.g. the deploy files).</summary>
+    internal static (RootCommand Root, ParseResult Parse) Parse(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        var globals = new GlobalOptions();
+        var root = new RootCommand(
+            "ClusterML: neural surrogates, physics-informed networks and NEP interatomic potentials, " +
+            "trained with TorchSharp and swept across a cluster of machines.");
+        foreach (var option in globals.All)
+        {
+            root.Options.Add(option);
+        }
+        var runner = new CommandRunner(globals, output ?? TextWriter.Null, error ?? TextWriter.Null);
+        root.Subcommands.Add(FdCommand.Create(runner));
+        root.Subcommands.Add(DataCommand.Create(runner));
+        root.Subcommands.Add(SurrogateCommand.Create(runner));
+        root.Subcommands.Add(PinnCommand.Create(runner));
+        root.Subcommands.Add(NepCommand.Create(runner));
+        root.Subcommands.Add(CampaignCommand.Create(runner));
+        root.Subcommands.Add(NodeCommand.Create(runner));
+        root.Subcommands.Add(InfoCommand.Create(runner));
+
+        return (root, root.Parse(args));
     }
 
     private static IEnumerable<string> CommandPath(Command command, RootCommand root)

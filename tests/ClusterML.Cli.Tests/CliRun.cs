@@ -23,4 +23,17 @@ public sealed class CliRun : IDisposable
     }
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
+
+    /// <summary>A file of the repository (the folder with ClusterML.sln above the test binaries).</summary>
+    public static string RepositoryFile(string relative)
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(folder.FullName, "ClusterML.sln")))
+            {
+                return System.IO.Path.Combine(folder.FullName, relative);
+            }
+        }
+        throw new FileNotFoundException($"no ClusterML.sln above {AppContext.BaseDirectory}");
+    }
 }

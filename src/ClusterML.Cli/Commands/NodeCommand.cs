@@ -39,6 +39,14 @@ internal static class NodeCommand
                 LogFiles(context, hostOptions, blobs);
                 await host.WaitForShutdownAsync(cancellationToken);
                 LogFiles(context, hostOptions, blobs);
+                // Removed from the cluster (downed by the split-brain resolver, e.g. when the only coordinator died, or by
+                // another member) rather than asked to stop: a failure, so that a restart policy (systemd Restart=on-failure,
+                // compose restart: on-failure) starts the node again and it rejoins once the coordinator is back.
+                if (CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterJoinUnsuccessfulReason)
+                {
+                    context.Log.Error("Node {Address} was removed from the cluster without being asked to leave; exiting {Code} so that it is restarted", self, ExitCodes.Failure);
+                    return ExitCodes.Failure;
+                }
                 return ExitCodes.Ok;
             }
             finally

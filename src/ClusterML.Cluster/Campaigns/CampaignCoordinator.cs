@@ -145,7 +145,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     private static readonly TimeSpan ProgressLogInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>Shard homes are re-allocated once the region sees the dead node terminate; re-sending a moment later avoids its stale cache.</summary>
-    private static readonly TimeSpan AfterMemberLeft = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan AfterMemberLeft = TimeSpan.FromSeconds(1);
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 

@@ -63,6 +63,11 @@ public static class ClusterNodeHostingExtensions
                 akka.remote.dot-netty.tcp.maximum-frame-size = 16777216b
                 akka.remote.dot-netty.tcp.send-buffer-size = 33554432b
                 akka.remote.dot-netty.tcp.receive-buffer-size = 33554432b
+                # Failover: after a node is removed, regions find the moved shard coordinators and singletons sooner than
+                # the defaults (2 s and 1 s retries), so a dead worker's trials start elsewhere within ~15 s of the kill.
+                akka.cluster.sharding.retry-interval = 500ms
+                akka.cluster.sharding.coordinator-failure-backoff = 1s
+                akka.cluster.singleton.hand-over-retry-interval = 500ms
                 """, HoconAddMode.Prepend)
             // Listening on every interface: advertise the machine's name, which the other nodes can resolve.
             .WithRemoting(settings.Hostname, settings.Port, settings.Hostname == "0.0.0.0" ? System.Net.Dns.GetHostName() : null)

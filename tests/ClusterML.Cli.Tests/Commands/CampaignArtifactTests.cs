@@ -18,25 +18,13 @@ public sealed class CampaignArtifactTests : IDisposable
         _cli.Dispose();
     }
 
-    private static string RepositoryFile(string relative)
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "ClusterML.sln")))
-            {
-                return Path.Combine(folder.FullName, relative);
-            }
-        }
-        throw new FileNotFoundException($"no ClusterML.sln above {AppContext.BaseDirectory}");
-    }
-
     [Fact]
     public async Task The_surrogate_sweeps_best_model_should_come_out_with_one_command_and_reproduce_its_test_R2()
     {
         // The shipped spec, in the same layout as the repository (it reads ../../data/thin-film.csv).
         var spec = _cli.Path("config/campaigns/surrogate-sweep.yaml");
         Directory.CreateDirectory(Path.GetDirectoryName(spec)!);
-        File.Copy(RepositoryFile("config/campaigns/surrogate-sweep.yaml"), spec);
+        File.Copy(CliRun.RepositoryFile("config/campaigns/surrogate-sweep.yaml"), spec);
         var (code, stdout, stderr) = await _cli.RunAsync("data", "generate", "thin-film", "--n", "2000", "--seed", "1", "--out", _cli.Path("data/thin-film.csv"));
         Assert.True(code == 0, stderr);
 

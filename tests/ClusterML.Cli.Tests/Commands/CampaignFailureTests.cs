@@ -56,13 +56,24 @@ public sealed class CampaignFailureTests : IDisposable
         using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", Spec(8), "--id", "kill-worker", "--roles", "coordinator",
             "--hostname", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", data);
         await WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(60), () => coordinator.Output);
-        using var first = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1", "--data-dir", _cli.Path("w1"));
-        using var second = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1", "--data-dir", _cli.Path("w2"));
+        // The first worker is the oldest with the worker role: it also hosts the trial region's shard coordinator (a
+        // singleton), which has to move too: the slowest failover.
+        using var first = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1",
+            "--data-dir", _cli.Path("w1"), "--verbose");
+        await WaitUntilAsync(() => first.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => first.Output);
+        using var second = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1",
+            "--data-dir", _cli.Path("w2"), "--verbose");
         var store = new SqliteResultStore(Path.Combine(data, "results.db"));
-        await WaitUntilAsync(() => store.Results("kill-worker").Count >= 2, TimeSpan.FromSeconds(120), () => coordinator.Output + first.Output + second.Output);
+        await WaitUntilAsync(() => store.Results("kill-worker").Count >= 2 && Queued(first.Output).Except(store.Results("kill-worker").Select(r => r.TrialId)).Any(),
+            TimeSpan.FromSeconds(120), () => coordinator.Output + first.Output + second.Output);
 
+        var orphans = Queued(first.Output).Except(store.Results("kill-worker").Select(r => r.TrialId)).ToHashSet();
         first.KillHard();
         var killedAt = DateTime.UtcNow;
+        var failover = System.Diagnostics.Stopwatch.StartNew();
+        await WaitUntilAsync(() => Queued(second.Output).Any(orphans.Contains), TimeSpan.FromSeconds(120), () => coordinator.Output + second.Output);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"failover: {failover.Elapsed.TotalSeconds:F1} s from kill -9 of the worker holding the trial shard coordinator to its trial ({string.Join(", ", orphans)}) starting on the survivor");
         var exited = await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(180));
         Assert.True(exited, $"the coordinator did not finish:\n{coordinator.Output}\n--- surviving worker:\n{second.Output}");
         Assert.True(coordinator.ExitCode == 0, coordinator.Output);
@@ -71,6 +82,28 @@ public sealed class CampaignFailureTests : IDisposable
         Assert.Equal(8, results.Select(r => r.TrialId).Distinct().Count());
         Assert.All(results, r => Assert.Equal(TrialStatus.Completed, r.Status));
         Assert.Contains(results, r => r.EndedAtMs > new DateTimeOffset(killedAt).ToUnixTimeMilliseconds());
+    }
+
+    /// <summary>Trial ids a node's verbose log says it started (queued for a slot).</summary>
+    private static IEnumerable<string> Queued(string output) =>
+        System.Text.RegularExpressions.Regex.Matches(output, @"Trial (t\d+) of campaign \S+ attempt \d+ queued").Select(m => m.Groups[1].Value).Distinct();
+
+    [Fact]
+    public async Task A_worker_whose_only_coordinator_died_should_exit_non_zero_so_that_it_is_restarted()
+    {
+        var port = ClusterProcess.FreePort();
+        using var coordinator = new ClusterProcess(_cli.Root, "node", "--roles", "coordinator,aggregator", "--hostname", "127.0.0.1",
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", _cli.Path("lone-coordinator"));
+        await WaitUntilAsync(() => coordinator.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => coordinator.Output);
+        using var worker = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", $"akka.tcp://clusterml@127.0.0.1:{port}", "--hostname", "127.0.0.1",
+            "--port", "0", "--slots", "1", "--data-dir", _cli.Path("orphan"));
+        await WaitUntilAsync(() => worker.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => worker.Output);
+
+        coordinator.KillHard();
+        // The split-brain resolver keeps the side with the coordinators: the worker downs itself and must not look like a clean exit.
+        Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(90)), worker.Output);
+        Assert.True(worker.ExitCode == 1, $"exit code {worker.ExitCode}:\n{worker.Output}");
+        Assert.Contains("was removed from the cluster without being asked to leave", worker.Output, StringComparison.Ordinal);
     }
 
     [Fact]
