@@ -79,6 +79,8 @@ public sealed class WireSerializerTests : IDisposable
         yield return new FitCheckpointState("c1.t0003", 0, [], null, 0);
         yield return new FitCheckpointForget("c1.t0003");
         yield return new FitCheckpointForgotten("c1.t0003");
+        yield return new AdmissionChallenge([9, 8, 7, 0, 255]);
+        yield return new AdmissionProof([9, 8, 7], [0x30, 0x82, 1, 2], [0x30, 0x45, 3]);
         yield return new ResumeCampaign("c1");
         yield return new CancelCampaign("c1");
         yield return new GetCampaignStatus("c1");
