@@ -170,7 +170,8 @@ public sealed class AdmissionActor : ReceiveActor, IWithTimers
     private void Refuse(Member member, string reason)
     {
         _pending.Remove(member.Address);
-        _log.Warning("Admission refused to {Address}: {Reason}; downing it", member.Address, reason);
+        _log.Warning("Admission refused to {Address} ({Status}): {Reason}; downing it", member.Address,
+            _cluster.State.Members.FirstOrDefault(m => m.UniqueAddress.Equals(member.UniqueAddress))?.Status ?? member.Status, reason);
         _cluster.Down(member.Address);
     }
 
