@@ -132,11 +132,15 @@ internal static class CampaignCommand
     private static Command CreateCancel(CommandRunner runner)
     {
         var id = Id(required: true);
-        var command = new Command("cancel", "Cancel a campaign: running trials are stopped and it will not resume. Works on a campaign another process is running (joins its cluster).") { id };
+        var tls = new Option<string?>("--tls") { Description = "Folder with a node certificate (clusterml cert issue) when the running campaign's cluster uses TLS." };
+        var command = new Command("cancel", "Cancel a campaign: running trials are stopped and it will not resume. Works on a campaign another process is running (joins its cluster).") { id, tls };
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
-            var embedded = new ClusterHostOptions(ClusterHostOptions.AllRoles, "127.0.0.1", 0, [], 1, context.DataDir, Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES"));
+            var embedded = new ClusterHostOptions(ClusterHostOptions.AllRoles, "127.0.0.1", 0, [], 1, context.DataDir, Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES"))
+            {
+                Tls = context.Parse.GetValue(tls) is { Length: > 0 } folder ? Cluster.Security.NodeCredentials.Load(folder) : null,
+            };
             return await RunOnClusterAsync(context, embedded, campaignId, 10, attach: true, null, async (campaigns, store) =>
             {
                 RequireCampaign(store, campaignId, context);
@@ -293,8 +297,12 @@ internal static class CampaignCommand
             {
                 throw new InvalidInputException("--id", $"campaign '{campaignId}' is being run by process {driver.ProcessId}; stop it with Ctrl-C (it can be resumed) or use campaign resume|cancel --id {campaignId}");
             }
+            if (driver.Address.StartsWith("akka.ssl.tcp:", StringComparison.Ordinal) && options.Tls is null)
+            {
+                throw new InvalidInputException("--tls", $"campaign '{campaignId}' runs on a TLS cluster ({driver.Address}): give a node certificate with --tls NODE_DIR");
+            }
             context.Log.Information("Campaign {CampaignId} is run by process {ProcessId} at {Address}; joining its cluster as an observer", campaignId, driver.ProcessId, driver.Address);
-            options = options with { Roles = [], Hostname = "127.0.0.1", Port = 0, SeedNodes = [driver.Address] };
+            options = options with { Roles = [], Hostname = "127.0.0.1", Port = 0, SeedNodes = [driver.Address], Insecure = false };
         }
         else
         {

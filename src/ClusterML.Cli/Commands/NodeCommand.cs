@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
 using ClusterML.Cli.Hosting;
+using ClusterML.Cluster.Security;
 using ClusterML.Core.Files;
 using ClusterML.Core.Validation;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,9 +80,16 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
 
     public Option<string?> Postgres { get; } = new("--postgres") { Description = "PostgreSQL connection string for the journal when coordinators run on several machines (default: SQLite in the data directory; or $CLUSTERML_POSTGRES)." };
 
+    public Option<string?> Tls { get; } = new("--tls") { Description = "Folder with this node's ca.crt, node.crt and node.key (clusterml cert issue): mutual TLS with the cluster's CA and the role admission check (or config Cluster:Tls, $CLUSTERML_Cluster__Tls)." };
+
+    public Option<bool> Insecure { get; } = new("--insecure") { Description = "Allow plain, unauthenticated TCP on a non-loopback address (anyone who reaches the port can join); a warning is logged every minute." };
+
+    /// <summary>Testing only: start with a certificate that is expired or allows fewer roles, so the other nodes' checks can be exercised.</summary>
+    public Option<bool> UncheckedCredentials { get; } = new("--unchecked-credentials") { Hidden = true };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Roles, SeedNodes, Port, Hostname, Slots, Postgres })
+        foreach (var option in new Option[] { Roles, SeedNodes, Port, Hostname, Slots, Postgres, Tls, Insecure, UncheckedCredentials })
         {
             command.Options.Add(option);
         }
@@ -97,24 +106,29 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
         {
             throw new InvalidInputException("--roles", $"'{unknown}' is not a role; use {string.Join(", ", ClusterHostOptions.AllRoles)}");
         }
-        var seeds = Given(SeedNodes) ? p.GetValue(SeedNodes) ?? [] : settings.SeedNodes;
-        foreach (var seed in seeds)
-        {
-            if (!Uri.TryCreate(seed, UriKind.Absolute, out var uri) || uri.Scheme != "akka.tcp" || uri.Port <= 0 || !seed.Contains("clusterml@", StringComparison.Ordinal))
-            {
-                throw new InvalidInputException("--seed-nodes", $"'{seed}' is not an address like akka.tcp://clusterml@HOST:PORT");
-            }
-        }
         var port = Given(Port) ? p.GetValue(Port) : settings.Port ?? p.GetValue(Port);
         if (port is < 0 or > 65535)
         {
             throw new InvalidInputException("--port", $"must be 0–65535 (got {port})");
         }
         var hostname = Given(Hostname) ? p.GetValue(Hostname) ?? defaultHostname : settings.Hostname ?? defaultHostname;
+        var tlsFolder = Given(Tls) ? p.GetValue(Tls) : settings.Tls;
+        var tls = tlsFolder is { Length: > 0 } ? NodeCredentials.Load(tlsFolder) : null;
+        var seeds = SeedAddresses(Given(SeedNodes) ? p.GetValue(SeedNodes) ?? [] : settings.SeedNodes, tls is not null);
+        var insecure = p.GetValue(Insecure);
+        if (tls is null && !IsLoopback(hostname) && !insecure)
+        {
+            throw new InvalidInputException("--tls", $"this node would listen on {hostname}, which is reachable from other machines, without TLS: anyone could join. "
+                + "Create certificates (clusterml cert init --out ca; clusterml cert issue --ca ca --name NODE --roles ROLES --out NODE_DIR) and start with --tls NODE_DIR, "
+                + "use --hostname 127.0.0.1 for a one-machine cluster, or accept the risk with --insecure");
+        }
         var postgres = p.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES") ?? settings.Postgres;
         var slots = Given(Slots) ? p.GetValue(Slots) : settings.Slots ?? p.GetValue(Slots);
         return new ClusterHostOptions(roles, hostname, port, seeds, Require.AtLeast("--slots", slots, 1), context.DataDir, postgres)
         {
+            Tls = tls,
+            Insecure = insecure && tls is null && !IsLoopback(hostname),
+            UncheckedCredentials = p.GetValue(UncheckedCredentials),
             HeartbeatPause = TimeSpan.FromSeconds(settings.HeartbeatPauseSeconds),
             StableAfter = TimeSpan.FromSeconds(settings.StableAfterSeconds),
             BlobCacheBytes = settings.BlobCacheGiB is > 0 and < 1e6
@@ -122,4 +136,26 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
                 : throw new InvalidInputException("ClusterML:Cluster:BlobCacheGiB", $"must be a positive number of GiB (got {settings.BlobCacheGiB})"),
         };
     }
+
+    /// <summary>Whether listening on <paramref name="hostname"/> keeps the node to this machine (127.0.0.0/8, ::1, localhost).</summary>
+    public static bool IsLoopback(string hostname) =>
+        string.Equals(hostname, "localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(hostname, out var address) && IPAddress.IsLoopback(address));
+
+    /// <summary>
+    /// Checks the seed node addresses. With TLS the transport's protocol is <c>akka.ssl.tcp</c>: <c>akka.tcp://</c> addresses
+    /// are taken to mean the same host and port, so scripts need not change when a cluster is secured.
+    /// </summary>
+    public static string[] SeedAddresses(IEnumerable<string> seeds, bool tls) => [.. seeds.Select(seed =>
+    {
+        if (!Uri.TryCreate(seed, UriKind.Absolute, out var uri) || uri.Scheme is not ("akka.tcp" or "akka.ssl.tcp") || uri.Port <= 0
+            || !seed.Contains("clusterml@", StringComparison.Ordinal))
+        {
+            throw new InvalidInputException("--seed-nodes", $"'{seed}' is not an address like akka.tcp://clusterml@HOST:PORT");
+        }
+        if (uri.Scheme == "akka.ssl.tcp" && !tls)
+        {
+            throw new InvalidInputException("--seed-nodes", $"'{seed}' is a TLS node: give this node a certificate with --tls NODE_DIR (clusterml cert issue)");
+        }
+        return tls && uri.Scheme == "akka.tcp" ? "akka.ssl.tcp" + seed["akka.tcp".Length..] : seed;
+    })];
 }

@@ -19,6 +19,9 @@ internal sealed class ClusterConfiguration
 
     public string? Postgres { get; set; }
 
+    /// <summary>Folder with this node's ca.crt, node.crt and node.key (<c>clusterml cert issue</c>); the option <c>--tls</c> wins.</summary>
+    public string? Tls { get; set; }
+
     /// <summary>Missed heartbeats tolerated before a node is unreachable (s).</summary>
     public double HeartbeatPauseSeconds { get; set; } = 3;
 

@@ -1,5 +1,7 @@
 using Akka.Hosting;
 using ClusterML.Cluster.Hosting;
+using ClusterML.Cluster.Security;
+using ClusterML.Core.Validation;
 using ClusterML.Cluster.Trials;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Files;
@@ -54,6 +56,35 @@ internal sealed record ClusterHostOptions(
 
     /// <summary>Device of the tensors of the fit shards this node holds (cpu, cuda, cuda:N).</summary>
     public string Device { get; init; } = "cpu";
+
+    /// <summary>Mutual TLS and the admission check with these credentials (<c>--tls</c>); null: plain TCP.</summary>
+    public NodeCredentials? Tls { get; init; }
+
+    /// <summary>Plain TCP on a non-loopback address, asked for with <c>--insecure</c>: a warning is logged every minute.</summary>
+    public bool Insecure { get; init; }
+
+    /// <summary>Skip this node's own check that its certificate is valid and allows its roles (testing the other nodes' checks).</summary>
+    public bool UncheckedCredentials { get; init; }
+
+    /// <summary>
+    /// This node's certificate must be valid now and allow every role it takes; otherwise bad input of <c>--tls</c> or
+    /// <c>--roles</c>, before anything starts (the other nodes would refuse it anyway).
+    /// </summary>
+    public void CheckCredentials()
+    {
+        if (Tls is null || UncheckedCredentials)
+        {
+            return;
+        }
+        if (Tls.Trust.Problem(Tls.Certificate) is { } problem)
+        {
+            throw new InvalidInputException("--tls", $"{problem} (in {Tls.Folder}); issue a new one with clusterml cert issue");
+        }
+        if (Roles.Except(Tls.Roles).ToList() is { Count: > 0 } excess)
+        {
+            throw new InvalidInputException("--roles", $"the certificate in {Tls.Folder} allows only {string.Join(",", Tls.Roles)}, not {string.Join(",", excess)}; issue one with clusterml cert issue --roles {string.Join(",", Roles)}");
+        }
+    }
 
     /// <summary>Where a data directory keeps its blobs.</summary>
     public static string BlobsPathIn(string dataDir) => Path.Combine(dataDir, "blobs");
@@ -141,6 +172,7 @@ internal static class ClusterHost
     public static (IHost Host, IResultStore Store) Build(ClusterHostOptions options, ILogger log, IReadOnlyList<IEngine>? engines = null, BlobStore? blobs = null,
         IReadOnlyList<IShardObjective>? objectives = null)
     {
+        options.CheckCredentials();
         Directory.CreateDirectory(options.DataDir);
         var store = new SqliteResultStore(options.ResultsPath);
         NodeBlobs? nodeBlobs = options.Roles.Count == 0
@@ -151,11 +183,16 @@ internal static class ClusterHost
         {
             HeartbeatPause = options.HeartbeatPause,
             StableAfter = options.StableAfter,
+            Tls = options.Tls,
         };
         var host = new HostBuilder()
             .ConfigureServices(services =>
             {
                 services.AddSerilog(log, dispose: false);
+                if (options.Insecure)
+                {
+                    services.AddHostedService(_ => new InsecureWarning(log, options.Hostname, options.Port));
+                }
                 services.AddAkka("clusterml", builder =>
                 {
                     builder

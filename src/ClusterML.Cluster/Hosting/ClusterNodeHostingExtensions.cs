@@ -5,6 +5,7 @@ using Akka.Remote.Hosting;
 using Akka.Actor;
 using Akka.Streams;
 using ClusterML.Cluster.Files;
+using ClusterML.Cluster.Security;
 using ClusterML.Cluster.Trials;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Files;
@@ -26,6 +27,15 @@ public sealed record ClusterNodeSettings(IReadOnlyList<string> Roles, string Hos
     public TimeSpan HeartbeatPause { get; init; } = TimeSpan.FromSeconds(3);
 
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Mutual TLS with the cluster's CA and the role admission check (<see cref="AdmissionActor"/>); null: plain TCP and no
+    /// admission check (only for loopback or a network where every host is trusted).
+    /// </summary>
+    public NodeCredentials? Tls { get; init; }
+
+    /// <summary>How long a joining member has to answer the admission challenge before it is downed.</summary>
+    public TimeSpan AdmissionTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public bool Has(string role) => Roles.Contains(role);
 }
@@ -69,8 +79,7 @@ public static class ClusterNodeHostingExtensions
                 akka.cluster.sharding.coordinator-failure-backoff = 1s
                 akka.cluster.singleton.hand-over-retry-interval = 500ms
                 """, HoconAddMode.Prepend)
-            // Listening on every interface: advertise the machine's name, which the other nodes can resolve.
-            .WithRemoting(settings.Hostname, settings.Port, settings.Hostname == "0.0.0.0" ? System.Net.Dns.GetHostName() : null)
+            .WithRemoting(Remoting(settings))
             .WithClustering(new ClusterOptions
             {
                 Roles = [.. settings.Roles],
@@ -80,6 +89,12 @@ public static class ClusterNodeHostingExtensions
             .WithClusterMLSerialization()
             // Stream references (blob transfers) need Akka.Streams' serializer bindings from the start.
             .AddHocon(ActorMaterializer.DefaultConfig(), HoconAddMode.Append);
+        if (settings.Tls is { } tls)
+        {
+            // Every node answers admission challenges; coordinators (who hand out work) check the others.
+            builder.WithActors((system, _) => system.ActorOf(
+                AdmissionActor.Props(tls, settings.Has(CoordinatorHostingExtensions.CoordinatorRole), settings.AdmissionTimeout), AdmissionActor.Name));
+        }
         if (files is not null)
         {
             builder.WithActors((system, _) => system.ActorOf(BlobServer.Props(files(system).Store), BlobServer.Name));
@@ -106,5 +121,33 @@ public static class ClusterNodeHostingExtensions
             builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
         }
         return builder;
+    }
+
+    /// <summary>
+    /// The DotNetty transport: with TLS, mutual authentication where each side accepts only certificates of the cluster's CA
+    /// (<see cref="ClusterTrust.Validator"/>) and no host name check (nodes are addressed by IP or by names the certificates
+    /// need not list; identity comes from the CA).
+    /// </summary>
+    private static RemoteOptions Remoting(ClusterNodeSettings settings)
+    {
+        var options = new RemoteOptions
+        {
+            HostName = settings.Hostname,
+            Port = settings.Port,
+            // Listening on every interface: advertise the machine's name, which the other nodes can resolve.
+            PublicHostName = settings.Hostname == "0.0.0.0" ? System.Net.Dns.GetHostName() : null,
+        };
+        if (settings.Tls is { } tls)
+        {
+            options.EnableSsl = true;
+            options.Ssl = new SslOptions
+            {
+                X509Certificate = tls.Certificate,
+                RequireMutualAuthentication = true,
+                ValidateCertificateHostname = false,
+                CustomValidator = tls.Trust.Validator(),
+            };
+        }
+        return options;
     }
 }

@@ -54,6 +54,8 @@ public static class WireManifests
         ["fit.checkpoint-state"] = typeof(FitCheckpointState),
         ["fit.checkpoint-forget"] = typeof(FitCheckpointForget),
         ["fit.checkpoint-forgotten"] = typeof(FitCheckpointForgotten),
+        ["admission.challenge"] = typeof(AdmissionChallenge),
+        ["admission.proof"] = typeof(AdmissionProof),
     }.ToFrozenDictionary();
 
     public static FrozenDictionary<Type, string> ByType { get; } = ByManifest.ToFrozenDictionary(p => p.Value, p => p.Key);

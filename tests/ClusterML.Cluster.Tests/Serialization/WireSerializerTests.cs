@@ -87,6 +87,8 @@ public sealed class WireSerializerTests : IDisposable
             [new TrialResult("c1", "t0000", 0, ImmutableDictionary<string, string>.Empty.Add("nx", "5"), 3, TrialStatus.Completed, 0.5,
                 ImmutableDictionary<string, double>.Empty.Add("seconds", 1), null, [], "node-a", 1, 10, 20)],
             new Dictionary<int, double[]> { [9] = [0.125, 0.25] }, [new AshaDecisionRecord("t0002", 9, false)]);
+        yield return new AdmissionChallenge([9, 8, 7, 0, 255]);
+        yield return new AdmissionProof([9, 8, 7], [0x30, 0x82, 1, 2], [0x30, 0x45, 3]);
         yield return new ResumeCampaign("c1");
         yield return new CancelCampaign("c1");
         yield return new GetCampaignStatus("c1");
