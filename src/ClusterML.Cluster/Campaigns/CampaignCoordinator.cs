@@ -149,6 +149,9 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
+    private static long NewToken() => Math.Max(1, System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue)) * (long)int.MaxValue
+        + System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue);
+
     private bool LogEachTrial => _book.Trials.Length <= LogEachTrialUpTo;
 
     protected override void PreStart()
@@ -268,7 +271,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         });
         Command<TrialProgressed>(progress =>
         {
-            if (!IsCurrent(progress.TrialId, progress.Attempt))
+            if (!IsCurrent(progress.TrialId, progress.Attempt, progress.Token))
             {
                 return;
             }
@@ -289,21 +292,21 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         });
         Command<TrialCompleted>(done =>
         {
-            if (IsCurrent(done.TrialId, done.Attempt))
+            if (IsCurrent(done.TrialId, done.Attempt, done.Token))
             {
                 Finish(done.TrialId, TrialStatus.Completed, done.FinalLoss, done.Metrics, null, done.Artifacts, done.Node, done.StartedAtMs, done.EndedAtMs, done.Files);
             }
         });
         Command<TrialStopped>(stopped =>
         {
-            if (IsCurrent(stopped.TrialId, stopped.Attempt))
+            if (IsCurrent(stopped.TrialId, stopped.Attempt, stopped.Token))
             {
                 Finish(stopped.TrialId, TrialStatus.Stopped, null, ImmutableDictionary<string, double>.Empty.Add("epochs", stopped.Epoch), stopped.Reason, [], stopped.Node, stopped.StartedAtMs, stopped.EndedAtMs);
             }
         });
         Command<TrialFailed>(failed =>
         {
-            if (!IsCurrent(failed.TrialId, failed.Attempt))
+            if (!IsCurrent(failed.TrialId, failed.Attempt, failed.Token))
             {
                 return;
             }
@@ -370,10 +373,24 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         return decision;
     }
 
-    /// <summary>A reply of the trial's current attempt, which is neither finished nor being finished or retried.</summary>
-    private bool IsCurrent(string trialId, int attempt) =>
-        _book.Campaign is not null && !_book.IsOver && !_ending && !_finishing.Contains(trialId) && !_starting.ContainsKey(trialId)
-        && !_book.IsFinished(trialId) && _book.AttemptOf(trialId) is var current && current > 0 && current == attempt;
+    /// <summary>
+    /// A reply of the trial's current attempt (with its token: from the member the attempt was sent to), which is neither
+    /// finished nor being finished or retried. A reply with a wrong token is logged: someone answers for an attempt it was not given.
+    /// </summary>
+    private bool IsCurrent(string trialId, int attempt, long token)
+    {
+        if (_book.Campaign is null || _book.IsOver || _ending || _finishing.Contains(trialId) || _starting.ContainsKey(trialId) || _book.IsFinished(trialId)
+            || _book.AttemptOf(trialId) is var current && (current == 0 || current != attempt))
+        {
+            return false;
+        }
+        if (token != _book.TokenOf(trialId))
+        {
+            _log.Warning("Campaign {CampaignId}: a reply for trial {TrialId} attempt {Attempt} from {Sender} carries the wrong token; ignored", _campaignId, trialId, attempt, Sender.Path.Address);
+            return false;
+        }
+        return true;
+    }
 
     private void Finish(string trialId, TrialStatus status, double? loss, IReadOnlyDictionary<string, double> metrics, string? error,
         IReadOnlyList<string> artifacts, string node, long startedAtMs, long endedAtMs, IReadOnlyList<ArtifactFile>? files = null)
@@ -436,7 +453,8 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         {
             _starting[trial.TrialId] = attempt;
         }
-        PersistAllAsync(trials.Select(t => new TrialAttemptStarted(_campaignId, t.TrialId, attempt)), e =>
+        // Each attempt's replies must carry its random token: only the member it was sent to knows it.
+        PersistAllAsync(trials.Select(t => new TrialAttemptStarted(_campaignId, t.TrialId, attempt, NewToken())), e =>
         {
             _starting.Remove(e.TrialId);
             _book.Apply(e);
@@ -455,7 +473,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         {
             Timers.StartPeriodicTimer("watchdog", Watchdog.Instance, WatchdogInterval);
         }
-        _trials.Tell(new StartTrial(_campaignId, trial.TrialId, attempt, trial.Spec, trial.Seed, _book.Campaign!.Device), Self);
+        _trials.Tell(new StartTrial(_campaignId, trial.TrialId, attempt, trial.Spec, trial.Seed, _book.Campaign!.Device, _book.TokenOf(trial.TrialId)), Self);
     }
 
     private void ResendInFlight(string why, IReadOnlySet<string>? only = null)

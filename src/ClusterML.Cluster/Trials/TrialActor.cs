@@ -85,7 +85,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             var startedAt = Now();
             if (_engines.FirstOrDefault(e => e.Accepts(start.Spec)) is not { } engine)
             {
-                requester.Tell(new TrialFailed(start.CampaignId, start.TrialId, start.Attempt, $"no engine for {start.Spec.GetType().Name}", _node, startedAt, Now()));
+                requester.Tell(new TrialFailed(start.CampaignId, start.TrialId, start.Attempt, $"no engine for {start.Spec.GetType().Name}", _node, startedAt, Now(), start.Token));
                 return;
             }
             _log.Debug("Trial {TrialId} of campaign {CampaignId} attempt {Attempt} queued on {Node}", start.TrialId, start.CampaignId, start.Attempt, _node);
@@ -264,7 +264,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             var outcome = done.Result.Outcome;
             Reply(current, new TrialCompleted(current.CampaignId, current.TrialId, current.Attempt, outcome.FinalLoss,
                 (outcome.Metrics ?? ImmutableDictionary<string, double>.Empty).ToImmutableDictionary(),
-                [.. outcome.LossCurve], [.. outcome.Artifacts ?? []], _node, done.StartedAtMs, Now(), done.Result.Files));
+                [.. outcome.LossCurve], [.. outcome.Artifacts ?? []], _node, done.StartedAtMs, Now(), done.Result.Files, current.Token));
             BackToIdle(cancel);
         });
         Receive<Cancelled>(stopped =>
@@ -274,13 +274,13 @@ public sealed class TrialActor : ReceiveActor, IWithStash
                 // Stopped for good (a cancelled campaign may be resumed, and continues from its checkpoints).
                 _ = checkpoints.ForgetAsync(FitIdOf(current.CampaignId, current.TrialId), CancellationToken.None);
             }
-            Reply(current, new TrialStopped(current.CampaignId, current.TrialId, current.Attempt, stopped.Epoch, stopped.Reason, _node, stopped.StartedAtMs, Now()));
+            Reply(current, new TrialStopped(current.CampaignId, current.TrialId, current.Attempt, stopped.Epoch, stopped.Reason, _node, stopped.StartedAtMs, Now(), current.Token));
             BackToIdle(cancel);
         });
         Receive<Crashed>(crash =>
         {
             _log.Warning(crash.Cause, "Trial {TrialId} of campaign {CampaignId} attempt {Attempt} failed", current.TrialId, current.CampaignId, current.Attempt);
-            Reply(current, new TrialFailed(current.CampaignId, current.TrialId, current.Attempt, crash.Cause.Message, _node, crash.StartedAtMs, Now()));
+            Reply(current, new TrialFailed(current.CampaignId, current.TrialId, current.Attempt, crash.Cause.Message, _node, crash.StartedAtMs, Now(), current.Token));
             BackToIdle(cancel);
         });
         Receive<StopTrial>(stop =>
@@ -342,7 +342,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             {
                 metrics = metrics.SetItem(name, metric);
             }
-            requester.Tell(new TrialProgressed(start.CampaignId, start.TrialId, start.Attempt, value.Epoch, metrics));
+            requester.Tell(new TrialProgressed(start.CampaignId, start.TrialId, start.Attempt, value.Epoch, metrics, start.Token));
         }
     }
 }

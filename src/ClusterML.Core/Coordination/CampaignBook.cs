@@ -15,6 +15,7 @@ public sealed class CampaignBook
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly HashSet<int> _inFlight = [];
     private int[] _attempts = [];
+    private long[] _tokens = [];
     private byte[] _outcomes = [];
     private double[] _losses = [];
 
@@ -61,6 +62,7 @@ public sealed class CampaignBook
             _index[trials[i].TrialId] = i;
         }
         _attempts = new int[trials.Length];
+        _tokens = new long[trials.Length];
         _outcomes = new byte[trials.Length];
         _losses = new double[trials.Length];
         Array.Fill(_losses, double.NaN);
@@ -74,12 +76,16 @@ public sealed class CampaignBook
     /// <summary>The trial's current attempt (0: never dispatched, or not a trial of this campaign).</summary>
     public int AttemptOf(string trialId) => _index.TryGetValue(trialId, out var i) ? _attempts[i] : 0;
 
+    /// <summary>The token of the trial's current attempt (0: none, or an attempt dispatched before tokens existed).</summary>
+    public long TokenOf(string trialId) => _index.TryGetValue(trialId, out var i) ? _tokens[i] : 0;
+
     public bool IsFinished(string trialId) => _index.TryGetValue(trialId, out var i) && _outcomes[i] != None;
 
     public void Apply(TrialAttemptStarted started)
     {
         var i = _index[started.TrialId];
         _attempts[i] = started.Attempt;
+        _tokens[i] = started.Token;
         if (_outcomes[i] == None)
         {
             _inFlight.Add(i);
@@ -147,7 +153,7 @@ public sealed class CampaignBook
         new(CampaignSnapshot.CurrentVersion, Campaign!, (int[])_attempts.Clone(), (byte[])_outcomes.Clone(), (double[])_losses.Clone(), Status, endedAtMs, settled,
             [.. unrecorded], asha.Rungs.ToDictionary(r => r.Key, r => r.Value.ToArray()),
             [.. asha.Decisions.OrderBy(d => d.Key.Epoch).ThenBy(d => d.Key.TrialId, StringComparer.Ordinal)
-                .Select(d => new AshaDecisionRecord(d.Key.TrialId, d.Key.Epoch, d.Value == Campaigns.AshaDecision.Stop))]);
+                .Select(d => new AshaDecisionRecord(d.Key.TrialId, d.Key.Epoch, d.Value == Campaigns.AshaDecision.Stop))], (long[])_tokens.Clone());
 
     /// <summary>The book of a snapshot, with the trials its plan gives (<see cref="CampaignPlanner.Trials"/>).</summary>
     /// <exception cref="InvalidDataException">The snapshot's format or size does not fit this build or the plan.</exception>
@@ -167,6 +173,7 @@ public sealed class CampaignBook
         for (var i = 0; i < trials.Length; i++)
         {
             book._attempts[i] = snapshot.Attempts[i];
+            book._tokens[i] = snapshot.Tokens is { } tokens && tokens.Length == trials.Length ? tokens[i] : 0;
             book._losses[i] = snapshot.Losses[i];
             var outcome = book._outcomes[i] = snapshot.Outcomes[i];
             switch (outcome)

@@ -5,7 +5,12 @@ using MessagePack;
 
 namespace ClusterML.Core.Messages;
 
-/// <summary>Run one attempt of a trial; the entity replies <see cref="TrialCompleted"/>, <see cref="TrialStopped"/> or <see cref="TrialFailed"/> to the sender and streams <see cref="TrialProgressed"/> to it.</summary>
+/// <summary>
+/// Run one attempt of a trial; the entity replies <see cref="TrialCompleted"/>, <see cref="TrialStopped"/> or
+/// <see cref="TrialFailed"/> to the sender and streams <see cref="TrialProgressed"/> to it, each carrying the attempt's
+/// <see cref="Token"/>: a random number only the member the attempt was dispatched to has seen (it travels over the
+/// cluster's TLS links), so the coordinator accepts results of an attempt from that member only.
+/// </summary>
 [MessagePackObject]
 public sealed record StartTrial(
     [property: Key(0)] string CampaignId,
@@ -13,7 +18,8 @@ public sealed record StartTrial(
     [property: Key(2)] int Attempt,
     [property: Key(3)] ITrialSpec Spec,
     [property: Key(4)] int Seed,
-    [property: Key(5)] string Device) : IWithTrialId, IWithCampaignId, IWireMessage;
+    [property: Key(5)] string Device,
+    [property: Key(6)] long Token = 0) : IWithTrialId, IWithCampaignId, IWireMessage;
 
 /// <summary>Stop a running trial (early stopping or a cancelled campaign); its engine is cancelled through its token.</summary>
 [MessagePackObject]
@@ -29,7 +35,8 @@ public sealed record TrialProgressed(
     [property: Key(1)] string TrialId,
     [property: Key(2)] int Attempt,
     [property: Key(3)] int Epoch,
-    [property: Key(4)] ImmutableDictionary<string, double> Metrics) : IWithTrialId, IWithCampaignId, IWireMessage;
+    [property: Key(4)] ImmutableDictionary<string, double> Metrics,
+    [property: Key(5)] long Token = 0) : IWithTrialId, IWithCampaignId, IWireMessage;
 
 /// <summary>
 /// A trial attempt finished. Times are Unix milliseconds (UTC); <see cref="Node"/> is the worker's address;
@@ -48,7 +55,8 @@ public sealed record TrialCompleted(
     [property: Key(7)] string Node,
     [property: Key(8)] long StartedAtMs,
     [property: Key(9)] long EndedAtMs,
-    [property: Key(10)] IReadOnlyList<ArtifactFile>? Files = null) : IWithTrialId, IWithCampaignId, IWireMessage;
+    [property: Key(10)] IReadOnlyList<ArtifactFile>? Files = null,
+    [property: Key(11)] long Token = 0) : IWithTrialId, IWithCampaignId, IWireMessage;
 
 /// <summary>A trial attempt was stopped on request (early stopping or cancellation) after <see cref="Epoch"/> epochs.</summary>
 [MessagePackObject]
@@ -60,7 +68,8 @@ public sealed record TrialStopped(
     [property: Key(4)] string Reason,
     [property: Key(5)] string Node,
     [property: Key(6)] long StartedAtMs,
-    [property: Key(7)] long EndedAtMs) : IWithTrialId, IWithCampaignId, IWireMessage;
+    [property: Key(7)] long EndedAtMs,
+    [property: Key(8)] long Token = 0) : IWithTrialId, IWithCampaignId, IWireMessage;
 
 /// <summary>A trial attempt failed with <see cref="Error"/> (the exception's message; no stack traces on the wire).</summary>
 [MessagePackObject]
@@ -71,4 +80,5 @@ public sealed record TrialFailed(
     [property: Key(3)] string Error,
     [property: Key(4)] string Node,
     [property: Key(5)] long StartedAtMs,
-    [property: Key(6)] long EndedAtMs) : IWithTrialId, IWithCampaignId, IWireMessage;
+    [property: Key(6)] long EndedAtMs,
+    [property: Key(7)] long Token = 0) : IWithTrialId, IWithCampaignId, IWireMessage;

@@ -36,7 +36,12 @@ public sealed class ResultDeliveryTests : Akka.Hosting.TestKit.TestKit
         coordinator.Tell(new CampaignSubmitted("d1", "delivery", "fd", [trial], 1, 0, "cpu", null, null, 1), TestActor);
         ExpectMsg<CampaignStatus>(TimeSpan.FromSeconds(10));
         var start = trials.ExpectMsg<StartTrial>(TimeSpan.FromSeconds(10));
-        coordinator.Tell(new TrialCompleted("d1", start.TrialId, start.Attempt, 0.5, ImmutableDictionary<string, double>.Empty, [0.5], [], "node", 1, 2), trials.Ref);
+        Assert.NotEqual(0, start.Token);
+        // A result for the attempt from anyone who was not sent it (no token, or a guessed one) is ignored.
+        coordinator.Tell(new TrialCompleted("d1", start.TrialId, start.Attempt, 0.0, ImmutableDictionary<string, double>.Empty, [0.0], [], "intruder", 1, 2), trials.Ref);
+        coordinator.Tell(new TrialCompleted("d1", start.TrialId, start.Attempt, 0.0, ImmutableDictionary<string, double>.Empty, [0.0], [], "intruder", 1, 2, Token: start.Token + 1), trials.Ref);
+        aggregator.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        coordinator.Tell(new TrialCompleted("d1", start.TrialId, start.Attempt, 0.5, ImmutableDictionary<string, double>.Empty, [0.5], [], "node", 1, 2, Token: start.Token), trials.Ref);
 
         // First delivery, not acknowledged (as if the aggregator's node had just died) ...
         Assert.Equal(0.5, aggregator.ExpectMsg<RecordTrialResult>(TimeSpan.FromSeconds(10)).Result.FinalLoss);

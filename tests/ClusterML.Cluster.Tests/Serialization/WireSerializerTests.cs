@@ -21,19 +21,19 @@ public sealed class WireSerializerTests : IDisposable
     {
         var metrics = ImmutableDictionary<string, double>.Empty.Add("test_rmse", 0.5).Add("validation_loss", 1e-3);
         yield return new StartTrial("c1", "t0001", 2, new SurrogateSpec("d.csv", "k", ["a", "b"], ["k"], Member: 3), 42, "cpu");
-        yield return new StartTrial("c1", "t0002", 1, new FdHeatTrialSpec(Alpha: 0.2, Nx: 41, R: 0.25), 7, "cuda:1");
+        yield return new StartTrial("c1", "t0002", 1, new FdHeatTrialSpec(Alpha: 0.2, Nx: 41, R: 0.25), 7, "cuda:1", 123_456_789_012);
         yield return new StartTrial("c1", "t0003", 1, new PinnHeatTrialSpec(ImmutableDictionary<string, string>.Empty.Add("width", "32"), "/data/obs.csv", true), 3, "cpu");
         yield return new StartTrial("c1", "t0004", 1, new NepTrainTrialSpec("/data/train.xyz", null, ImmutableDictionary<string, string>.Empty.Add("neuron", "30")), 4, "cpu");
         yield return new StopTrial("c1", "t0001", "asha rung 1");
         yield return new TrialProgressed("c1", "t0001", 1, 17, metrics);
         yield return new TrialCompleted("c1", "t0001", 1, 0.25, metrics, [1.0, 0.5, 0.25], ["model", "metrics.json"], "akka.tcp://clusterml@127.0.0.1:4053", 1000, 2000);
         yield return new TrialStopped("c1", "t0001", 1, 9, "asha", "node", 1000, 1500);
-        yield return new TrialFailed("c1", "t0003", 3, "boom", "node", 1000, 1200);
+        yield return new TrialFailed("c1", "t0003", 3, "boom", "node", 1000, 1200, 99);
         var trial = new PlannedTrial("t0001", 0, new FdHeatTrialSpec(Nx: 21), 9, ImmutableDictionary<string, string>.Empty.Add("nx", "21"));
         yield return new CampaignSubmitted("c1", "quick", "fd", [trial, trial with { TrialId = "t0002", Index = 1 }], 2, 1, "cpu",
             new EarlyStoppingPolicy("validation_loss", false, 10, 3, 300), 60_000, 123);
         yield return new CampaignSubmitted("c2", "plain", "surrogate", [], 0, 0, "cuda", null, null, 5);
-        yield return new TrialAttemptStarted("c1", "t0001", 2);
+        yield return new TrialAttemptStarted("c1", "t0001", 2, 4_611_686_014_132_420_609);
         yield return new TrialFinished("c1", "t0001", "completed", 0.5);
         yield return new TrialFinished("c1", "t0002", "failed", null);
         var result = new TrialResult("c1", "t0001", 0, ImmutableDictionary<string, string>.Empty.Add("nx", "21").Add("r", "0.25"), 9, TrialStatus.Completed,

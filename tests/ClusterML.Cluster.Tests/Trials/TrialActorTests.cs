@@ -30,12 +30,14 @@ public sealed class TrialActorTests : Akka.Hosting.TestKit.TestKit
     public async Task A_trial_should_stream_progress_and_complete_with_the_engine_outcome()
     {
         var region = await ActorRegistry.GetAsync<TrialRegion>();
-        region.Tell(new StartTrial("c1", "t0001", 1, new FdHeatTrialSpec(Nx: 3), 5, "cpu"), TestActor);
+        region.Tell(new StartTrial("c1", "t0001", 1, new FdHeatTrialSpec(Nx: 3), 5, "cpu", 8_675_309), TestActor);
         var epochs = new[] { ExpectMsg<TrialProgressed>(TimeSpan.FromSeconds(20)), ExpectMsg<TrialProgressed>(), ExpectMsg<TrialProgressed>() };
         Assert.Equal([1, 2, 3], epochs.Select(p => p.Epoch));
         Assert.Equal(1.0 / 3, epochs[^1].Metrics["train_loss"], tolerance: 1e-12);
         var done = ExpectMsg<TrialCompleted>();
         Assert.Equal(("c1", "t0001", 1), (done.CampaignId, done.TrialId, done.Attempt));
+        Assert.All(epochs, p => Assert.Equal(8_675_309, p.Token)); // the attempt's token comes back with everything it sends
+        Assert.Equal(8_675_309, done.Token);
         Assert.Equal(1.0 / 3, done.FinalLoss, tolerance: 1e-12);
         Assert.Equal(5, done.Metrics["seed"]);
         Assert.Equal(["fake.txt"], done.Artifacts);
