@@ -52,19 +52,8 @@ internal static class CampaignCommand
             var parsed = CampaignSpecReader.Read(p.GetValue(spec)!);
             var campaignId = p.GetValue(id) is { Length: > 0 } given ? given : $"{Slug(parsed.Name)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
             var plan = CampaignPlanner.Plan(parsed, campaignId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            var engines = ClusterHost.Engines();
-            foreach (var trial in plan.Trials)
-            {
-                // Every trial's settings are checked by its engine before anything runs.
-                try
-                {
-                    engines.First(e => e.Accepts(trial.Spec)).Check(trial.Spec);
-                }
-                catch (InvalidInputException e) when (e.File is null)
-                {
-                    throw new InvalidInputException(e.Field, $"{e.Problem} (trial {trial.TrialId}: {string.Join(", ", trial.Parameters.Select(x => $"{x.Key}={x.Value}"))})", parsed.SourcePath);
-                }
-            }
+            // Every trial's settings are checked by its engine before anything runs.
+            CampaignPlanner.Check(parsed, plan, ClusterHost.Engines());
             if (!ArtifactLayout.IsSafeId(campaignId))
             {
                 throw new InvalidInputException("--id", $"'{campaignId}' cannot name a folder: use 1–128 letters, digits, '-', '_' or '.', not starting with '.'");

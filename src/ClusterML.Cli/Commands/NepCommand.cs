@@ -112,6 +112,10 @@ internal static class NepCommand
                         }
                     }
                     Flush();
+                    if (frameCount == 0)
+                    {
+                        throw new InvalidInputException("--input", "no frames: the file holds no extended-XYZ frame (an atom count line, a comment line, the atoms)", inputPath, 1);
+                    }
                 });
                 return (frameCount, atomCount, computeSeconds);
             });

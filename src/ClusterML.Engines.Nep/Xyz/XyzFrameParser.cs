@@ -13,6 +13,28 @@ internal sealed class XyzFrameParser
     private const int MaxColumnWidth = 1 << 20;
     private const int MaxSpeciesCached = 1024;
 
+    /// <summary>
+    /// Largest |coordinate| and |lattice component| accepted (Å). At 1e6 Å a float32 coordinate (the training tensors) is
+    /// already only 0.06 Å fine, so larger values cannot describe bonds; 1e6 Å (0.1 mm) exceeds any simulation cell.
+    /// </summary>
+    public const double MaxCoordinate = 1e6;
+
+    /// <summary>Largest |force component| accepted (eV/Å): far above any physical force (bonds break near 10 eV/Å).</summary>
+    public const double MaxForce = 1e6;
+
+    /// <summary>Largest |energy| and |virial component| accepted (eV): 1e12 eV is 1e10 atoms at 100 eV each.</summary>
+    public const double MaxEnergy = 1e12;
+
+    /// <summary>Largest |stress component| accepted (eV/Å³); 1e6 eV/Å³ is 1.6e8 GPa.</summary>
+    public const double MaxStress = 1e6;
+
+    /// <summary>
+    /// The closest two atoms (or an atom and a periodic image) may come (Å), and the thinnest a cell may be. The shortest
+    /// bond in nature is H₂'s 0.74 Å and even keV collision cascades, the ZBL regime, rarely bring nuclei within 0.1 Å; at
+    /// 0 Å the direction r̂ = r/|r| of the descriptors and forces is 0/0 and every output becomes NaN.
+    /// </summary>
+    public const double MinSeparation = 0.1;
+
     private readonly TextReader _reader;
     private readonly string? _file;
     private readonly Dictionary<string, string> _speciesNames = new(StringComparer.Ordinal);
@@ -62,6 +84,7 @@ internal sealed class XyzFrameParser
         var positions = new double[3 * capacity];
         var forces = header.ForceColumn >= 0 ? new double[3 * capacity] : null;
 
+        var firstAtomLine = _line + 1;
         for (var atom = 0; atom < atomCount; atom++)
         {
             var line = ReadLine()
@@ -91,11 +114,26 @@ internal sealed class XyzFrameParser
 
             var text = line.AsSpan();
             species[atom] = Species(text[_tokens[header.SpeciesColumn]]);
-            ParseAtomNumbers(text, header.PosColumn, positions.AsSpan(3 * atom, 3), "pos", atom, atomCount, index);
+            ParseAtomNumbers(text, header.PosColumn, positions.AsSpan(3 * atom, 3), "pos", MaxCoordinate, "Å", atom, atomCount, index);
             if (forces is not null)
             {
-                ParseAtomNumbers(text, header.ForceColumn, forces.AsSpan(3 * atom, 3), header.ForceName, atom, atomCount, index);
+                ParseAtomNumbers(text, header.ForceColumn, forces.AsSpan(3 * atom, 3), header.ForceName, MaxForce, "eV/Å", atom, atomCount, index);
             }
+        }
+
+        if (positions.Length != 3 * atomCount)
+        {
+            Array.Resize(ref positions, 3 * atomCount);
+        }
+        var structure = new Structures.NepStructure(header.Cell, new int[atomCount], positions);
+        if (structure.FindCloserThan(MinSeparation) is { } pair)
+        {
+            var where = pair.Image ? pair.I == pair.J ? " (atom and its own periodic image)" : " (through the periodic boundary)" : "";
+            throw Error(
+                "pos",
+                $"frame {index}: atoms {pair.I + 1} and {pair.J + 1} are {pair.Distance.ToString("0.0##", CultureInfo.InvariantCulture)} Å apart{where}; "
+                + $"atoms closer than {MinSeparation.ToString(CultureInfo.InvariantCulture)} Å are not a physical structure",
+                firstAtomLine + pair.J);
         }
 
         return new XyzFrame(
@@ -112,17 +150,24 @@ internal sealed class XyzFrameParser
     }
 
     private void ParseAtomNumbers(
-        ReadOnlySpan<char> line, int firstColumn, Span<double> destination, string field, int atom, int atomCount, int index)
+        ReadOnlySpan<char> line, int firstColumn, Span<double> destination, string field, double limit, string unit, int atom, int atomCount, int index)
     {
         for (var k = 0; k < destination.Length; k++)
         {
             var token = line[_tokens[firstColumn + k]];
             if (!TryParseFinite(token, out destination[k]))
             {
-                throw Error(field, $"'{token}' is not a finite number (frame {index}, atom {atom + 1} of {atomCount})");
+                throw Error(field, $"'{token}' is not a finite number (frame {index}, atom {atom + 1} of {atomCount}, column {firstColumn + k + 1})");
+            }
+
+            if (Math.Abs(destination[k]) > limit)
+            {
+                throw Error(field, $"'{token}' is beyond ±{Show(limit)} {unit} (frame {index}, atom {atom + 1} of {atomCount}, column {firstColumn + k + 1})");
             }
         }
     }
+
+    private static string Show(double value) => value.ToString("0e0", CultureInfo.InvariantCulture);
 
     private Header ParseHeader(string comment, int index)
     {
@@ -146,19 +191,19 @@ internal sealed class XyzFrameParser
             switch (key.ToLowerInvariant())
             {
                 case "lattice":
-                    cell = ParseNumbers(value, 9, "lattice", index);
+                    cell = ParseNumbers(value, 9, "lattice", index, MaxCoordinate, "Å");
                     break;
                 case "energy":
-                    energy = ParseNumbers(value, 1, "energy", index)[0];
+                    energy = ParseNumbers(value, 1, "energy", index, MaxEnergy, "eV")[0];
                     break;
                 case "virial":
-                    virial = ParseNumbers(value, 9, "virial", index);
+                    virial = ParseNumbers(value, 9, "virial", index, MaxEnergy, "eV");
                     break;
                 case "stress":
-                    stress = ParseNumbers(value, 9, "stress", index);
+                    stress = ParseNumbers(value, 9, "stress", index, MaxStress, "eV/Å³");
                     break;
                 case "weight":
-                    weight = ParseNumbers(value, 1, "weight", index)[0];
+                    weight = ParseNumbers(value, 1, "weight", index, double.MaxValue, "")[0];
                     if (weight <= 0)
                     {
                         throw Error("weight", $"must be > 0, got {value.Trim()} (frame {index})");
@@ -184,6 +229,7 @@ internal sealed class XyzFrameParser
             throw Error("properties", $"is missing from the comment line; expected e.g. properties=species:S:1:pos:R:3:force:R:3 (frame {index})");
         }
 
+        CheckCell(cell, index);
         if (virial is null && stress is not null)
         {
             virial = StressToVirial(stress, cell, index);
@@ -210,6 +256,24 @@ internal sealed class XyzFrameParser
         }
 
         return virial;
+    }
+
+    /// <summary>Every structure is periodic (as in GPUMD): the cell needs a volume, and no height below <see cref="MinSeparation"/>.</summary>
+    private void CheckCell(double[] cell, int index)
+    {
+        var volume = XyzFrame.ComputeVolume(cell);
+        var scale = Norm(cell.AsSpan(0, 3)) * Norm(cell.AsSpan(3, 3)) * Norm(cell.AsSpan(6, 3));
+        if (!(volume > 1e-12 * scale) || !(Math.Abs(Structures.NepStructure.Determinant(cell)) >= 1e-12))
+        {
+            throw Error("lattice", $"the cell has zero volume: the three lattice vectors must not lie in one plane (frame {index})");
+        }
+
+        var (a, b, c) = new Structures.NepStructure(cell, [], []).Heights();
+        var thinnest = Math.Min(a, Math.Min(b, c));
+        if (!(thinnest >= MinSeparation))
+        {
+            throw Error("lattice", $"the cell is {thinnest.ToString("G3", CultureInfo.InvariantCulture)} Å thin; every height must be at least {MinSeparation.ToString(CultureInfo.InvariantCulture)} Å (frame {index})");
+        }
     }
 
     private static double Norm(ReadOnlySpan<double> v) => Math.Sqrt((v[0] * v[0]) + (v[1] * v[1]) + (v[2] * v[2]));
@@ -296,7 +360,7 @@ internal sealed class XyzFrameParser
         }
     }
 
-    private double[] ParseNumbers(string value, int expected, string field, int index)
+    private double[] ParseNumbers(string value, int expected, string field, int index, double limit, string unit)
     {
         var count = Tokenize(value, expected);
         if (count != expected)
@@ -313,6 +377,11 @@ internal sealed class XyzFrameParser
             if (!TryParseFinite(token, out numbers[k]))
             {
                 throw Error(field, $"'{token}' is not a finite number (frame {index})");
+            }
+
+            if (Math.Abs(numbers[k]) > limit)
+            {
+                throw Error(field, $"'{token}' is beyond ±{Show(limit)} {unit} (frame {index})");
             }
         }
 
