@@ -44,7 +44,8 @@ internal static class CampaignCommand
         var id = Id(required: false);
         var cluster = ClusterOptions();
         var top = new Option<int>("--top") { Description = "Rows of the final leaderboard.", DefaultValueFactory = _ => 10 };
-        var command = new Command("run", "Run a campaign on the embedded one-process cluster (all roles, SQLite in the data directory), or as the coordinator of a larger one (--roles, --port); prints the best trials and exports results.") { spec, id, top };
+        var check = new Option<bool>("--check") { Description = "Read, plan and check every trial's settings (and input files) as a run would, then stop: nothing runs or is written." };
+        var command = new Command("run", "Run a campaign on the embedded one-process cluster (all roles, SQLite in the data directory), or as the coordinator of a larger one (--roles, --port); prints the best trials and exports results.") { spec, id, top, check };
         cluster.AddTo(command);
         runner.SetAction(command, async (context, cancellationToken) =>
         {
@@ -54,6 +55,11 @@ internal static class CampaignCommand
             var plan = CampaignPlanner.Plan(parsed, campaignId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             // Every trial's settings are checked by its engine before anything runs.
             CampaignPlanner.Check(parsed, plan, ClusterHost.Engines());
+            if (p.GetValue(check))
+            {
+                context.Log.Information("Campaign {Name}: {Trials} trials of {Engine} planned and checked; nothing was run (--check)", parsed.Name, plan.Trials.Length, plan.Engine);
+                return ExitCodes.Ok;
+            }
             if (!ArtifactLayout.IsSafeId(campaignId))
             {
                 throw new InvalidInputException("--id", $"'{campaignId}' cannot name a folder: use 1–128 letters, digits, '-', '_' or '.', not starting with '.'");

@@ -84,6 +84,11 @@ internal static class NepCommand
                         for (var k = 0; k < chunk.Count; k++)
                         {
                             var (frame, result) = (chunk[k], results[k]);
+                            if (!double.IsFinite(result.Energy) || !result.Forces.All(double.IsFinite) || !result.Virial.All(double.IsFinite))
+                            {
+                                // The reader bounds every structure, so an overflow comes from the model's numbers.
+                                throw new InvalidInputException("--model", $"gives non-finite energies or forces for frame {frame.Index} of {inputPath}; its parameters overflow double precision", modelPath);
+                            }
                             var columns = new List<XyzAtomColumn>();
                             if (options.PerAtomVirial)
                             {

@@ -127,6 +127,13 @@ public sealed class NepModel
         return -1;
     }
 
+    /// <summary>
+    /// The largest |value| of a parameter, q_scaler or flexible-ZBL number. Trained NEP files hold values of order 1–100
+    /// (GPUMD's PbTe and Si models: at most 24); with every number within 1e6 the energies, forces and virials of any structure
+    /// the XYZ reader accepts stay finite in double precision, while a value like 1e308 overflows in the first product.
+    /// </summary>
+    public const double MaxParameter = 1e6;
+
     /// <summary>The largest cutoff a <c>nep.txt</c> may give (Å), GPUMD's own limit.</summary>
     public const double MaxCutoff = 100;
 
@@ -188,7 +195,8 @@ public sealed class NepModel
             {
                 throw Bad(field, $"expected one number per line, found {tokens.Length} tokens ('{string.Join(' ', tokens)}')");
             }
-            return Real(tokens[0], field);
+            var value = Real(tokens[0], field);
+            return Math.Abs(value) <= MaxParameter ? value : throw Bad(field, $"'{tokens[0]}' is beyond ±{MaxParameter:0e0}");
         }
 
         var header = Next("header");
@@ -217,6 +225,19 @@ public sealed class NepModel
         {
             var z = Keyword("zbl", 2, 3);
             zbl = new NepZbl(Real(z[1], "zbl"), Real(z[2], "zbl"), z.Length > 3 ? Real(z[3], "zbl") : null, null);
+            // The evaluator cannot use these; say so with the line rather than fail later.
+            if (zbl.TypewiseFactor is not null)
+            {
+                throw Bad("zbl", "the typewise ZBL cutoff (zbl r1 r2 f) is not supported by this build");
+            }
+            if (zbl.InnerRadius < 0 || zbl.OuterRadius < zbl.InnerRadius || zbl.OuterRadius > MaxCutoff)
+            {
+                throw Bad("zbl", $"needs 0 ≤ inner ≤ outer ≤ {MaxCutoff} Å (got {z[1]} {z[2]})");
+            }
+            if (species.FirstOrDefault(x => Evaluation.Elements.AtomicNumber(x) == 0) is { } unknown)
+            {
+                throw Bad("zbl", $"ZBL needs chemical symbols for every species; '{unknown}' is not an element");
+            }
         }
         var cutoffLine = Keyword("cutoff", 4, int.MaxValue - 1);
         List<(double, double)> cutoffs;
@@ -243,8 +264,21 @@ public sealed class NepModel
         {
             throw Bad("cutoff", $"cutoffs above {MaxCutoff} Å are not accepted (GPUMD's limit)");
         }
+        if (mnRadial < 0 || mnAngular < 0)
+        {
+            throw Bad("cutoff", $"the neighbour limits must not be negative (got {mnRadial} {mnAngular})");
+        }
+        // GPUMD's limits (nep.md §b) are n_max ≤ 12/8, basis_size ≤ 16/12, neuron ≤ 120 today and were 19 for sizes in older
+        // releases; these looser bounds accept every file GPUMD ever wrote and keep the parameter count far from overflow.
+        int Size(string[] line, int position, string field, int max)
+        {
+            var value = Int(line[position], field);
+            return value >= 0 && value <= max ? value : throw Bad(field, $"{value} is outside 0…{max}");
+        }
         var nMax = Keyword("n_max", 2, 2);
+        var (nR, nA) = (Size(nMax, 1, "n_max", 19), Size(nMax, 2, "n_max", 19));
         var basis = Keyword("basis_size", 2, 2);
+        var (bR, bA) = (Size(basis, 1, "basis_size", 19), Size(basis, 2, "basis_size", 19));
         var lMaxLine = Keyword("l_max", 1, 7);
         var lMax = Int(lMaxLine[1], "l_max");
         if (lMax is < 1 or > 8)
@@ -259,26 +293,13 @@ public sealed class NepModel
         }
         var ann = Keyword("ANN", 1, 2);
         var neurons = Int(ann[1], "ANN");
-        if (ann.Length > 2 && Int(ann[2], "ANN") != 0)
-        {
-            throw Bad("ANN", "two hidden layers are not supported (GPUMD's MD engine and NEP_CPU read one)");
-        }
-        // GPUMD's limits (nep.md §b) are n_max ≤ 12/8, basis_size ≤ 16/12, neuron ≤ 120 today and were 19 for sizes in older
-        // releases; these looser bounds accept every file GPUMD ever wrote and keep the parameter count far from overflow.
-        int Size(string[] line, int position, string field, int max)
-        {
-            var value = Int(line[position], field);
-            return value >= 0 && value <= max ? value : throw Bad(field, $"{value} is outside 0…{max}");
-        }
-        var (nR, nA) = (Size(nMax, 1, "n_max", 19), Size(nMax, 2, "n_max", 19));
-        var (bR, bA) = (Size(basis, 1, "basis_size", 19), Size(basis, 2, "basis_size", 19));
         if (neurons is < 1 or > 1000)
         {
             throw Bad("ANN", $"{neurons} neurons is outside 1…1000");
         }
-        if (mnRadial < 0 || mnAngular < 0)
+        if (ann.Length > 2 && Int(ann[2], "ANN") != 0)
         {
-            throw Bad("cutoff", $"the neighbour limits must not be negative (got {mnRadial} {mnAngular})");
+            throw Bad("ANN", "two hidden layers are not supported (GPUMD's MD engine and NEP_CPU read one)");
         }
         var shell = Shape(version, species, cutoffs, nR, nA, bR, bA, lMax, has4, has5, neurons, zbl);
         var parameters = new double[shell.ParameterCount];
