@@ -221,7 +221,7 @@ public sealed partial class FuzzTests(ITestOutputHelper output) : IDisposable
         var frames = _cli.Path("frames.xyz");
         File.WriteAllText(frames, ValidFrames());
         var result = _cli.Path("eval.xyz");
-        await FuzzAsync("nep.txt", valid, 80, seed: 101, "nep.txt", model => ["nep", "eval", "--model", model, "--input", frames, "--output", result], () => result);
+        await FuzzAsync("nep.txt", valid, 120, seed: 101, "nep.txt", model => ["nep", "eval", "--model", model, "--input", frames, "--output", result], () => result);
     }
 
     [Fact]
@@ -229,7 +229,7 @@ public sealed partial class FuzzTests(ITestOutputHelper output) : IDisposable
     {
         var model = NepFixtures.TinyModel(_cli.Path("nep.txt"));
         var result = _cli.Path("eval.xyz");
-        await FuzzAsync("extended XYZ", ValidFrames(), 80, seed: 202, "frames.xyz", input => ["nep", "eval", "--model", model, "--input", input, "--output", result, "--per-atom"], () => result);
+        await FuzzAsync("extended XYZ", ValidFrames(), 120, seed: 202, "frames.xyz", input => ["nep", "eval", "--model", model, "--input", input, "--output", result, "--per-atom"], () => result);
     }
 
     [Fact]
@@ -243,7 +243,7 @@ public sealed partial class FuzzTests(ITestOutputHelper output) : IDisposable
         });
         var valid = "id,a,b,y\n" + string.Join('\n', rows) + "\n";
         var outDir = _cli.Path("model");
-        await FuzzAsync("surrogate CSV", valid, 50, seed: 303, "data.csv",
+        await FuzzAsync("surrogate CSV", valid, 60, seed: 303, "data.csv",
             data => ["surrogate", "train", "--data", data, "--target", "y", "--epochs", "2", "--ensemble", "1", "--layers", "1", "--width", "4", "--out", outDir],
             () => outDir);
     }
@@ -275,7 +275,7 @@ public sealed partial class FuzzTests(ITestOutputHelper output) : IDisposable
               wall_time: 5m
             retries: 0
             """.Replace("\r", "", StringComparison.Ordinal);
-        await FuzzAsync("campaign YAML (--check)", valid, 90, seed: 404, "fuzz.yaml", spec => ["campaign", "run", spec, "--check"]);
+        await FuzzAsync("campaign YAML (--check)", valid, 120, seed: 404, "fuzz.yaml", spec => ["campaign", "run", spec, "--check"]);
     }
 
     [Fact]
@@ -311,7 +311,7 @@ public sealed partial class FuzzTests(ITestOutputHelper output) : IDisposable
     {
         var valid = "--nx\n21\n--t-end\n0.05\n--r\n0.25\n--alpha\n0.1\n--length\n1\n--left\n0\n--right\n1\n--snapshots\n3\n--heatmap-rows\n5\n--scheme\nexplicit";
         var outDir = _cli.Path("fd-out");
-        await FuzzAsync("fd heat options", valid, 40, seed: 606, "args.txt",
+        await FuzzAsync("fd heat options", valid, 60, seed: 606, "args.txt",
             path => ["fd", "heat", .. File.ReadAllText(path).Split('\n').Where(a => a.Length > 0), "--out", outDir],
             () => outDir);
     }
