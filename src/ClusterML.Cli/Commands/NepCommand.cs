@@ -107,7 +107,7 @@ internal static class NepCommand
                         chunk.Clear();
                         progress.Report(Math.Min(1.0, (double)stream.Position / totalBytes));
                     }
-                    foreach (var frame in ExtendedXyzReader.Read(reader, inputPath))
+                    foreach (var frame in ExtendedXyzReader.Read(reader, inputPath, physical: true))
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         chunk.Add(frame);

@@ -13,40 +13,23 @@ internal sealed class XyzFrameParser
     private const int MaxColumnWidth = 1 << 20;
     private const int MaxSpeciesCached = 1024;
 
-    /// <summary>
-    /// Largest |coordinate| and |lattice component| accepted (Å). At 1e6 Å a float32 coordinate (the training tensors) is
-    /// already only 0.06 Å fine, so larger values cannot describe bonds; 1e6 Å (0.1 mm) exceeds any simulation cell.
-    /// </summary>
-    public const double MaxCoordinate = 1e6;
-
-    /// <summary>Largest |force component| accepted (eV/Å): far above any physical force (bonds break near 10 eV/Å).</summary>
-    public const double MaxForce = 1e6;
-
-    /// <summary>Largest |energy| and |virial component| accepted (eV): 1e12 eV is 1e10 atoms at 100 eV each.</summary>
-    public const double MaxEnergy = 1e12;
-
-    /// <summary>Largest |stress component| accepted (eV/Å³); 1e6 eV/Å³ is 1.6e8 GPa.</summary>
-    public const double MaxStress = 1e6;
-
-    /// <summary>
-    /// The closest two atoms (or an atom and a periodic image) may come (Å), and the thinnest a cell may be. The shortest
-    /// bond in nature is H₂'s 0.74 Å and even keV collision cascades, the ZBL regime, rarely bring nuclei within 0.1 Å; at
-    /// 0 Å the direction r̂ = r/|r| of the descriptors and forces is 0/0 and every output becomes NaN.
-    /// </summary>
-    public const double MinSeparation = 0.1;
-
     private readonly TextReader _reader;
     private readonly string? _file;
+    private readonly bool _physical;
     private readonly Dictionary<string, string> _speciesNames = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _speciesLookup;
     private Range[] _tokens = new Range[16];
     private int _line;
 
-    /// <summary>Creates a parser reading from <paramref name="reader"/>; <paramref name="file"/> names it in errors.</summary>
-    public XyzFrameParser(TextReader reader, string? file)
+    /// <summary>
+    /// Creates a parser reading from <paramref name="reader"/>; <paramref name="file"/> names it in errors. With
+    /// <paramref name="physical"/>, frames must also be structures a potential can evaluate (see <see cref="ExtendedXyzReader"/>).
+    /// </summary>
+    public XyzFrameParser(TextReader reader, string? file, bool physical = false)
     {
         _reader = reader;
         _file = file;
+        _physical = physical;
         _speciesLookup = _speciesNames.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -114,25 +97,20 @@ internal sealed class XyzFrameParser
 
             var text = line.AsSpan();
             species[atom] = Species(text[_tokens[header.SpeciesColumn]]);
-            ParseAtomNumbers(text, header.PosColumn, positions.AsSpan(3 * atom, 3), "pos", MaxCoordinate, "Å", atom, atomCount, index);
+            ParseAtomNumbers(text, header.PosColumn, positions.AsSpan(3 * atom, 3), "pos", ExtendedXyzReader.MaxCoordinate, "Å", atom, atomCount, index);
             if (forces is not null)
             {
-                ParseAtomNumbers(text, header.ForceColumn, forces.AsSpan(3 * atom, 3), header.ForceName, MaxForce, "eV/Å", atom, atomCount, index);
+                ParseAtomNumbers(text, header.ForceColumn, forces.AsSpan(3 * atom, 3), header.ForceName, ExtendedXyzReader.MaxForce, "eV/Å", atom, atomCount, index);
             }
         }
 
-        if (positions.Length != 3 * atomCount)
-        {
-            Array.Resize(ref positions, 3 * atomCount);
-        }
-        var structure = new Structures.NepStructure(header.Cell, new int[atomCount], positions);
-        if (structure.FindCloserThan(MinSeparation) is { } pair)
+        if (_physical && new Structures.NepStructure(header.Cell, new int[atomCount], positions).FindCloserThan(ExtendedXyzReader.MinSeparation) is { } pair)
         {
             var where = pair.Image ? pair.I == pair.J ? " (atom and its own periodic image)" : " (through the periodic boundary)" : "";
             throw Error(
                 "pos",
                 $"frame {index}: atoms {pair.I + 1} and {pair.J + 1} are {pair.Distance.ToString("0.0##", CultureInfo.InvariantCulture)} Å apart{where}; "
-                + $"atoms closer than {MinSeparation.ToString(CultureInfo.InvariantCulture)} Å are not a physical structure",
+                + $"atoms closer than {ExtendedXyzReader.MinSeparation.ToString(CultureInfo.InvariantCulture)} Å are not a physical structure",
                 firstAtomLine + pair.J);
         }
 
@@ -157,10 +135,10 @@ internal sealed class XyzFrameParser
             var token = line[_tokens[firstColumn + k]];
             if (!TryParseFinite(token, out destination[k]))
             {
-                throw Error(field, $"'{token}' is not a finite number (frame {index}, atom {atom + 1} of {atomCount}, column {firstColumn + k + 1})");
+                throw Error(field, $"'{token}' is not a finite number (frame {index}, atom {atom + 1} of {atomCount})");
             }
 
-            if (Math.Abs(destination[k]) > limit)
+            if (_physical && Math.Abs(destination[k]) > limit)
             {
                 throw Error(field, $"'{token}' is beyond ±{Show(limit)} {unit} (frame {index}, atom {atom + 1} of {atomCount}, column {firstColumn + k + 1})");
             }
@@ -191,16 +169,16 @@ internal sealed class XyzFrameParser
             switch (key.ToLowerInvariant())
             {
                 case "lattice":
-                    cell = ParseNumbers(value, 9, "lattice", index, MaxCoordinate, "Å");
+                    cell = ParseNumbers(value, 9, "lattice", index, ExtendedXyzReader.MaxCoordinate, "Å");
                     break;
                 case "energy":
-                    energy = ParseNumbers(value, 1, "energy", index, MaxEnergy, "eV")[0];
+                    energy = ParseNumbers(value, 1, "energy", index, ExtendedXyzReader.MaxEnergy, "eV")[0];
                     break;
                 case "virial":
-                    virial = ParseNumbers(value, 9, "virial", index, MaxEnergy, "eV");
+                    virial = ParseNumbers(value, 9, "virial", index, ExtendedXyzReader.MaxEnergy, "eV");
                     break;
                 case "stress":
-                    stress = ParseNumbers(value, 9, "stress", index, MaxStress, "eV/Å³");
+                    stress = ParseNumbers(value, 9, "stress", index, ExtendedXyzReader.MaxStress, "eV/Å³");
                     break;
                 case "weight":
                     weight = ParseNumbers(value, 1, "weight", index, double.MaxValue, "")[0];
@@ -229,7 +207,11 @@ internal sealed class XyzFrameParser
             throw Error("properties", $"is missing from the comment line; expected e.g. properties=species:S:1:pos:R:3:force:R:3 (frame {index})");
         }
 
-        CheckCell(cell, index);
+        if (_physical)
+        {
+            CheckCell(cell, index);
+        }
+
         if (virial is null && stress is not null)
         {
             virial = StressToVirial(stress, cell, index);
@@ -258,7 +240,7 @@ internal sealed class XyzFrameParser
         return virial;
     }
 
-    /// <summary>Every structure is periodic (as in GPUMD): the cell needs a volume, and no height below <see cref="MinSeparation"/>.</summary>
+    /// <summary>Every structure is periodic (as in GPUMD): the cell needs a volume, and no height below <see cref="ExtendedXyzReader.MinSeparation"/>.</summary>
     private void CheckCell(double[] cell, int index)
     {
         var volume = XyzFrame.ComputeVolume(cell);
@@ -270,9 +252,9 @@ internal sealed class XyzFrameParser
 
         var (a, b, c) = new Structures.NepStructure(cell, [], []).Heights();
         var thinnest = Math.Min(a, Math.Min(b, c));
-        if (!(thinnest >= MinSeparation))
+        if (!(thinnest >= ExtendedXyzReader.MinSeparation))
         {
-            throw Error("lattice", $"the cell is {thinnest.ToString("G3", CultureInfo.InvariantCulture)} Å thin; every height must be at least {MinSeparation.ToString(CultureInfo.InvariantCulture)} Å (frame {index})");
+            throw Error("lattice", $"the cell is {thinnest.ToString("G3", CultureInfo.InvariantCulture)} Å thin; every height must be at least {ExtendedXyzReader.MinSeparation.ToString(CultureInfo.InvariantCulture)} Å (frame {index})");
         }
     }
 
@@ -379,7 +361,7 @@ internal sealed class XyzFrameParser
                 throw Error(field, $"'{token}' is not a finite number (frame {index})");
             }
 
-            if (Math.Abs(numbers[k]) > limit)
+            if (_physical && Math.Abs(numbers[k]) > limit)
             {
                 throw Error(field, $"'{token}' is beyond ±{Show(limit)} {unit} (frame {index})");
             }
