@@ -17,12 +17,21 @@ namespace ClusterML.Engines.Surrogate;
 /// <c>partial_dependence.csv</c>, <c>test_predictions.csv</c> and <c>learning_curve.csv</c>.
 /// Deterministic for a seed on the CPU. No Akka, no console, no clock except the members' wall times.
 /// </summary>
-public sealed class SurrogateEngine : Engine<SurrogateSpec>
+public sealed class SurrogateEngine : Engine<SurrogateSpec>, IEngine
 {
     /// <summary>Folder of the model inside the artifact folder.</summary>
     public const string ModelFolder = "model";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>The checks <see cref="Run"/> makes before training: the settings, then the data file (columns, every value, row count, log columns).</summary>
+    void IEngine.Check(ITrialSpec spec)
+    {
+        if (spec is SurrogateSpec surrogate)
+        {
+            SurrogateDataset.Load(surrogate.Validated());
+        }
+    }
 
     protected override TrainingOutcome Train(SurrogateSpec spec, RunContext context, CancellationToken cancellationToken) =>
         Run(spec, context, cancellationToken).Outcome;

@@ -44,7 +44,8 @@ internal static class CampaignCommand
         var id = Id(required: false);
         var cluster = ClusterOptions();
         var top = new Option<int>("--top") { Description = "Rows of the final leaderboard.", DefaultValueFactory = _ => 10 };
-        var command = new Command("run", "Run a campaign on the embedded one-process cluster (all roles, SQLite in the data directory), or as the coordinator of a larger one (--roles, --port); prints the best trials and exports results.") { spec, id, top };
+        var check = new Option<bool>("--check") { Description = "Read, plan and check every trial's settings (and input files) as a run would, then stop: nothing runs or is written." };
+        var command = new Command("run", "Run a campaign on the embedded one-process cluster (all roles, SQLite in the data directory), or as the coordinator of a larger one (--roles, --port); prints the best trials and exports results.") { spec, id, top, check };
         cluster.AddTo(command);
         runner.SetAction(command, async (context, cancellationToken) =>
         {
@@ -53,18 +54,12 @@ internal static class CampaignCommand
             var specText = File.ReadAllText(parsed.SourcePath);
             var campaignId = p.GetValue(id) is { Length: > 0 } given ? given : $"{Slug(parsed.Name)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
             var plan = CampaignPlanner.Plan(parsed, campaignId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            var engines = ClusterHost.Engines();
-            foreach (var trial in plan.Trials)
+            // Every trial's settings are checked by its engine before anything runs.
+            CampaignPlanner.Check(parsed, plan, ClusterHost.Engines());
+            if (p.GetValue(check))
             {
-                // Every trial's settings are checked by its engine before anything runs.
-                try
-                {
-                    engines.First(e => e.Accepts(trial.Spec)).Check(trial.Spec);
-                }
-                catch (InvalidInputException e) when (e.File is null)
-                {
-                    throw new InvalidInputException(e.Field, $"{e.Problem} (trial {trial.TrialId}: {string.Join(", ", trial.Parameters.Select(x => $"{x.Key}={x.Value}"))})", parsed.SourcePath);
-                }
+                context.Log.Information("Campaign {Name}: {Trials} trials of {Engine} planned and checked; nothing was run (--check)", parsed.Name, plan.Trials.Length, plan.Engine);
+                return ExitCodes.Ok;
             }
             if (!ArtifactLayout.IsSafeId(campaignId))
             {

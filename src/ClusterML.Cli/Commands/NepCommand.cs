@@ -84,6 +84,11 @@ internal static class NepCommand
                         for (var k = 0; k < chunk.Count; k++)
                         {
                             var (frame, result) = (chunk[k], results[k]);
+                            if (!double.IsFinite(result.Energy) || !result.Forces.All(double.IsFinite) || !result.Virial.All(double.IsFinite))
+                            {
+                                // The reader bounds every structure, so an overflow comes from the model's numbers.
+                                throw new InvalidInputException("--model", $"gives non-finite energies or forces for frame {frame.Index} of {inputPath}; its parameters overflow double precision", modelPath);
+                            }
                             var columns = new List<XyzAtomColumn>();
                             if (options.PerAtomVirial)
                             {
@@ -102,7 +107,7 @@ internal static class NepCommand
                         chunk.Clear();
                         progress.Report(Math.Min(1.0, (double)stream.Position / totalBytes));
                     }
-                    foreach (var frame in ExtendedXyzReader.Read(reader, inputPath))
+                    foreach (var frame in ExtendedXyzReader.Read(reader, inputPath, physical: true))
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         chunk.Add(frame);
@@ -112,6 +117,10 @@ internal static class NepCommand
                         }
                     }
                     Flush();
+                    if (frameCount == 0)
+                    {
+                        throw new InvalidInputException("--input", "no frames: the file holds no extended-XYZ frame (an atom count line, a comment line, the atoms)", inputPath, 1);
+                    }
                 });
                 return (frameCount, atomCount, computeSeconds);
             });

@@ -54,4 +54,17 @@ public sealed record CampaignSpec(
     BudgetSpec Budget,
     EarlyStoppingSpec? EarlyStopping,
     int Retries,
-    string SourcePath);
+    string SourcePath)
+{
+    /// <summary>
+    /// 1-based YAML line of each setting a trial can get (<c>base.KEY</c>'s value, or the <c>space.KEY</c> axis, which wins);
+    /// empty for specs not read from YAML. Engine errors about a setting point here.
+    /// </summary>
+    public ImmutableDictionary<string, int> SettingLines { get; init; } = ImmutableDictionary<string, int>.Empty;
+
+    /// <summary>1-based YAML line of the <c>engine</c> key: where an error about a trial's settings as a whole points.</summary>
+    public int EngineLine { get; init; } = 1;
+
+    /// <summary>The key path of setting <paramref name="key"/> as the YAML spells it: <c>space.KEY</c> for an axis, else <c>base.KEY</c>.</summary>
+    public string SettingPath(string key) => Space.Any(axis => axis.Name == key) ? $"space.{key}" : $"base.{key}";
+}

@@ -140,8 +140,24 @@ public static partial class CampaignSpecReader
 
         var early = r.Optional(root, "early_stopping") is { } esNode ? r.EarlyStopping(esNode) : null;
 
+        var lines = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
+        if (r.Optional(root, "base") is YamlMappingNode baseMapping)
+        {
+            foreach (var (key, value) in baseMapping.Children)
+            {
+                lines[r.KeyName(key, "base")] = Math.Max(1, (int)value.Start.Line);
+            }
+        }
+        foreach (var key in spaceNode.Children.Keys)
+        {
+            lines[r.KeyName(key, "space")] = Math.Max(1, (int)key.Start.Line);
+        }
         return new CampaignSpec(name, engine, seed, device, baseSettings, space, new SearchSpec(kind, pointsPerAxis),
-            new BudgetSpec(maxTrials, maxConcurrent, wallTime), early, retries, sourcePath);
+            new BudgetSpec(maxTrials, maxConcurrent, wallTime), early, retries, sourcePath)
+        {
+            SettingLines = lines.ToImmutable(),
+            EngineLine = Math.Max(1, (int)engineNode.Start.Line),
+        };
     }
 
     [GeneratedRegex("^[a-z][a-z0-9-]*$")]

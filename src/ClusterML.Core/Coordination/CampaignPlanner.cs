@@ -1,14 +1,18 @@
 using System.Collections.Immutable;
 using ClusterML.Core.Campaigns;
+using ClusterML.Core.Engines;
 using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
+using ClusterML.Core.Validation;
 
 namespace ClusterML.Core.Coordination;
 
 /// <summary>Turns a parsed campaign spec into the coordinator's plan (every trial's typed engine spec), failing before anything runs.</summary>
 public static class CampaignPlanner
 {
-    /// <exception cref="Validation.InvalidInputException">A trial's settings do not make a valid engine spec.</exception>
+    /// <exception cref="InvalidInputException">
+    /// A trial's settings do not make a valid engine spec; the error names the YAML line of the setting (see <see cref="Locate"/>).
+    /// </exception>
     public static CampaignSubmitted Plan(CampaignSpec spec, string campaignId, long submittedAtMs)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -47,6 +51,63 @@ public static class CampaignPlanner
 
     private static ImmutableArray<PlannedTrial> Expand(CampaignSpec spec) =>
         [.. SearchPlanner.Expand(spec)
-            .Select(t => new PlannedTrial(t.TrialId, t.Index, TrialSpecFactory.Create(spec.Engine, t.Settings(spec), spec.SourcePath), t.Seed,
-                TrialSpecFactory.Describe(t.Parameters)))];
+            .Select(t =>
+            {
+                try
+                {
+                    return new PlannedTrial(t.TrialId, t.Index, TrialSpecFactory.Create(spec.Engine, t.Settings(spec), spec.SourcePath), t.Seed,
+                        TrialSpecFactory.Describe(t.Parameters));
+                }
+                catch (InvalidInputException e)
+                {
+                    throw Locate(spec, e, t.TrialId, TrialSpecFactory.Describe(t.Parameters));
+                }
+            })];
+
+    /// <summary>
+    /// Has the engine of every planned trial check its settings (<see cref="IEngine.Check"/>), so a campaign with a setting no
+    /// trial can run stops before anything runs. Errors about a setting are located as <see cref="Locate"/> does.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The first trial whose settings its engine refuses.</exception>
+    public static void Check(CampaignSpec spec, CampaignSubmitted plan, IReadOnlyList<IEngine> engines)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(engines);
+        foreach (var trial in plan.Trials)
+        {
+            var engine = engines.FirstOrDefault(e => e.Accepts(trial.Spec))
+                ?? throw new InvalidInputException("engine", $"'{spec.Engine}' has no engine in this process", spec.SourcePath, spec.EngineLine);
+            try
+            {
+                engine.Check(trial.Spec);
+            }
+            catch (InvalidInputException e)
+            {
+                throw Locate(spec, e, trial.TrialId, trial.Parameters);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Points an error about one trial's settings at the campaign YAML: an error that names no file (or the spec itself) and
+    /// no line gets the line of the setting its field names (<c>--t-end</c>, <c>t_end</c> → <c>base.t_end</c> or
+    /// <c>space.t_end</c>), or the <c>engine</c> line when the setting was left at its default; the trial and its
+    /// hyperparameters are added to the problem. Errors about another file (a data file's line) are returned as they are.
+    /// </summary>
+    public static InvalidInputException Locate(CampaignSpec spec, InvalidInputException error, string trialId, IReadOnlyDictionary<string, string> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(error);
+        if (error.Line is not null || (error.File is not null && error.File != spec.SourcePath))
+        {
+            return error;
+        }
+        var key = error.Field.TrimStart('-').Split('/')[0].Replace('-', '_');
+        var (field, line) = spec.SettingLines.TryGetValue(key, out var settingLine)
+            ? (spec.SettingPath(key), settingLine)
+            : (key, spec.EngineLine);
+        var values = string.Join(", ", parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+        return new InvalidInputException(field, $"{error.Problem} (trial {trialId}: {values})", spec.SourcePath, line);
+    }
 }

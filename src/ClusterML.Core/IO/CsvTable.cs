@@ -101,8 +101,16 @@ public sealed class CsvTable
             ? i
             : throw new InvalidInputException(column, $"column is missing (columns: {string.Join(", ", Columns)})", Path, 1);
 
-    /// <summary>Parses <paramref name="column"/> as finite numbers.</summary>
-    /// <exception cref="InvalidInputException">Missing column, or a field that is empty, not a number, NaN or infinite (names its line).</exception>
+    /// <summary>
+    /// The largest magnitude a numeric field may have. Beyond it, the arithmetic done on a column overflows: a column's
+    /// variance sums squares in double (2·(1e30)² × rows stays far below 1.8e308), a float32 tensor holds at most 3.4e38, and
+    /// a value such as 1e308 becomes infinity in the first subtraction or square. Physical inputs in SI units stay well
+    /// below it (carrier densities ~1e26 m⁻³); larger spans belong in a log column.
+    /// </summary>
+    public const double MaxMagnitude = 1e30;
+
+    /// <summary>Parses <paramref name="column"/> as finite numbers of magnitude at most <see cref="MaxMagnitude"/>.</summary>
+    /// <exception cref="InvalidInputException">Missing column, or a field that is empty, not a number, NaN, infinite or beyond ±<see cref="MaxMagnitude"/> (names its line).</exception>
     public double[] Numeric(string column)
     {
         var c = IndexOf(column);
@@ -117,6 +125,10 @@ public sealed class CsvTable
             if (!double.IsFinite(value))
             {
                 throw new InvalidInputException(column, $"'{text}' is not a finite number", Path, Lines[r]);
+            }
+            if (Math.Abs(value) > MaxMagnitude)
+            {
+                throw new InvalidInputException(column, $"'{text}' is too large: values must lie within ±1e30 (column {c + 1})", Path, Lines[r]);
             }
             values[r] = value;
         }
@@ -134,7 +146,7 @@ public sealed class CsvTable
     public bool IsNumeric(string column)
     {
         var c = IndexOf(column);
-        return Rows.All(row => double.TryParse(row[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v));
+        return Rows.All(row => double.TryParse(row[c], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && Math.Abs(v) <= MaxMagnitude);
     }
 
     /// <summary>

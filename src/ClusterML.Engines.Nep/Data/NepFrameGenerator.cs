@@ -79,7 +79,7 @@ public sealed class NepFrameGenerator
         {
             throw new InvalidInputException("--from", $"'{sourcePath}' does not exist");
         }
-        return new NepFrameGenerator(model, [.. ExtendedXyzReader.Read(sourcePath)], settings, sourcePath);
+        return new NepFrameGenerator(model, [.. ExtendedXyzReader.Read(sourcePath, physical: true)], settings, sourcePath);
     }
 
     /// <summary>

@@ -127,6 +127,21 @@ public sealed class NepModel
         return -1;
     }
 
+    /// <summary>
+    /// The largest |value| of a parameter, q_scaler or flexible-ZBL number. Trained NEP files hold values of order 1–100
+    /// (GPUMD's PbTe and Si models: at most 24); with every number within 1e6 the energies, forces and virials of any structure
+    /// the XYZ reader accepts stay finite in double precision, while a value like 1e308 overflows in the first product.
+    /// </summary>
+    public const double MaxParameter = 1e6;
+
+    /// <summary>The largest cutoff a <c>nep.txt</c> may give (Å), GPUMD's own limit.</summary>
+    public const double MaxCutoff = 100;
+
+    /// <summary>
+    /// Reads GPUMD's <c>nep.txt</c>: the keyword lines with exactly the values GPUMD writes, then one number per line
+    /// (parameters, q_scaler, flexible ZBL); a line with a second token or a malformed number is refused, as are sizes beyond
+    /// GPUMD's limits and text after the last number.
+    /// </summary>
     /// <exception cref="InvalidInputException">The file is not a NEP3/NEP4 potential this build evaluates (names the line and field).</exception>
     public static NepModel Read(string path)
     {
@@ -154,7 +169,7 @@ public sealed class NepModel
             int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw Bad(field, $"'{token}' is not an integer");
         double Real(string token, string field) =>
             double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : throw Bad(field, $"'{token}' is not a finite number");
-        string[] Keyword(string keyword, int minimum)
+        string[] Keyword(string keyword, int minimum, int maximum)
         {
             var tokens = Next(keyword);
             if (!string.Equals(tokens[0], keyword, StringComparison.OrdinalIgnoreCase))
@@ -165,7 +180,23 @@ public sealed class NepModel
             {
                 throw Bad(keyword, $"needs at least {minimum} values");
             }
+            if (tokens.Length > maximum + 1)
+            {
+                throw Bad(keyword, $"has {tokens.Length - 1} values, at most {maximum} allowed ('{string.Join(' ', tokens[(maximum + 1)..])}' is extra)");
+            }
             return tokens;
+        }
+        // After the header GPUMD writes one number per line; a second token means a damaged file (a lost line break, a number
+        // split by a tab, garbage), which the old first-token reading silently accepted.
+        double Number(string field)
+        {
+            var tokens = Next(field);
+            if (tokens.Length != 1)
+            {
+                throw Bad(field, $"expected one number per line, found {tokens.Length} tokens ('{string.Join(' ', tokens)}')");
+            }
+            var value = Real(tokens[0], field);
+            return Math.Abs(value) <= MaxParameter ? value : throw Bad(field, $"'{tokens[0]}' is beyond ±{MaxParameter:0e0}");
         }
 
         var header = Next("header");
@@ -192,10 +223,23 @@ public sealed class NepModel
         NepZbl? zbl = null;
         if (zblModel)
         {
-            var z = Keyword("zbl", 2);
+            var z = Keyword("zbl", 2, 3);
             zbl = new NepZbl(Real(z[1], "zbl"), Real(z[2], "zbl"), z.Length > 3 ? Real(z[3], "zbl") : null, null);
+            // The evaluator cannot use these; say so with the line rather than fail later.
+            if (zbl.TypewiseFactor is not null)
+            {
+                throw Bad("zbl", "the typewise ZBL cutoff (zbl r1 r2 f) is not supported by this build");
+            }
+            if (zbl.InnerRadius < 0 || zbl.OuterRadius < zbl.InnerRadius || zbl.OuterRadius > MaxCutoff)
+            {
+                throw Bad("zbl", $"needs 0 ≤ inner ≤ outer ≤ {MaxCutoff} Å (got {z[1]} {z[2]})");
+            }
+            if (species.FirstOrDefault(x => Evaluation.Elements.AtomicNumber(x) == 0) is { } unknown)
+            {
+                throw Bad("zbl", $"ZBL needs chemical symbols for every species; '{unknown}' is not an element");
+            }
         }
-        var cutoffLine = Keyword("cutoff", 4);
+        var cutoffLine = Keyword("cutoff", 4, int.MaxValue - 1);
         List<(double, double)> cutoffs;
         int mnRadial, mnAngular;
         if (cutoffLine.Length == 5)
@@ -216,9 +260,26 @@ public sealed class NepModel
         {
             throw Bad("cutoff", "cutoffs must be positive and the angular one at most the radial one");
         }
-        var nMax = Keyword("n_max", 2);
-        var basis = Keyword("basis_size", 2);
-        var lMaxLine = Keyword("l_max", 1);
+        if (cutoffs.Any(c => c.Item1 > MaxCutoff))
+        {
+            throw Bad("cutoff", $"cutoffs above {MaxCutoff} Å are not accepted (GPUMD's limit)");
+        }
+        if (mnRadial < 0 || mnAngular < 0)
+        {
+            throw Bad("cutoff", $"the neighbour limits must not be negative (got {mnRadial} {mnAngular})");
+        }
+        // GPUMD's limits (nep.md §b) are n_max ≤ 12/8, basis_size ≤ 16/12, neuron ≤ 120 today and were 19 for sizes in older
+        // releases; these looser bounds accept every file GPUMD ever wrote and keep the parameter count far from overflow.
+        int Size(string[] line, int position, string field, int max)
+        {
+            var value = Int(line[position], field);
+            return value >= 0 && value <= max ? value : throw Bad(field, $"{value} is outside 0…{max}");
+        }
+        var nMax = Keyword("n_max", 2, 2);
+        var (nR, nA) = (Size(nMax, 1, "n_max", 19), Size(nMax, 2, "n_max", 19));
+        var basis = Keyword("basis_size", 2, 2);
+        var (bR, bA) = (Size(basis, 1, "basis_size", 19), Size(basis, 2, "basis_size", 19));
+        var lMaxLine = Keyword("l_max", 1, 7);
         var lMax = Int(lMaxLine[1], "l_max");
         if (lMax is < 1 or > 8)
         {
@@ -230,36 +291,43 @@ public sealed class NepModel
         {
             throw Bad("l_max", "the q_112, q_123, q_233 and q_134 terms are not supported by this build");
         }
-        var ann = Keyword("ANN", 1);
+        var ann = Keyword("ANN", 1, 2);
         var neurons = Int(ann[1], "ANN");
+        if (neurons is < 1 or > 1000)
+        {
+            throw Bad("ANN", $"{neurons} neurons is outside 1…1000");
+        }
         if (ann.Length > 2 && Int(ann[2], "ANN") != 0)
         {
             throw Bad("ANN", "two hidden layers are not supported (GPUMD's MD engine and NEP_CPU read one)");
         }
-        var shell = Shape(version, species, cutoffs, Int(nMax[1], "n_max"), Int(nMax[2], "n_max"), Int(basis[1], "basis_size"), Int(basis[2], "basis_size"),
-            lMax, has4, has5, neurons, zbl);
+        var shell = Shape(version, species, cutoffs, nR, nA, bR, bA, lMax, has4, has5, neurons, zbl);
         var parameters = new double[shell.ParameterCount];
         for (var k = 0; k < parameters.Length; k++)
         {
-            parameters[k] = Real(Next("parameters")[0], "parameters");
+            parameters[k] = Number("parameters");
         }
         var scaler = new double[shell.Dimension];
         for (var k = 0; k < scaler.Length; k++)
         {
-            scaler[k] = Real(Next("q_scaler")[0], "q_scaler");
+            scaler[k] = Number("q_scaler");
         }
         if (zbl is { InnerRadius: 0, OuterRadius: 0 })
         {
             var flexible = new double[10 * count * (count + 1) / 2];
             for (var k = 0; k < flexible.Length; k++)
             {
-                flexible[k] = Real(Next("zbl")[0], "zbl");
+                flexible[k] = Number("zbl");
             }
             zbl = zbl with { Flexible = flexible };
         }
-        if (reader.ReadLine() is { } extra && extra.Trim().Length > 0)
+        while (reader.ReadLine() is { } extra)
         {
-            throw Bad("parameters", $"more numbers than the header implies ({shell.ParameterCount} parameters + {shell.Dimension} q_scaler values)");
+            lineNumber++;
+            if (extra.Trim().Length > 0)
+            {
+                throw Bad("parameters", $"more numbers than the header implies ({shell.ParameterCount} parameters + {shell.Dimension} q_scaler values)");
+            }
         }
         return new NepModel(version, species, cutoffs, mnRadial, mnAngular, shell.NMaxRadial, shell.NMaxAngular, shell.BasisRadial, shell.BasisAngular,
             lMax, has4, has5, neurons, parameters, scaler, zbl);

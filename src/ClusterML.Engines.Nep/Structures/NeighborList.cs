@@ -53,6 +53,14 @@ public sealed class NeighborList
             Math.Max(1, (int)Math.Floor(BinsPerCutoff * hb / cutoff)),
             Math.Max(1, (int)Math.Floor(BinsPerCutoff * hc / cutoff)),
         ];
+        // A huge, sparse cell (or a tiny cutoff) would ask for more bins than an int can count; fewer, thicker bins give the
+        // same neighbours (the reach grows to match), so the largest axis is halved until the bins are at most a few per atom.
+        var binLimit = Math.Max(4096L, 8L * n);
+        while ((long)bins[0] * bins[1] * bins[2] > binLimit)
+        {
+            var widest = bins[0] >= bins[1] && bins[0] >= bins[2] ? 0 : bins[1] >= bins[2] ? 1 : 2;
+            bins[widest] = Math.Max(1, bins[widest] / 2);
+        }
         double[] heights = [ha, hb, hc];
         var reach = new int[3];
         for (var d = 0; d < 3; d++)

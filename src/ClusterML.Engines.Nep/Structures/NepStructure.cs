@@ -41,6 +41,33 @@ public sealed record NepStructure(double[] Cell, int[] Types, double[] Positions
 
     public double Volume => Math.Abs(Determinant(Cell));
 
+    /// <summary>
+    /// The first pair of atoms (in atom order) closer than <paramref name="minimum"/> Å, counting periodic images, or null.
+    /// <see cref="CloserPair.Image"/> is true when the close copy of J is a periodic image rather than J itself.
+    /// </summary>
+    /// <remarks>The cell must have a volume; the search is the neighbour list's (O(N)), so it is cheap next to an evaluation.</remarks>
+    public CloserPair? FindCloserThan(double minimum)
+    {
+        var list = NeighborList.Build(this, minimum);
+        for (var i = 0; i < Count; i++)
+        {
+            for (var e = list.Start[i]; e < list.Start[i + 1]; e++)
+            {
+                var j = list.Index[e];
+                if (j < i)
+                {
+                    continue; // the same pair was reported from j's row
+                }
+                var (dx, dy, dz) = (list.Delta[3 * e], list.Delta[(3 * e) + 1], list.Delta[(3 * e) + 2]);
+                var distance = Math.Sqrt((dx * dx) + (dy * dy) + (dz * dz));
+                var (rx, ry, rz) = (Positions[3 * j] - Positions[3 * i], Positions[(3 * j) + 1] - Positions[(3 * i) + 1], Positions[(3 * j) + 2] - Positions[(3 * i) + 2]);
+                var direct = Math.Sqrt((rx * rx) + (ry * ry) + (rz * rz));
+                return new CloserPair(i, j, distance, i == j || Math.Abs(direct - distance) > 1e-9 * (1 + direct));
+            }
+        }
+        return null;
+    }
+
     internal static double Determinant(double[] h) =>
         (h[0] * ((h[4] * h[8]) - (h[5] * h[7]))) - (h[1] * ((h[3] * h[8]) - (h[5] * h[6]))) + (h[2] * ((h[3] * h[7]) - (h[4] * h[6])));
 

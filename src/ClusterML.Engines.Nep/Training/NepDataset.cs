@@ -29,7 +29,7 @@ public static class NepDataset
             throw new InvalidInputException(field, $"'{path}' does not exist");
         }
         var frames = new List<NepFrame>();
-        foreach (var frame in ExtendedXyzReader.Read(path))
+        foreach (var frame in ExtendedXyzReader.Read(path, physical: true))
         {
             if (frame.Energy is not { } energy)
             {

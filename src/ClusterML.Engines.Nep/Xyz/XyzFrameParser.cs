@@ -15,16 +15,21 @@ internal sealed class XyzFrameParser
 
     private readonly TextReader _reader;
     private readonly string? _file;
+    private readonly bool _physical;
     private readonly Dictionary<string, string> _speciesNames = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _speciesLookup;
     private Range[] _tokens = new Range[16];
     private int _line;
 
-    /// <summary>Creates a parser reading from <paramref name="reader"/>; <paramref name="file"/> names it in errors.</summary>
-    public XyzFrameParser(TextReader reader, string? file)
+    /// <summary>
+    /// Creates a parser reading from <paramref name="reader"/>; <paramref name="file"/> names it in errors. With
+    /// <paramref name="physical"/>, frames must also be structures a potential can evaluate (see <see cref="ExtendedXyzReader"/>).
+    /// </summary>
+    public XyzFrameParser(TextReader reader, string? file, bool physical = false)
     {
         _reader = reader;
         _file = file;
+        _physical = physical;
         _speciesLookup = _speciesNames.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -62,6 +67,7 @@ internal sealed class XyzFrameParser
         var positions = new double[3 * capacity];
         var forces = header.ForceColumn >= 0 ? new double[3 * capacity] : null;
 
+        var firstAtomLine = _line + 1;
         for (var atom = 0; atom < atomCount; atom++)
         {
             var line = ReadLine()
@@ -91,11 +97,21 @@ internal sealed class XyzFrameParser
 
             var text = line.AsSpan();
             species[atom] = Species(text[_tokens[header.SpeciesColumn]]);
-            ParseAtomNumbers(text, header.PosColumn, positions.AsSpan(3 * atom, 3), "pos", atom, atomCount, index);
+            ParseAtomNumbers(text, header.PosColumn, positions.AsSpan(3 * atom, 3), "pos", ExtendedXyzReader.MaxCoordinate, "Å", atom, atomCount, index);
             if (forces is not null)
             {
-                ParseAtomNumbers(text, header.ForceColumn, forces.AsSpan(3 * atom, 3), header.ForceName, atom, atomCount, index);
+                ParseAtomNumbers(text, header.ForceColumn, forces.AsSpan(3 * atom, 3), header.ForceName, ExtendedXyzReader.MaxForce, "eV/Å", atom, atomCount, index);
             }
+        }
+
+        if (_physical && new Structures.NepStructure(header.Cell, new int[atomCount], positions).FindCloserThan(ExtendedXyzReader.MinSeparation) is { } pair)
+        {
+            var where = pair.Image ? pair.I == pair.J ? " (atom and its own periodic image)" : " (through the periodic boundary)" : "";
+            throw Error(
+                "pos",
+                $"frame {index}: atoms {pair.I + 1} and {pair.J + 1} are {pair.Distance.ToString("0.0##", CultureInfo.InvariantCulture)} Å apart{where}; "
+                + $"atoms closer than {ExtendedXyzReader.MinSeparation.ToString(CultureInfo.InvariantCulture)} Å are not a physical structure",
+                firstAtomLine + pair.J);
         }
 
         return new XyzFrame(
@@ -112,7 +128,7 @@ internal sealed class XyzFrameParser
     }
 
     private void ParseAtomNumbers(
-        ReadOnlySpan<char> line, int firstColumn, Span<double> destination, string field, int atom, int atomCount, int index)
+        ReadOnlySpan<char> line, int firstColumn, Span<double> destination, string field, double limit, string unit, int atom, int atomCount, int index)
     {
         for (var k = 0; k < destination.Length; k++)
         {
@@ -121,8 +137,15 @@ internal sealed class XyzFrameParser
             {
                 throw Error(field, $"'{token}' is not a finite number (frame {index}, atom {atom + 1} of {atomCount})");
             }
+
+            if (_physical && Math.Abs(destination[k]) > limit)
+            {
+                throw Error(field, $"'{token}' is beyond ±{Show(limit)} {unit} (frame {index}, atom {atom + 1} of {atomCount}, column {firstColumn + k + 1})");
+            }
         }
     }
+
+    private static string Show(double value) => value.ToString("0e0", CultureInfo.InvariantCulture);
 
     private Header ParseHeader(string comment, int index)
     {
@@ -146,19 +169,19 @@ internal sealed class XyzFrameParser
             switch (key.ToLowerInvariant())
             {
                 case "lattice":
-                    cell = ParseNumbers(value, 9, "lattice", index);
+                    cell = ParseNumbers(value, 9, "lattice", index, ExtendedXyzReader.MaxCoordinate, "Å");
                     break;
                 case "energy":
-                    energy = ParseNumbers(value, 1, "energy", index)[0];
+                    energy = ParseNumbers(value, 1, "energy", index, ExtendedXyzReader.MaxEnergy, "eV")[0];
                     break;
                 case "virial":
-                    virial = ParseNumbers(value, 9, "virial", index);
+                    virial = ParseNumbers(value, 9, "virial", index, ExtendedXyzReader.MaxEnergy, "eV");
                     break;
                 case "stress":
-                    stress = ParseNumbers(value, 9, "stress", index);
+                    stress = ParseNumbers(value, 9, "stress", index, ExtendedXyzReader.MaxStress, "eV/Å³");
                     break;
                 case "weight":
-                    weight = ParseNumbers(value, 1, "weight", index)[0];
+                    weight = ParseNumbers(value, 1, "weight", index, double.MaxValue, "")[0];
                     if (weight <= 0)
                     {
                         throw Error("weight", $"must be > 0, got {value.Trim()} (frame {index})");
@@ -182,6 +205,11 @@ internal sealed class XyzFrameParser
         if (properties is null)
         {
             throw Error("properties", $"is missing from the comment line; expected e.g. properties=species:S:1:pos:R:3:force:R:3 (frame {index})");
+        }
+
+        if (_physical)
+        {
+            CheckCell(cell, index);
         }
 
         if (virial is null && stress is not null)
@@ -210,6 +238,24 @@ internal sealed class XyzFrameParser
         }
 
         return virial;
+    }
+
+    /// <summary>Every structure is periodic (as in GPUMD): the cell needs a volume, and no height below <see cref="ExtendedXyzReader.MinSeparation"/>.</summary>
+    private void CheckCell(double[] cell, int index)
+    {
+        var volume = XyzFrame.ComputeVolume(cell);
+        var scale = Norm(cell.AsSpan(0, 3)) * Norm(cell.AsSpan(3, 3)) * Norm(cell.AsSpan(6, 3));
+        if (!(volume > 1e-12 * scale) || !(Math.Abs(Structures.NepStructure.Determinant(cell)) >= 1e-12))
+        {
+            throw Error("lattice", $"the cell has zero volume: the three lattice vectors must not lie in one plane (frame {index})");
+        }
+
+        var (a, b, c) = new Structures.NepStructure(cell, [], []).Heights();
+        var thinnest = Math.Min(a, Math.Min(b, c));
+        if (!(thinnest >= ExtendedXyzReader.MinSeparation))
+        {
+            throw Error("lattice", $"the cell is {thinnest.ToString("G3", CultureInfo.InvariantCulture)} Å thin; every height must be at least {ExtendedXyzReader.MinSeparation.ToString(CultureInfo.InvariantCulture)} Å (frame {index})");
+        }
     }
 
     private static double Norm(ReadOnlySpan<double> v) => Math.Sqrt((v[0] * v[0]) + (v[1] * v[1]) + (v[2] * v[2]));
@@ -296,7 +342,7 @@ internal sealed class XyzFrameParser
         }
     }
 
-    private double[] ParseNumbers(string value, int expected, string field, int index)
+    private double[] ParseNumbers(string value, int expected, string field, int index, double limit, string unit)
     {
         var count = Tokenize(value, expected);
         if (count != expected)
@@ -313,6 +359,11 @@ internal sealed class XyzFrameParser
             if (!TryParseFinite(token, out numbers[k]))
             {
                 throw Error(field, $"'{token}' is not a finite number (frame {index})");
+            }
+
+            if (_physical && Math.Abs(numbers[k]) > limit)
+            {
+                throw Error(field, $"'{token}' is beyond ±{Show(limit)} {unit} (frame {index})");
             }
         }
 

@@ -9,18 +9,35 @@ namespace ClusterML.Engines.Pinn.Reference;
 /// search minimises is <c>max_abs_error_vs_analytic</c>; progress is reported in tenths of the run (epochs 1–10).
 /// Writes nothing; the metrics carry the result.
 /// </summary>
-public sealed class FdHeatEngine : Engine<FdHeatTrialSpec>
+public sealed class FdHeatEngine : Engine<FdHeatTrialSpec>, IEngine
 {
-    protected override TrainingOutcome Train(FdHeatTrialSpec spec, RunContext context, CancellationToken cancellationToken)
+    /// <summary>The solver settings of a trial (not yet validated: <see cref="FdHeatSettings.Plan"/> does that, as for <c>fd heat</c>).</summary>
+    /// <exception cref="InvalidInputException">The scheme is not explicit or crank-nicolson.</exception>
+    public static FdHeatSettings ToSettings(FdHeatTrialSpec spec)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         var scheme = spec.Scheme switch
         {
             "explicit" => HeatScheme.Explicit,
             "crank-nicolson" => HeatScheme.CrankNicolson,
             _ => throw new InvalidInputException("scheme", $"'{spec.Scheme}' is not explicit or crank-nicolson"),
         };
-        var settings = new FdHeatSettings(new HeatProblem(spec.Alpha, spec.Length, spec.Left, spec.Right, spec.Initial),
+        return new FdHeatSettings(new HeatProblem(spec.Alpha, spec.Length, spec.Left, spec.Right, spec.Initial),
             spec.Nx, spec.TEnd, spec.Dt, spec.R, scheme, spec.Snapshots);
+    }
+
+    /// <summary>The checks of <c>fd heat</c> (<see cref="FdHeatSettings.Plan"/>: positive sizes, stability of the explicit scheme, step count).</summary>
+    void IEngine.Check(ITrialSpec spec)
+    {
+        if (spec is FdHeatTrialSpec fd)
+        {
+            ToSettings(fd).Plan();
+        }
+    }
+
+    protected override TrainingOutcome Train(FdHeatTrialSpec spec, RunContext context, CancellationToken cancellationToken)
+    {
+        var settings = ToSettings(spec);
         var curve = new List<double>();
         var tenth = 0;
         var progress = new TenthProgress(fraction =>

@@ -140,7 +140,7 @@ public sealed class PinnCommandTests : IDisposable
         File.WriteAllText(spec, File.ReadAllText(spec).Replace("dtype: float32", "dtype: float16", StringComparison.Ordinal));
         (code, _, stderr) = await _cli.RunAsync("campaign", "run", spec, "--id", "bad");
         Assert.Equal(2, code);
-        Assert.Contains("pinn.yaml: dtype: 'float16' is not a dtype", stderr, StringComparison.Ordinal);
+        Assert.Contains("pinn.yaml:8: base.dtype: 'float16' is not a dtype", stderr, StringComparison.Ordinal); // the line of the setting
         Assert.Null(store.FindCampaign("bad"));
     }
 }

@@ -73,4 +73,25 @@ public sealed class CsvTableTests : IDisposable
         Assert.Equal(["a,b", "plain"], table.Rows.Select(r => r[0]));
         Assert.Equal([0.1, 1e-300], table.Numeric("x"));
     }
+
+    [Theory]
+    [InlineData("1e30", true)]
+    [InlineData("-1e30", true)]
+    [InlineData("1.0000001e30", false)]
+    [InlineData("1e308", false)]
+    [InlineData("-1e31", false)]
+    public void Values_beyond_the_magnitude_limit_should_be_refused_naming_line_and_column(string value, bool accepted)
+    {
+        var table = CsvTable.Read(Write($"a,b\n1,2\n3,{value}\n"), "--data");
+        if (accepted)
+        {
+            Assert.Equal(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture), table.Numeric("b")[1]);
+            Assert.True(table.IsNumeric("b"));
+            return;
+        }
+        var error = Assert.Throws<InvalidInputException>(() => table.Numeric("b"));
+        Assert.Equal(("b", 3), (error.Field, error.Line));
+        Assert.EndsWith($"data.csv:3: b: '{value}' is too large: values must lie within ±1e30 (column 2)", error.Message, StringComparison.Ordinal);
+        Assert.False(table.IsNumeric("b"));
+    }
 }
