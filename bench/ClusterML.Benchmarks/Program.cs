@@ -31,6 +31,11 @@ public static class Program
             DistributedNepReport.Run(distributedArgs);
             return;
         }
+        if (args is ["campaign-recovery", .. var recoveryArgs])
+        {
+            CampaignRecoveryReport.Run(recoveryArgs);
+            return;
+        }
         if (args is ["campaign-scale", .. var scaleArgs])
         {
             CampaignScaleReport.Run(scaleArgs);

@@ -142,9 +142,12 @@ public sealed class ResultAggregator : ReceiveActor, IWithTimers
         return board;
     }
 
-    /// <summary>One campaign's results: completed trials ranked by final loss, and counts by status.</summary>
+    /// <summary>One campaign's results: the best completed trials ranked by final loss (at most <see cref="MaxRanked"/>), and counts by status.</summary>
     private sealed class Board
     {
+        /// <summary>Rows a leaderboard can show (the store has every result).</summary>
+        public const int MaxRanked = 1_000;
+
         private readonly List<TrialResult> _ranked = [];
         private int _completed;
         private int _failed;
@@ -159,7 +162,15 @@ public sealed class ResultAggregator : ReceiveActor, IWithTimers
                     if (result.FinalLoss is { } loss && double.IsFinite(loss))
                     {
                         var at = _ranked.BinarySearch(result, ByLoss.Instance);
-                        _ranked.Insert(at < 0 ? ~at : at, result);
+                        at = at < 0 ? ~at : at;
+                        if (at < MaxRanked)
+                        {
+                            _ranked.Insert(at, result);
+                            if (_ranked.Count > MaxRanked)
+                            {
+                                _ranked.RemoveAt(_ranked.Count - 1); // the board keeps the best only: memory stays flat over 10⁵ trials
+                            }
+                        }
                     }
                     break;
                 case TrialStatus.Failed:
@@ -172,7 +183,7 @@ public sealed class ResultAggregator : ReceiveActor, IWithTimers
         }
 
         public Leaderboard Top(string campaignId, int top) =>
-            new(campaignId, [.. _ranked.Take(Math.Max(0, top))], _completed, _failed, _stopped);
+            new(campaignId, [.. _ranked.Take(Math.Clamp(top, 0, MaxRanked))], _completed, _failed, _stopped);
     }
 
     /// <summary>Lowest loss first; ties by trial index so the order is the same on every run.</summary>
