@@ -166,16 +166,39 @@ public sealed class SqliteResultStore : IResultStore
         return stored;
     }
 
-    public IReadOnlyList<TrialResult> Results(string campaignId)
+    public IReadOnlyList<TrialResult> Results(string campaignId) => ReadResults(campaignId, "ORDER BY trial_index", -1);
+
+    /// <summary>The best completed results by SQL (ordered and limited in the database) and the counts by status.</summary>
+    public (IReadOnlyList<TrialResult> Best, int Completed, int Failed, int Stopped) Standing(string campaignId, int top)
+    {
+        var best = ReadResults(campaignId, "AND status = 'completed' AND final_loss IS NOT NULL ORDER BY final_loss, trial_index LIMIT $top", Math.Max(0, top));
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status, COUNT(*) FROM trial_results WHERE campaign_id = $campaign GROUP BY status;";
+        command.Parameters.AddWithValue("$campaign", campaignId);
+        using var reader = command.ExecuteReader();
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            counts[reader.GetString(0)] = reader.GetInt32(1);
+        }
+        return (best, counts.GetValueOrDefault("completed"), counts.GetValueOrDefault("failed"), counts.GetValueOrDefault("stopped"));
+    }
+
+    private List<TrialResult> ReadResults(string campaignId, string filterAndOrder, int top)
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT trial_id, trial_index, parameters, seed, status, final_loss, metrics, error, artifacts, node, attempts, started_at_ms, ended_at_ms,
                 files, artifact_folder
-            FROM trial_results WHERE campaign_id = $campaign ORDER BY trial_index;
+            FROM trial_results WHERE campaign_id = $campaign {filterAndOrder};
             """;
         command.Parameters.AddWithValue("$campaign", campaignId);
+        if (top >= 0)
+        {
+            command.Parameters.AddWithValue("$top", top);
+        }
         using var reader = command.ExecuteReader();
         var results = new List<TrialResult>();
         while (reader.Read())

@@ -35,6 +35,51 @@ public sealed class SqliteResultStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_batch_should_keep_first_copies_and_the_standing_should_rank_in_the_database_as_over_every_result()
+    {
+        var store = Store();
+        Assert.True(store.TryRecordResult(Result("t0003", 0.3)));
+        var stored = store.RecordBatch(
+            [Result("t0001", 0.2), Result("t0002", 0.2), Result("t0003", 0.01), Result("t0004", 0, TrialStatus.Failed), Result("t0005", 0.9, TrialStatus.Stopped),
+                Result("t0006", 0.05)],
+            [new EpochMetrics("c1", "t0001", 1, 1, new Dictionary<string, double> { ["train_loss"] = 1 })]);
+        Assert.Equal([true, true, false, true, true, true], stored); // t0003 was stored before: the first copy stays
+        Assert.Single(store.Epochs("c1"));
+
+        var (best, completed, failed, stopped) = store.Standing("c1", 3);
+        Assert.Equal(["t0006", "t0001", "t0002"], best.Select(r => r.TrialId)); // ties (0.2) by trial index
+        Assert.Equal((4, 1, 1), (completed, failed, stopped));
+        // The same as the interface's reading of every result.
+        var (allBest, c, f, st) = ((IResultStore)new EveryResult(store)).Standing("c1", 3);
+        Assert.Equal(best.Select(r => r.TrialId), allBest.Select(r => r.TrialId));
+        Assert.Equal((completed, failed, stopped), (c, f, st));
+    }
+
+    /// <summary>The store seen only through <see cref="IResultStore.Results"/>: the interface's own <see cref="IResultStore.Standing"/>.</summary>
+    private sealed class EveryResult(IResultStore inner) : IResultStore
+    {
+        public void SaveCampaign(CampaignRecord campaign) => inner.SaveCampaign(campaign);
+
+        public void SetCampaignStatus(string campaignId, string status, long? endedAtMs) => inner.SetCampaignStatus(campaignId, status, endedAtMs);
+
+        public CampaignRecord? FindCampaign(string campaignId) => inner.FindCampaign(campaignId);
+
+        public IReadOnlyList<CampaignRecord> Campaigns() => inner.Campaigns();
+
+        public bool TryRecordResult(TrialResult result) => inner.TryRecordResult(result);
+
+        public void RecordEpoch(EpochMetrics metrics) => inner.RecordEpoch(metrics);
+
+        public IReadOnlyList<bool> RecordBatch(IReadOnlyList<TrialResult> results, IReadOnlyList<EpochMetrics> epochs) => inner.RecordBatch(results, epochs);
+
+        public IReadOnlyList<TrialResult> Results(string campaignId) => inner.Results(campaignId);
+
+        public IReadOnlyList<EpochMetrics> Epochs(string campaignId) => inner.Epochs(campaignId);
+
+        public bool DeleteCampaign(string campaignId) => inner.DeleteCampaign(campaignId);
+    }
+
+    [Fact]
     public void Results_should_survive_a_new_store_on_the_same_file_and_keep_status_and_errors()
     {
         Store().TryRecordResult(Result("t0002", 0, TrialStatus.Failed));

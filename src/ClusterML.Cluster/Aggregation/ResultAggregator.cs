@@ -132,26 +132,24 @@ public sealed class ResultAggregator : ReceiveActor, IWithTimers
     {
         if (!_boards.TryGetValue(campaignId, out var board))
         {
-            board = new Board();
-            foreach (var result in _store.Results(campaignId))
-            {
-                board.Add(result);
-            }
+            // From the store's standing, not every result: a resumed campaign of 10⁵ trials starts at once.
+            var (best, completed, failed, stopped) = _store.Standing(campaignId, Board.MaxRanked);
+            board = new Board(best, completed, failed, stopped);
             _boards[campaignId] = board;
         }
         return board;
     }
 
     /// <summary>One campaign's results: the best completed trials ranked by final loss (at most <see cref="MaxRanked"/>), and counts by status.</summary>
-    private sealed class Board
+    private sealed class Board(IEnumerable<TrialResult> best, int completed, int failed, int stopped)
     {
         /// <summary>Rows a leaderboard can show (the store has every result).</summary>
         public const int MaxRanked = 1_000;
 
-        private readonly List<TrialResult> _ranked = [];
-        private int _completed;
-        private int _failed;
-        private int _stopped;
+        private readonly List<TrialResult> _ranked = [.. best];
+        private int _completed = completed;
+        private int _failed = failed;
+        private int _stopped = stopped;
 
         public void Add(TrialResult result)
         {

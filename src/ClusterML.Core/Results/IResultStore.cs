@@ -28,6 +28,19 @@ public interface IResultStore
 
     IReadOnlyList<TrialResult> Results(string campaignId);
 
+    /// <summary>
+    /// The <paramref name="top"/> completed results with the lowest finite loss (ties by trial index) and the counts by status:
+    /// what a leaderboard needs. Stores should answer it without reading every result (a resumed campaign of 10⁵ trials).
+    /// </summary>
+    (IReadOnlyList<TrialResult> Best, int Completed, int Failed, int Stopped) Standing(string campaignId, int top)
+    {
+        var results = Results(campaignId);
+        var best = results.Where(r => r.Status == TrialStatus.Completed && r.FinalLoss is { } l && double.IsFinite(l))
+            .OrderBy(r => r.FinalLoss).ThenBy(r => r.Index).Take(Math.Max(0, top)).ToList();
+        return (best, results.Count(r => r.Status == TrialStatus.Completed), results.Count(r => r.Status == TrialStatus.Failed),
+            results.Count(r => r.Status == TrialStatus.Stopped));
+    }
+
     IReadOnlyList<EpochMetrics> Epochs(string campaignId);
 
     /// <summary>Removes the campaign, its results and its per-epoch metrics; returns whether it existed.</summary>
