@@ -3,7 +3,7 @@ using Npgsql;
 namespace ClusterML.Testing;
 
 /// <summary>
-/// A throw-away PostgreSQL database for one test, on the server of <c>CLUSTERML_TEST_POSTGRES</c> (a connection string of a
+/// A throw-away PostgreSQL database for one test (<c>DATABASE_tGUID</c>, DATABASE being that of the variable), on the server of <c>CLUSTERML_TEST_POSTGRES</c> (a connection string of a
 /// role allowed to create databases; <c>.ci/run</c> sets one up). Created empty, dropped (with its connections) on dispose,
 /// so tests never see each other's journal or results. Without the variable, <see cref="Create"/> skips the test.
 /// </summary>
@@ -31,7 +31,9 @@ public sealed class PostgresTestDatabase : IDisposable
     public static PostgresTestDatabase Create()
     {
         var server = RequireServer();
-        var name = $"clusterml_test_{Guid.NewGuid():N}";
+        // Named after the server's database (.ci/run drops what a killed test run leaves behind by that prefix).
+        var prefix = new string([.. (new NpgsqlConnectionStringBuilder(server).Database ?? "clusterml").ToLowerInvariant().Where(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_').Take(24)]);
+        var name = $"{prefix}_t{Guid.NewGuid():N}";
         using (var connection = new NpgsqlConnection(server))
         {
             connection.Open();
