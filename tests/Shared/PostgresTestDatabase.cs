@@ -65,7 +65,7 @@ public sealed class PostgresTestDatabase : IDisposable
 
     public void Dispose()
     {
-        NpgsqlConnection.ClearAllPools();
+        // WITH (FORCE) ends the connections the test's stores still hold in their pools.
         using var connection = new NpgsqlConnection(_server);
         connection.Open();
         using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE);", connection);

@@ -6,16 +6,6 @@ using ClusterML.Testing;
 
 namespace ClusterML.Cluster.Tests.Campaigns;
 
-/// <summary>The stores a test cluster persists to: the same journal, snapshot store and results store as in production.</summary>
-public enum Backend
-{
-    /// <summary>SQLite files in the test's folder (the embedded default).</summary>
-    Sqlite,
-
-    /// <summary>A fresh database on the PostgreSQL server of <c>CLUSTERML_TEST_POSTGRES</c> (the test is skipped without it).</summary>
-    Postgres,
-}
-
 /// <summary>
 /// Where one test's cluster persists: <c>journal.db</c> and <c>results.db</c> in a folder, or a throw-away PostgreSQL database
 /// for journal, snapshots and results. A cluster restarted on the same object finds what the previous one wrote.
