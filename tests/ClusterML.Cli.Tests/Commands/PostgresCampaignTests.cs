@@ -8,7 +8,7 @@ namespace ClusterML.Cli.Tests.Commands;
 
 /// <summary>
 /// Real <c>clusterml</c> processes on a real PostgreSQL server (journal, snapshots and results in a fresh database per test);
-/// skipped without CLUSTERML_TEST_POSTGRES.
+/// skipped without CLUSTERML_TEST_POSTGRES, except the one that needs no server.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class PostgresCampaignTests : IDisposable
@@ -115,7 +115,7 @@ public sealed class PostgresCampaignTests : IDisposable
     }
 
     [Fact]
-    public async Task A_bad_or_unreachable_postgres_should_exit_with_one_clear_line()
+    public async Task A_malformed_or_unreachable_postgres_should_exit_with_one_clear_line()
     {
         var port = ClusterProcess.FreePort();
         var (code, _, error) = await _cli.RunAsync("campaign", "status", "--postgres", $"Host=127.0.0.1;Port={port};Database=x;Username=u;Password=secret-x1;Timeout=3");
@@ -128,9 +128,13 @@ public sealed class PostgresCampaignTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--postgres: is not a PostgreSQL connection string", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
 
+    [Fact]
+    public async Task A_password_the_server_refuses_should_exit_2_without_echoing_it()
+    {
         var server = new Npgsql.NpgsqlConnectionStringBuilder(PostgresTestDatabase.RequireServer()) { Password = "wrong-x2" };
-        (code, _, error) = await _cli.RunAsync("campaign", "status", "--postgres", server.ConnectionString);
+        var (code, _, error) = await _cli.RunAsync("campaign", "status", "--postgres", server.ConnectionString);
         Assert.Equal(2, code);
         Assert.Contains("28P01", error, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-x2", error, StringComparison.Ordinal);
