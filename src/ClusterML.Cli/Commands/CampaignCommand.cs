@@ -36,6 +36,16 @@ internal static class CampaignCommand
 
     private static ClusterOptionSet ClusterOptions() => new("coordinator,worker,aggregator", 0, "127.0.0.1");
 
+    /// <summary>
+    /// <c>--postgres</c> for the commands that only read or erase (status, results, cancel, delete); run and resume take it
+    /// with the cluster options.
+    /// </summary>
+    private static Option<string?> Postgres() => new("--postgres") { Description = "The cluster's PostgreSQL database, where its results and journal are (default: SQLite in the data directory; or $CLUSTERML_POSTGRES)." };
+
+    /// <summary>The connection string of <paramref name="option"/>, else <c>$CLUSTERML_POSTGRES</c>, else the configuration's <c>Postgres</c>; null for SQLite.</summary>
+    private static string? PostgresOf(CommandContext context, Option<string?> option) =>
+        context.Parse.GetValue(option) ?? Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES") ?? ClusterConfiguration.Load([]).Postgres;
+
     private static Option<string> Id(bool required) => new("--id") { Description = "Campaign id (printed by campaign run).", Required = required };
 
     private static Command CreateRun(CommandRunner runner)
@@ -65,11 +75,11 @@ internal static class CampaignCommand
             {
                 throw new InvalidInputException("--id", $"'{campaignId}' cannot name a folder: use 1–128 letters, digits, '-', '_' or '.', not starting with '.'");
             }
-            if (OpenStore(context).FindCampaign(campaignId) is not null)
+            var options = cluster.Read(context);
+            if (WithStore(context, options.PostgresConnectionString, store => store.FindCampaign(campaignId)) is not null)
             {
                 throw new InvalidInputException("--id", $"campaign '{campaignId}' exists already; use campaign resume --id {campaignId}");
             }
-            var options = cluster.Read(context);
             BlobStore? blobs = null;
             IReadOnlyDictionary<string, BlobRef> byPath = new Dictionary<string, BlobRef>();
             if (CampaignLock.FindDriver(context.DataDir, campaignId) is null)
@@ -128,11 +138,12 @@ internal static class CampaignCommand
     {
         var id = Id(required: true);
         var tls = new Option<string?>("--tls") { Description = "Folder with a node certificate (clusterml cert issue) when the running campaign's cluster uses TLS." };
-        var command = new Command("cancel", "Cancel a campaign: running trials are stopped and it will not resume. Works on a campaign another process is running (joins its cluster).") { id, tls };
+        var postgres = Postgres();
+        var command = new Command("cancel", "Cancel a campaign: running trials are stopped and it will not resume. Works on a campaign another process is running (joins its cluster).") { id, tls, postgres };
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
-            var embedded = new ClusterHostOptions(ClusterHostOptions.AllRoles, "127.0.0.1", 0, [], 1, context.DataDir, Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES"))
+            var embedded = new ClusterHostOptions(ClusterHostOptions.AllRoles, "127.0.0.1", 0, [], 1, context.DataDir, PostgresOf(context, postgres))
             {
                 Tls = context.Parse.GetValue(tls) is { Length: > 0 } folder ? Cluster.Security.NodeCredentials.Load(folder) : null,
             };
@@ -148,10 +159,12 @@ internal static class CampaignCommand
     private static Command CreateStatus(CommandRunner runner)
     {
         var id = Id(required: false);
-        var command = new Command("status", "Show a campaign's state from the results store (or list all campaigns without --id). Works while another process runs it.") { id };
+        var postgres = Postgres();
+        var command = new Command("status", "Show a campaign's state from the results store (or list all campaigns without --id). Works while another process runs it.") { id, postgres };
         runner.SetAction(command, (context, _) =>
         {
-            var store = OpenStore(context);
+            using var opened = OpenStore(context, PostgresOf(context, postgres));
+            var store = opened.Store;
             var blobs = new BlobStore(ClusterHostOptions.BlobsPathIn(context.DataDir), long.MaxValue);
             if (context.Parse.GetValue(id) is not { Length: > 0 } campaignId)
             {
@@ -206,11 +219,13 @@ internal static class CampaignCommand
         var outDir = new Option<string?>("--out") { Description = "Export folder (default DATA_DIR/campaigns/ID)." };
         var bestModel = new Option<string?>("--best-model") { Description = "Copy the best trial's model folder here (or --trial's): a surrogate model for surrogate predict --model, a PINN model/, or a folder with nep.txt for nep eval --model." };
         var trial = new Option<string?>("--trial") { Description = "With --best-model: this trial's model instead of the best one." };
-        var command = new Command("results", "Leaderboard, and export to CSV, JSON and plots (loss vs each hyperparameter, best learning curves); --best-model DIR copies a trained model out.") { id, top, outDir, bestModel, trial };
+        var postgres = Postgres();
+        var command = new Command("results", "Leaderboard, and export to CSV, JSON and plots (loss vs each hyperparameter, best learning curves); --best-model DIR copies a trained model out.") { id, top, outDir, bestModel, trial, postgres };
         runner.SetAction(command, (context, _) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
-            var store = OpenStore(context);
+            using var opened = OpenStore(context, PostgresOf(context, postgres));
+            var store = opened.Store;
             RequireCampaign(store, campaignId, context);
             if (context.Parse.GetValue(trial) is { } chosen && context.Parse.GetValue(bestModel) is null)
             {
@@ -233,17 +248,20 @@ internal static class CampaignCommand
     private static Command CreateDelete(CommandRunner runner)
     {
         var id = Id(required: true);
-        var command = new Command("delete", "Delete a campaign that is not running: its journal events, results, artifacts and exports, and the input blobs no other campaign uses.") { id };
+        var postgres = Postgres();
+        var command = new Command("delete", "Delete a campaign that is not running: its journal events, results, artifacts and exports, and the input blobs no other campaign uses.") { id, postgres };
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
-            var store = OpenStore(context);
+            var connection = PostgresOf(context, postgres);
+            using var opened = OpenStore(context, connection);
+            var store = opened.Store;
             var campaign = RequireCampaign(store, campaignId, context);
             if (CampaignLock.FindDriver(context.DataDir, campaignId) is { } driver)
             {
                 throw new InvalidInputException("--id", $"campaign '{campaignId}' is running in process {driver.ProcessId}; cancel it first (campaign cancel --id {campaignId})");
             }
-            await ClusterHost.EraseJournalAsync(context.DataDir, Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES"), $"campaign-{campaignId}", cancellationToken);
+            await ClusterHost.EraseJournalAsync(context.DataDir, connection, $"campaign-{campaignId}", cancellationToken);
             var folder = Path.Combine(context.DataDir, ArtifactLayout.CampaignFolder(campaignId));
             var artifactBytes = CampaignModels.FolderSize(folder);
             if (Directory.Exists(folder))
@@ -259,12 +277,24 @@ internal static class CampaignCommand
         return command;
     }
 
-    /// <summary>The results store of the data directory (the same file the cluster host writes).</summary>
-    private static SqliteResultStore OpenStore(CommandContext context) => new(ClusterHostOptions.ResultsPathIn(context.DataDir));
+    /// <summary>The results store the cluster host writes (PostgreSQL, or the data directory's file), closed on dispose.</summary>
+    private sealed record OpenedStore(IResultStore Store) : IDisposable
+    {
+        public void Dispose() => (Store as IDisposable)?.Dispose();
+    }
 
-    /// <exception cref="InvalidInputException">The data directory has no campaign with that id.</exception>
+    private static OpenedStore OpenStore(CommandContext context, string? postgres) => new(ClusterHost.OpenResults(context.DataDir, postgres));
+
+    private static T WithStore<T>(CommandContext context, string? postgres, Func<IResultStore, T> read)
+    {
+        using var opened = OpenStore(context, postgres);
+        return read(opened.Store);
+    }
+
+    /// <exception cref="InvalidInputException">The store has no campaign with that id.</exception>
     private static CampaignRecord RequireCampaign(IResultStore store, string campaignId, CommandContext context) =>
-        store.FindCampaign(campaignId) ?? throw new InvalidInputException("--id", $"no campaign '{campaignId}' in {context.DataDir}");
+        store.FindCampaign(campaignId) ?? throw new InvalidInputException("--id",
+            $"no campaign '{campaignId}' in {(store is PostgresResultStore ? "the PostgreSQL database" : context.DataDir)}");
 
     private static string Export(CommandContext context, IResultStore store, string campaignId, string? outDir)
     {
@@ -310,6 +340,7 @@ internal static class CampaignCommand
         }
         using var _ = held;
         var (host, store) = ClusterHost.Build(options, context.Log, blobs: blobs);
+        using var closeStore = store as IDisposable;
         await host.StartAsync(cancellationToken);
         try
         {

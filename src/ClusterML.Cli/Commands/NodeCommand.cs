@@ -78,7 +78,7 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
 
     public Option<int> Slots { get; } = new("--slots") { Description = "Trials this node runs at once (default: one per core).", DefaultValueFactory = _ => Cluster.Trials.WorkerSlots.DefaultCount };
 
-    public Option<string?> Postgres { get; } = new("--postgres") { Description = "PostgreSQL connection string for the journal when coordinators run on several machines (default: SQLite in the data directory; or $CLUSTERML_POSTGRES)." };
+    public Option<string?> Postgres { get; } = new("--postgres") { Description = "PostgreSQL connection string for the journal, snapshots and results when coordinators run on several machines; give the same one to every coordinator (default: SQLite in the data directory; or $CLUSTERML_POSTGRES)." };
 
     public Option<string?> Tls { get; } = new("--tls") { Description = "Folder with this node's ca.crt, node.crt and node.key (clusterml cert issue): mutual TLS with the cluster's CA and the role admission check (or config Cluster:Tls, $CLUSTERML_Cluster__Tls)." };
 

@@ -141,6 +141,15 @@ internal static class ClusterHost
         return true;
     }
 
+    /// <summary>
+    /// The results store: the PostgreSQL database of <paramref name="postgres"/> when one is given (the journal's), else
+    /// <c>DATA_DIR/results.db</c>.
+    /// </summary>
+    /// <exception cref="Core.Validation.InvalidInputException">A malformed connection string, or one the server refuses (exit 2).</exception>
+    /// <exception cref="StoreUnavailableException">The PostgreSQL server cannot be reached (exit 1).</exception>
+    public static IResultStore OpenResults(string dataDir, string? postgres) =>
+        postgres is { Length: > 0 } ? PostgresResultStore.Open(postgres) : new SqliteResultStore(ClusterHostOptions.ResultsPathIn(dataDir));
+
     /// <summary>Erases one persistence id's events and snapshots from the journal (SQLite in the data directory, or PostgreSQL).</summary>
     public static async Task EraseJournalAsync(string dataDir, string? postgres, string persistenceId, CancellationToken cancellationToken)
     {
@@ -174,7 +183,9 @@ internal static class ClusterHost
     {
         options.CheckCredentials();
         Directory.CreateDirectory(options.DataDir);
-        var store = new SqliteResultStore(options.ResultsPath);
+        // The results go where the journal goes: with PostgreSQL every coordinator (and whichever holds the aggregator after a
+        // takeover) reads and writes the same store. Opened first, so a bad string or a server that is down stops here.
+        var store = OpenResults(options.DataDir, options.PostgresConnectionString);
         NodeBlobs? nodeBlobs = options.Roles.Count == 0
             ? null
             : new NodeBlobs(options.DataDir, blobs ?? new BlobStore(ClusterHostOptions.BlobsPathIn(options.DataDir), options.BlobCacheBytes));

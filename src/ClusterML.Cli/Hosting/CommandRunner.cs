@@ -6,7 +6,7 @@ namespace ClusterML.Cli.Hosting;
 
 /// <summary>
 /// Wraps every command's body: builds the logger from the global options, maps exceptions to exit codes
-/// (<see cref="InvalidInputException"/> → 2, cancellation and anything else → 1) and flushes the logs.
+/// (<see cref="InvalidInputException"/> → 2; a store server that cannot be reached, cancellation and anything else → 1) and flushes the logs.
 /// </summary>
 internal sealed class CommandRunner(GlobalOptions globals, TextWriter output, TextWriter error)
 {
@@ -31,6 +31,12 @@ internal sealed class CommandRunner(GlobalOptions globals, TextWriter output, Te
         {
             log.Error("Bad input: {Problem}", bad.Message);
             return ExitCodes.BadInput;
+        }
+        catch (ClusterML.Storage.StoreUnavailableException down)
+        {
+            // A database server that is down is not a crash of this program: one line, no stack trace.
+            log.Error("{Problem}", down.Message);
+            return ExitCodes.Failure;
         }
         catch (OperationCanceledException)
         {

@@ -84,6 +84,11 @@ public static class ClusterNodeHostingExtensions
             {
                 Roles = [.. settings.Roles],
                 SeedNodes = [.. settings.SeedNodes],
+                // Keep-majority over coordinator nodes. One coordinator (the usual case): it always survives the loss of workers.
+                // Several coordinators sharing a PostgreSQL journal, for takeover: run an odd number, at least three. With two,
+                // the crash of one leaves 1 of 2, a tie, which keeps the side with the lowest address, so the survivor downs
+                // itself whenever the dead node's address was the lower one. Keep-oldest is no better (with two nodes the side
+                // without the oldest downs itself, down-if-alone needs two on the other side), and a lease needs a lease store.
                 SplitBrainResolver = new KeepMajorityOption { Role = CoordinatorHostingExtensions.CoordinatorRole },
             })
             .WithClusterMLSerialization()

@@ -62,6 +62,13 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     /// <summary>How long the aggregator may take to land an attempt's artifacts: a minute plus 10 s per 100 MB.</summary>
     private static TimeSpan UploadTimeout(long bytes) => TimeSpan.FromSeconds(60 + bytes / 10_000_000.0);
 
+    /// <summary>
+    /// One offer's wait: 15 s plus 10 s per 100 MB, then the offer is made again (up to <see cref="UploadTimeout"/> in all). An
+    /// offer sent to an aggregator that died with its node is never answered, and the singleton proxy sends the next offer to
+    /// the aggregator's new home; landing the same attempt twice is harmless (the second replaces the first).
+    /// </summary>
+    private static TimeSpan OfferTimeout(long bytes) => TimeSpan.FromSeconds(15 + bytes / 10_000_000.0);
+
     private sealed record Attempted(TrainingOutcome Outcome, IReadOnlyList<ArtifactFile> Files);
 
     private sealed record Finished(StartTrial Command, Attempted Result, long StartedAtMs) : INoSerializationVerificationNeeded;
@@ -204,8 +211,21 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         var bytes = files.Sum(f => f.Size);
         try
         {
-            var answer = await _aggregator!.Ask<object>(new StoreArtifacts(start.CampaignId, start.TrialId, start.Attempt, files), UploadTimeout(bytes), token)
-                .ConfigureAwait(false);
+            var deadline = DateTime.UtcNow + UploadTimeout(bytes);
+            object answer;
+            while (true)
+            {
+                try
+                {
+                    answer = await _aggregator!.Ask<object>(new StoreArtifacts(start.CampaignId, start.TrialId, start.Attempt, files), OfferTimeout(bytes), token)
+                        .ConfigureAwait(false);
+                    break;
+                }
+                catch (AskTimeoutException) when (DateTime.UtcNow < deadline - OfferTimeout(bytes) / 2)
+                {
+                    log.Write("the aggregator did not answer; offering the artifacts again");
+                }
+            }
             return answer switch
             {
                 ArtifactsStored => [.. files.Select(f => f with { Content = null })],

@@ -1,5 +1,6 @@
 using ClusterML.Core.Results;
 using ClusterML.Storage;
+using ClusterML.Testing;
 
 namespace ClusterML.Cli.Tests.Commands;
 
@@ -106,24 +107,31 @@ public sealed class CampaignFailureTests : IDisposable
         Assert.Contains("was removed from the cluster without being asked to leave", worker.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_killed_single_process_should_resume_without_rerunning_finished_trials()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_killed_single_process_should_resume_without_rerunning_finished_trials(bool postgres)
     {
         var data = _cli.Path("embedded");
-        using (var run = new ClusterProcess(_cli.Root, "campaign", "run", Spec(6), "--id", "kill-all", "--slots", "1", "--data-dir", data))
+        // SQLite in the data directory, or journal, snapshots and results in a fresh PostgreSQL database (--postgres on both commands).
+        using var database = postgres ? PostgresTestDatabase.Create() : null;
+        string[] where = database is null ? ["--data-dir", data] : ["--data-dir", data, "--postgres", database.ConnectionString];
+        PostgresResultStore? shared = null;
+        IResultStore Store() => database is null ? new SqliteResultStore(Path.Combine(data, "results.db")) : shared ??= PostgresResultStore.Open(database.ConnectionString);
+        bool Started() => database is null ? File.Exists(Path.Combine(data, "results.db")) : Directory.Exists(Path.Combine(data, "campaigns"));
+        using (var run = new ClusterProcess(_cli.Root, ["campaign", "run", Spec(6), "--id", "kill-all", "--slots", "1", .. where]))
         {
-            var store = new SqliteResultStore(Path.Combine(data, "results.db"));
-            await WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")) && store.Results("kill-all").Count >= 2, TimeSpan.FromSeconds(120), () => run.Output);
+            await WaitUntilAsync(() => Started() && Store().Results("kill-all").Count >= 2, TimeSpan.FromSeconds(120), () => run.Output);
             run.KillHard();
             await run.WaitForExitAsync(TimeSpan.FromSeconds(10));
         }
-        var before = new SqliteResultStore(Path.Combine(data, "results.db")).Results("kill-all");
+        var before = Store().Results("kill-all");
         Assert.InRange(before.Count, 2, 5);
 
-        using var resume = new ClusterProcess(_cli.Root, "campaign", "resume", "--id", "kill-all", "--slots", "1", "--data-dir", data, "--verbose");
+        using var resume = new ClusterProcess(_cli.Root, ["campaign", "resume", "--id", "kill-all", "--slots", "1", .. where, "--verbose"]);
         Assert.True(await resume.WaitForExitAsync(TimeSpan.FromSeconds(180)), resume.Output);
         Assert.True(resume.ExitCode == 0, resume.Output);
-        var after = new SqliteResultStore(Path.Combine(data, "results.db")).Results("kill-all");
+        var after = Store().Results("kill-all");
         Assert.Equal(6, after.Count);
         foreach (var finished in before)
         {
@@ -131,6 +139,8 @@ public sealed class CampaignFailureTests : IDisposable
             Assert.Equal(finished.EndedAtMs, after.Single(r => r.TrialId == finished.TrialId).EndedAtMs);
         }
         Assert.Contains("queued", resume.Output, StringComparison.Ordinal); // the unfinished ones did run here
+        Assert.Equal(database is null, File.Exists(Path.Combine(data, "results.db")));
+        shared?.Dispose();
     }
 
     [Fact]

@@ -6,14 +6,27 @@ using ClusterML.Core.Specs;
 
 namespace ClusterML.Cluster.Tests.Campaigns;
 
+/// <summary>Each test runs on both backends: SQLite files (embedded) and a fresh PostgreSQL database (journal, snapshots, results).</summary>
 public sealed class CampaignCoordinatorTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("clusterml-campaign-").FullName;
+    private readonly List<TestStorage> _storages = [];
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var storage in _storages)
+        {
+            storage.Dispose();
+        }
         Directory.Delete(_folder, recursive: true);
+    }
+
+    /// <summary>A new place to persist to (a subfolder, or a new PostgreSQL database), removed after the test.</summary>
+    private TestStorage Storage(Backend backend, string name = "")
+    {
+        var storage = TestStorage.Create(backend, Path.Combine(_folder, name));
+        _storages.Add(storage);
+        return storage;
     }
 
     private static CampaignSubmitted Campaign(string id, int trials, int maxConcurrent = 2, int retries = 1, Func<int, FdHeatTrialSpec>? spec = null) =>
@@ -22,11 +35,14 @@ public sealed class CampaignCoordinatorTests : IDisposable
                 ImmutableDictionary<string, string>.Empty.Add("nx", (3 + i).ToString(System.Globalization.CultureInfo.InvariantCulture))))],
             maxConcurrent, retries, "cpu", null, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
 
-    [Fact]
-    public async Task A_campaign_should_run_every_trial_once_and_record_each_result_once()
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task A_campaign_should_run_every_trial_once_and_record_each_result_once(Backend backend)
     {
+        var storage = Storage(backend);
         var engine = new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(5) };
-        await using var cluster = await TestCluster.StartAsync(_folder, engine);
+        await using var cluster = await TestCluster.StartAsync(storage, engine);
         var accepted = await cluster.Campaigns.Ask<CampaignStatus>(Campaign("c1", 8), TimeSpan.FromSeconds(30));
         Assert.Equal(("running", 8), (accepted.Status, accepted.Planned));
         var status = await cluster.WaitAsync("c1", TimeSpan.FromSeconds(60));
@@ -40,11 +56,14 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.NotEmpty(cluster.Store.Epochs("c1"));
     }
 
-    [Fact]
-    public async Task A_failing_trial_should_be_retried_then_recorded_as_failed_while_the_others_complete()
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task A_failing_trial_should_be_retried_then_recorded_as_failed_while_the_others_complete(Backend backend)
     {
+        var storage = Storage(backend);
         var engine = new FakeEngine();
-        await using var cluster = await TestCluster.StartAsync(_folder, engine);
+        await using var cluster = await TestCluster.StartAsync(storage, engine);
         await cluster.Campaigns.Ask<CampaignStatus>(Campaign("c2", 4, retries: 2, spec: i => new FdHeatTrialSpec(Alpha: i == 1 ? -1 : 0.1, Nx: 2)), TimeSpan.FromSeconds(30));
         var status = await cluster.WaitAsync("c2", TimeSpan.FromSeconds(60));
         Assert.Equal(("completed", 3, 1), (status.Status, status.Completed, status.Failed));
@@ -54,11 +73,14 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.Equal(3 + 3, engine.Runs);
     }
 
-    [Fact]
-    public async Task A_resumed_campaign_should_not_run_finished_trials_again()
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task A_resumed_campaign_should_not_run_finished_trials_again(Backend backend)
     {
+        var storage = Storage(backend);
         var first = new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(100) };
-        var cluster = await TestCluster.StartAsync(_folder, first, slots: 1);
+        var cluster = await TestCluster.StartAsync(storage, first, slots: 1);
         await cluster.Campaigns.Ask<CampaignStatus>(Campaign("c3", 6, maxConcurrent: 1, spec: _ => new FdHeatTrialSpec(Nx: 3)), TimeSpan.FromSeconds(30));
         CampaignStatus status;
         do
@@ -71,7 +93,7 @@ public sealed class CampaignCoordinatorTests : IDisposable
         var finishedBefore = cluster.Store.Results("c3").Select(r => r.TrialId).ToHashSet();
 
         var second = new FakeEngine();
-        await using var resumed = await TestCluster.StartAsync(_folder, second, slots: 1);
+        await using var resumed = await TestCluster.StartAsync(storage, second, slots: 1);
         var afterRecovery = await resumed.Campaigns.Ask<CampaignStatus>(new ResumeCampaign("c3"), TimeSpan.FromSeconds(30));
         Assert.Equal("running", afterRecovery.Status);
         status = await resumed.WaitAsync("c3", TimeSpan.FromSeconds(60));
@@ -81,11 +103,14 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.InRange(second.Runs, 1, 6 - finishedBefore.Count);
     }
 
-    [Fact]
-    public async Task Cancelling_should_stop_running_trials_and_end_the_campaign()
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Cancelling_should_stop_running_trials_and_end_the_campaign(Backend backend)
     {
+        var storage = Storage(backend);
         var engine = new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(50) };
-        await using var cluster = await TestCluster.StartAsync(_folder, engine);
+        await using var cluster = await TestCluster.StartAsync(storage, engine);
         await cluster.Campaigns.Ask<CampaignStatus>(Campaign("c4", 5, spec: _ => new FdHeatTrialSpec(Nx: 10_000)), TimeSpan.FromSeconds(30));
         await Task.Delay(300);
         var cancelled = await cluster.Campaigns.Ask<CampaignStatus>(new CancelCampaign("c4"), TimeSpan.FromSeconds(30));
@@ -93,12 +118,15 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.Equal("cancelled", cluster.Store.FindCampaign("c4")?.Status ?? "cancelled");
     }
 
-    [Fact]
-    public async Task Early_stopping_should_stop_the_worse_trials_at_the_rungs()
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Early_stopping_should_stop_the_worse_trials_at_the_rungs(Backend backend)
     {
+        var storage = Storage(backend);
         // Validation loss 2·Length/epoch: trial i has Length = 1 + i, so later trials are worse at every epoch.
         var engine = new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(10) };
-        await using var cluster = await TestCluster.StartAsync(_folder, engine, slots: 1);
+        await using var cluster = await TestCluster.StartAsync(storage, engine, slots: 1);
         var campaign = Campaign("c5", 6, maxConcurrent: 1, spec: i => new FdHeatTrialSpec(Length: 1 + i, Nx: 12)) with
         {
             EarlyStopping = new EarlyStoppingPolicy("validation_loss", false, 2, 2, 12),
@@ -112,14 +140,18 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.All(results.Where(r => r.Status == TrialStatus.Stopped), r => Assert.StartsWith("early stopping (ASHA)", r.Error, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_campaign_should_snapshot_trim_its_journal_and_resume_from_the_snapshot()
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task A_campaign_should_snapshot_trim_its_journal_and_resume_from_the_snapshot(Backend backend)
     {
+        var storage = Storage(backend);
         const string hocon = "clusterml.campaign.snapshot-every = 25";
         var first = new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(5) };
-        var cluster = await TestCluster.StartAsync(_folder, first, slots: 4, hocon);
+        var cluster = await TestCluster.StartAsync(storage, first, slots: 4, hocon);
         await cluster.Campaigns.Ask<CampaignStatus>(Campaign("c6", 300, maxConcurrent: 4, spec: _ => new FdHeatTrialSpec(Nx: 8)), TimeSpan.FromSeconds(30));
-        // Running on: a snapshot is saved every 25 events and the journal before it deleted (the process is stopped once that is seen).
+        // Running on: a snapshot is saved every 25 events and the journal before it deleted, asynchronously behind the event
+        // writes; the process is stopped once that is seen (the campaign must not end first).
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         CampaignStatus status;
         (long Events, long Snapshots, long Written) rows;
@@ -127,8 +159,8 @@ public sealed class CampaignCoordinatorTests : IDisposable
         {
             await Task.Delay(100);
             status = await cluster.Campaigns.Ask<CampaignStatus>(new GetCampaignStatus("c6"), TimeSpan.FromSeconds(10));
-            rows = JournalRows("campaign-c6");
-            Assert.True(DateTime.UtcNow < deadline && !status.IsOver, $"no trimmed journal while the campaign ran ({status.Finished} trials finished; {Debug("campaign-c6")})");
+            rows = storage.JournalRows("campaign-c6");
+            Assert.True(DateTime.UtcNow < deadline && !status.IsOver, $"no trimmed journal while the campaign ran ({status.Finished} trials finished; {storage.JournalDebug("campaign-c6")})");
         }
         while (status.Completed < 60 || rows.Snapshots == 0 || rows.Events > rows.Written - 25);
         await cluster.DisposeAsync();
@@ -136,7 +168,7 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.InRange(finishedBefore.Count, 60, 299);
 
         var second = new FakeEngine();
-        await using var resumed = await TestCluster.StartAsync(_folder, second, slots: 4, hocon);
+        await using var resumed = await TestCluster.StartAsync(storage, second, slots: 4, hocon);
         Assert.Equal("running", (await resumed.Campaigns.Ask<CampaignStatus>(new ResumeCampaign("c6"), TimeSpan.FromSeconds(30))).Status);
         status = await resumed.WaitAsync("c6", TimeSpan.FromSeconds(120));
         Assert.Equal(("completed", 300, 0), (status.Status, status.Completed, status.Failed));
@@ -146,8 +178,10 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.InRange(second.Runs, 300 - finishedBefore.Count - 20, 300 - finishedBefore.Count + 4);
     }
 
-    [Fact]
-    public async Task A_resumed_campaign_should_take_the_early_stopping_decisions_of_an_uninterrupted_one()
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task A_resumed_campaign_should_take_the_early_stopping_decisions_of_an_uninterrupted_one(Backend backend)
     {
         // Trial i's validation loss is 2·Length/epoch with Length a seeded permutation: ASHA stops some at each rung.
         var lengths = Enumerable.Range(1, 12).ToArray();
@@ -159,7 +193,7 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Dictionary<string, string> Decisions(IResultStore store, string id) =>
             store.Results(id).ToDictionary(r => r.TrialId, r => r.Status == TrialStatus.Stopped ? r.Error! : "completed");
 
-        var whole = Path.Combine(_folder, "whole");
+        var whole = Storage(backend, "whole");
         Dictionary<string, string> expected;
         await using (var uninterrupted = await TestCluster.StartAsync(whole, new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(5) }, slots: 1))
         {
@@ -170,7 +204,7 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.Contains(expected.Values, v => v.StartsWith("early stopping", StringComparison.Ordinal));
 
         // The same campaign, stopped at a seeded point in the middle (a trial in flight), then resumed.
-        var interrupted = Path.Combine(_folder, "interrupted");
+        var interrupted = Storage(backend, "interrupted");
         var stopAfter = new Random(5).Next(3, 9);
         var cluster = await TestCluster.StartAsync(interrupted, new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(5) }, slots: 1);
         await cluster.Campaigns.Ask<CampaignStatus>(Asha("a1"), TimeSpan.FromSeconds(30));
@@ -183,33 +217,5 @@ public sealed class CampaignCoordinatorTests : IDisposable
         await resumed.Campaigns.Ask<CampaignStatus>(new ResumeCampaign("a1"), TimeSpan.FromSeconds(30));
         Assert.Equal("completed", (await resumed.WaitAsync("a1", TimeSpan.FromSeconds(60))).Status);
         Assert.Equal(expected.OrderBy(d => d.Key), Decisions(resumed.Store, "a1").OrderBy(d => d.Key));
-    }
-
-    private string Debug(string persistenceId)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder, "journal.db")}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT (SELECT group_concat(sequence_number || ':' || deleted, ',') FROM journal WHERE persistence_id = $id), (SELECT group_concat(sequence_number, ',') FROM snapshot WHERE persistence_id = $id)";
-        command.Parameters.AddWithValue("$id", persistenceId);
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        return $"journal {reader.GetValue(0)}; snapshots {reader.GetValue(1)}";
-    }
-
-    /// <summary>Rows of a persistence id left in the SQLite journal and snapshot store, and its highest sequence number.</summary>
-    private (long Events, long Snapshots, long Written) JournalRows(string persistenceId)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_folder, "journal.db")}");
-        connection.Open();
-        long Count(string sql)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            command.Parameters.AddWithValue("$id", persistenceId);
-            return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        return (Count("SELECT COUNT(*) FROM journal WHERE persistence_id = $id AND deleted = 0"), Count("SELECT COUNT(*) FROM snapshot WHERE persistence_id = $id"),
-            Count("SELECT MAX(sequence_number) FROM journal WHERE persistence_id = $id"));
     }
 }

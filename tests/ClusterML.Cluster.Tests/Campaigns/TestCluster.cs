@@ -12,9 +12,10 @@ using Microsoft.Extensions.Hosting;
 namespace ClusterML.Cluster.Tests.Campaigns;
 
 /// <summary>
-/// A one-process cluster with all roles, persisting to a SQLite file, built with the CLI's node builder. serialize-messages
-/// stays off here: Akka.Persistence.Sql's own journal messages (WriteFinished) cannot be serialized; our wire types are covered
-/// by the round-trip tests and by TrialActorTests and ResultAggregatorTests, which run with it on.
+/// A one-process cluster with all roles, persisting to <see cref="TestStorage"/> (SQLite files or a PostgreSQL database), built
+/// with the CLI's node builder. serialize-messages stays off here: Akka.Persistence.Sql's own journal messages (WriteFinished)
+/// cannot be serialized; our wire types are covered by the round-trip tests and by TrialActorTests and ResultAggregatorTests,
+/// which run with it on.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -36,14 +37,15 @@ public sealed class TestCluster : IAsyncDisposable
 
     public IActorRef Aggregator => _host.Services.GetRequiredService<ActorRegistry>().Get<AggregatorSingleton>();
 
-    public static async Task<TestCluster> StartAsync(string folder, IEngine engine, int slots = 2, string? hocon = null)
+    public static async Task<TestCluster> StartAsync(TestStorage storage, IEngine engine, int slots = 2, string? hocon = null)
     {
-        var store = new SqliteResultStore(Path.Combine(folder, "results.db"));
+        var store = storage.OpenResults();
+        var (journal, provider) = storage.Journal;
         var workerSlots = new WorkerSlots(slots);
         var host = new HostBuilder()
             .ConfigureServices(services => services.AddAkka("clusterml", builder => builder
                 .AddHocon("akka.loglevel = WARNING\n" + (hocon ?? ""), HoconAddMode.Prepend)
-                .WithClusterMLPersistence(PersistenceHostingExtensions.SqliteConnectionString(Path.Combine(folder, "journal.db")), PersistenceHostingExtensions.SqliteProvider)
+                .WithClusterMLPersistence(journal, provider)
                 .WithClusterMLNode(new ClusterNodeSettings(ClusterNodeSettings.AllRoles, "127.0.0.1", 0, [], slots), store, [engine], workerSlots)))
             .Build();
         await host.StartAsync();

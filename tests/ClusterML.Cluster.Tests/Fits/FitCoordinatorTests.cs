@@ -9,16 +9,20 @@ using ClusterML.Core.Specs;
 
 namespace ClusterML.Cluster.Tests.Fits;
 
-/// <summary>The persistent fit coordinator entity: checkpoints survive the process, the newest wins, a trial's next attempt sees them.</summary>
+/// <summary>The persistent fit coordinator entity: checkpoints survive the process, the newest wins, a trial's next attempt sees them. On SQLite and PostgreSQL.</summary>
 public sealed class FitCoordinatorTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("clusterml-fit-coordinator-").FullName;
+    private TestStorage? _storage;
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _storage?.Dispose();
         Directory.Delete(_folder, recursive: true);
     }
+
+    /// <summary>SQLite files in the test's folder, or a fresh PostgreSQL database (journal, snapshots, results).</summary>
+    private TestStorage Storage(Backend backend) => _storage ??= TestStorage.Create(backend, _folder);
 
     private static Dictionary<string, byte[]> Files(int epoch) => new()
     {
@@ -26,10 +30,12 @@ public sealed class FitCoordinatorTests : IDisposable
         [$"nep.restart.{epoch}.weights"] = [.. Enumerable.Range(0, 1000 + epoch).Select(i => (byte)(i * epoch))],
     };
 
-    [Fact]
-    public async Task The_newest_checkpoint_should_survive_the_process_and_be_forgotten_on_request()
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task The_newest_checkpoint_should_survive_the_process_and_be_forgotten_on_request(Backend backend)
     {
-        var cluster = await TestCluster.StartAsync(_folder, new FakeEngine());
+        var cluster = await TestCluster.StartAsync(Storage(backend), new FakeEngine());
         var fits = new ClusterFitCheckpoints(cluster.System, cluster.FitCoordinators);
         Assert.Null(await fits.LatestAsync("c1.t0001", CancellationToken.None));
         await fits.SaveAsync(new FitCheckpoint("c1.t0001", 2, Files(2)), CancellationToken.None);
@@ -40,7 +46,7 @@ public sealed class FitCoordinatorTests : IDisposable
         Assert.Equal(4, stale.Epoch);
         await cluster.DisposeAsync(); // the coordinator process goes away
 
-        await using var restarted = await TestCluster.StartAsync(_folder, new FakeEngine());
+        await using var restarted = await TestCluster.StartAsync(Storage(backend), new FakeEngine());
         var state = await restarted.FitCoordinators.Ask<FitCheckpointState>(new FitCheckpointGet("c1.t0001"), TimeSpan.FromSeconds(30));
         Assert.Equal(4, state.Epoch);
         Assert.Equal(Files(4).OrderBy(f => f.Key), state.Files.OrderBy(f => f.Key));
@@ -52,11 +58,13 @@ public sealed class FitCoordinatorTests : IDisposable
         Assert.NotNull(await again.LatestAsync("c1.t0002", CancellationToken.None));
     }
 
-    [Fact]
-    public async Task A_retried_trial_attempt_should_find_the_checkpoint_its_failed_attempt_kept()
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task A_retried_trial_attempt_should_find_the_checkpoint_its_failed_attempt_kept(Backend backend)
     {
         var engine = new CheckpointingEngine();
-        await using var cluster = await TestCluster.StartAsync(_folder, engine, slots: 1);
+        await using var cluster = await TestCluster.StartAsync(Storage(backend), engine, slots: 1);
         var campaign = new CampaignSubmitted("c9", "test", "checkpointing",
             [.. Enumerable.Range(0, 2).Select(i => new PlannedTrial($"t{i:D4}", i, new FdHeatTrialSpec(Nx: 3 + i), 100 + i, ImmutableDictionary<string, string>.Empty))],
             1, 1, "cpu", null, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
