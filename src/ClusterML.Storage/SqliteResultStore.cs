@@ -190,8 +190,7 @@ public sealed class SqliteResultStore : IResultStore
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT trial_id, trial_index, parameters, seed, status, final_loss, metrics, error, artifacts, node, attempts, started_at_ms, ended_at_ms,
-                files, artifact_folder
+            SELECT {TrialResultRows.Columns}
             FROM trial_results WHERE campaign_id = $campaign {filterAndOrder};
             """;
         command.Parameters.AddWithValue("$campaign", campaignId);
@@ -203,23 +202,7 @@ public sealed class SqliteResultStore : IResultStore
         var results = new List<TrialResult>();
         while (reader.Read())
         {
-            results.Add(new TrialResult(
-                campaignId,
-                reader.GetString(0),
-                reader.GetInt32(1),
-                JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(2), Json)!,
-                reader.GetInt32(3),
-                Enum.Parse<TrialStatus>(reader.GetString(4), ignoreCase: true),
-                reader.IsDBNull(5) ? null : reader.GetDouble(5),
-                JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(6), Json)!,
-                reader.IsDBNull(7) ? null : reader.GetString(7),
-                JsonSerializer.Deserialize<List<string>>(reader.GetString(8), Json)!,
-                reader.GetString(9),
-                reader.GetInt32(10),
-                reader.GetInt64(11),
-                reader.GetInt64(12),
-                reader.IsDBNull(13) ? null : JsonSerializer.Deserialize<List<ArtifactFile>>(reader.GetString(13), Json),
-                reader.IsDBNull(14) ? null : reader.GetString(14)));
+            results.Add(TrialResultRows.Read(reader, campaignId));
         }
         return results;
     }

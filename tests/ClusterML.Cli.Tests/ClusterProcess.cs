@@ -130,4 +130,15 @@ public sealed class ClusterProcess : IDisposable
             _output.AppendLine(line);
         }
     }
+
+    /// <summary>Polls <paramref name="condition"/> every 200 ms; fails with <paramref name="describe"/>'s text after <paramref name="timeout"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, describe());
+            await Task.Delay(200);
+        }
+    }
 }

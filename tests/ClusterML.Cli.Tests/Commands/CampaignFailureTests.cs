@@ -38,16 +38,6 @@ public sealed class CampaignFailureTests : IDisposable
         return path;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, describe());
-            await Task.Delay(200);
-        }
-    }
-
     [Fact]
     public async Task A_killed_worker_should_have_its_trials_run_elsewhere_and_every_trial_recorded_once()
     {
@@ -56,23 +46,23 @@ public sealed class CampaignFailureTests : IDisposable
         var data = _cli.Path("coordinator");
         using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", Spec(8), "--id", "kill-worker", "--roles", "coordinator",
             "--hostname", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", data);
-        await WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(60), () => coordinator.Output);
+        await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(60), () => coordinator.Output);
         // The first worker is the oldest with the worker role: it also hosts the trial region's shard coordinator (a
         // singleton), which has to move too: the slowest failover.
         using var first = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1",
             "--data-dir", _cli.Path("w1"), "--verbose");
-        await WaitUntilAsync(() => first.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => first.Output);
+        await ClusterProcess.WaitUntilAsync(() => first.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => first.Output);
         using var second = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1",
             "--data-dir", _cli.Path("w2"), "--verbose");
         var store = new SqliteResultStore(Path.Combine(data, "results.db"));
-        await WaitUntilAsync(() => store.Results("kill-worker").Count >= 2 && Queued(first.Output).Except(store.Results("kill-worker").Select(r => r.TrialId)).Any(),
+        await ClusterProcess.WaitUntilAsync(() => store.Results("kill-worker").Count >= 2 && Queued(first.Output).Except(store.Results("kill-worker").Select(r => r.TrialId)).Any(),
             TimeSpan.FromSeconds(120), () => coordinator.Output + first.Output + second.Output);
 
         var orphans = Queued(first.Output).Except(store.Results("kill-worker").Select(r => r.TrialId)).ToHashSet();
         first.KillHard();
         var killedAt = DateTime.UtcNow;
         var failover = System.Diagnostics.Stopwatch.StartNew();
-        await WaitUntilAsync(() => Queued(second.Output).Any(orphans.Contains), TimeSpan.FromSeconds(120), () => coordinator.Output + second.Output);
+        await ClusterProcess.WaitUntilAsync(() => Queued(second.Output).Any(orphans.Contains), TimeSpan.FromSeconds(120), () => coordinator.Output + second.Output);
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"failover: {failover.Elapsed.TotalSeconds:F1} s from kill -9 of the worker holding the trial shard coordinator to its trial ({string.Join(", ", orphans)}) starting on the survivor");
         var exited = await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(180));
@@ -95,10 +85,10 @@ public sealed class CampaignFailureTests : IDisposable
         var port = ClusterProcess.FreePort();
         using var coordinator = new ClusterProcess(_cli.Root, "node", "--roles", "coordinator,aggregator", "--hostname", "127.0.0.1",
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", _cli.Path("lone-coordinator"));
-        await WaitUntilAsync(() => coordinator.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => coordinator.Output);
+        await ClusterProcess.WaitUntilAsync(() => coordinator.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => coordinator.Output);
         using var worker = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", $"akka.tcp://clusterml@127.0.0.1:{port}", "--hostname", "127.0.0.1",
             "--port", "0", "--slots", "1", "--data-dir", _cli.Path("orphan"));
-        await WaitUntilAsync(() => worker.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => worker.Output);
+        await ClusterProcess.WaitUntilAsync(() => worker.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => worker.Output);
 
         coordinator.KillHard();
         // The split-brain resolver keeps the side with the coordinators: the worker downs itself and must not look like a clean exit.
@@ -121,7 +111,7 @@ public sealed class CampaignFailureTests : IDisposable
         bool Started() => database is null ? File.Exists(Path.Combine(data, "results.db")) : Directory.Exists(Path.Combine(data, "campaigns"));
         using (var run = new ClusterProcess(_cli.Root, ["campaign", "run", Spec(6), "--id", "kill-all", "--slots", "1", .. where]))
         {
-            await WaitUntilAsync(() => Started() && Store().Results("kill-all").Count >= 2, TimeSpan.FromSeconds(120), () => run.Output);
+            await ClusterProcess.WaitUntilAsync(() => Started() && Store().Results("kill-all").Count >= 2, TimeSpan.FromSeconds(120), () => run.Output);
             run.KillHard();
             await run.WaitForExitAsync(TimeSpan.FromSeconds(10));
         }
@@ -172,12 +162,12 @@ public sealed class CampaignFailureTests : IDisposable
         using var run = new ClusterProcess(_cli.Root, "campaign", "run", Spec(40), "--id", "busy", "--slots", "1", "--data-dir", data);
         var lockFile = Path.Combine(data, "campaigns", "busy.lock");
         var store = new SqliteResultStore(Path.Combine(data, "results.db"));
-        await WaitUntilAsync(() => File.Exists(lockFile) && File.ReadAllLines(lockFile).Length == 2 && store.Results("busy").Count >= 1, TimeSpan.FromSeconds(120), () => run.Output);
+        await ClusterProcess.WaitUntilAsync(() => File.Exists(lockFile) && File.ReadAllLines(lockFile).Length == 2 && store.Results("busy").Count >= 1, TimeSpan.FromSeconds(120), () => run.Output);
         Assert.StartsWith("akka.tcp://clusterml@", File.ReadAllLines(lockFile)[1], StringComparison.Ordinal);
 
         // resume while it runs: joins the driver's cluster as an observer and follows the campaign to its end
         using var follower = new ClusterProcess(_cli.Root, "campaign", "resume", "--id", "busy", "--data-dir", data);
-        await WaitUntilAsync(() => follower.Output.Contains("Campaign busy is running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => follower.Output);
+        await ClusterProcess.WaitUntilAsync(() => follower.Output.Contains("Campaign busy is running", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => follower.Output);
 
         using (var cancel = new ClusterProcess(_cli.Root, "campaign", "cancel", "--id", "busy", "--data-dir", data))
         {
@@ -202,7 +192,7 @@ public sealed class CampaignFailureTests : IDisposable
     {
         var data = _cli.Path("twice");
         using var run = new ClusterProcess(_cli.Root, "campaign", "run", Spec(6), "--id", "once", "--slots", "1", "--data-dir", data);
-        await WaitUntilAsync(() => File.Exists(Path.Combine(data, "campaigns", "once.lock")), TimeSpan.FromSeconds(60), () => run.Output);
+        await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "campaigns", "once.lock")), TimeSpan.FromSeconds(60), () => run.Output);
         var error = new StringWriter();
         var code = await ClusterMLApp.RunAsync(["campaign", "run", Spec(6), "--id", "once", "--data-dir", data], new StringWriter(), error, TestContext.Current.CancellationToken);
         Assert.Equal(2, code);

@@ -64,16 +64,6 @@ public sealed partial class ClusterTlsTests : IDisposable
         return _cli.Path(name);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, describe());
-            await Task.Delay(200);
-        }
-    }
-
     private ClusterProcess Node(string name, string seed, params string[] extra) =>
         new(_cli.Root, ["node", .. extra.Contains("--roles") ? Array.Empty<string>() : ["--roles", "worker"], "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1", "--join-timeout", "20",
             "--data-dir", _cli.Path("data-" + name), .. extra]);
@@ -91,7 +81,7 @@ public sealed partial class ClusterTlsTests : IDisposable
         var data = _cli.Path("coordinator-data");
         using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", Spec(4), "--id", "tls-ok", "--roles", "coordinator", "--hostname", "127.0.0.1",
             "--port", port, "--tls", coordinatorTls, "--data-dir", data);
-        await WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(60), () => coordinator.Output);
+        await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(60), () => coordinator.Output);
         using var worker = Node("worker", $"akka.tcp://clusterml@127.0.0.1:{port}", "--tls", workerTls);
 
         Assert.True(await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(180)), $"{coordinator.Output}\n--- worker:\n{worker.Output}");
@@ -123,7 +113,7 @@ public sealed partial class ClusterTlsTests : IDisposable
         using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", Spec(Trials, tEnd: 3.0), "--id", "tls-guarded", "--roles", "coordinator,worker", "--slots", "1",
             "--hostname", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--tls", coordinatorTls, "--data-dir", data);
         var store = new SqliteResultStore(Path.Combine(data, "results.db"));
-        await WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(90), () => coordinator.Output);
+        await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(90), () => coordinator.Output);
 
         using var stranger = Node("stranger", seed, "--tls", strangerTls);                                      // (a) another CA
         using var plain = Node("plain", seed);                                                                 // (b) no TLS
@@ -136,7 +126,7 @@ public sealed partial class ClusterTlsTests : IDisposable
             await Task.Delay(1000);
         }
 
-        await WaitUntilAsync(() => coordinator.HasExited || (coordinator.Output.Contains("Admission refused", StringComparison.Ordinal) && stranger.HasExited && plain.HasExited && expired.HasExited),
+        await ClusterProcess.WaitUntilAsync(() => coordinator.HasExited || (coordinator.Output.Contains("Admission refused", StringComparison.Ordinal) && stranger.HasExited && plain.HasExited && expired.HasExited),
             TimeSpan.FromSeconds(120), All);
         Assert.False(coordinator.HasExited, "the campaign ended before every stranger had tried: make it longer\n" + All());
         string All() => $"{coordinator.Output}\n--- stranger:\n{stranger.Output}\n--- plain:\n{plain.Output}\n--- expired:\n{expired.Output}\n--- limited:\n{limited.Output}";

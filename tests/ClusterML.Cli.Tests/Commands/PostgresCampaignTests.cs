@@ -51,16 +51,6 @@ public sealed class PostgresCampaignTests : IDisposable
         throw new FileNotFoundException(relative);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, describe());
-            await Task.Delay(200);
-        }
-    }
-
     [Fact]
     public async Task Campaign_run_with_postgres_should_finish_and_every_campaign_command_should_read_the_same_database()
     {
@@ -174,7 +164,7 @@ public sealed class PostgresCampaignTests : IDisposable
         string P(int p) => p.ToString(CultureInfo.InvariantCulture);
         using var a = new ClusterProcess(_cli.Root, "campaign", "run", Spec(trials), "--id", "takeover", "--postgres", database.ConnectionString,
             "--roles", "coordinator,worker,aggregator", "--hostname", "127.0.0.1", "--port", P(port), "--slots", "1", "--data-dir", _cli.Path("a"));
-        await WaitUntilAsync(() => store.FindCampaign("takeover") is not null, TimeSpan.FromSeconds(120), () => a.Output);
+        await ClusterProcess.WaitUntilAsync(() => store.FindCampaign("takeover") is not null, TimeSpan.FromSeconds(120), () => a.Output);
         // B takes over. C is the third coordinator: the split-brain resolver keeps the side with the majority of coordinator
         // nodes, and 1 of 2 is no majority (on a tie the side with the lowest address stays, which may be the dead one).
         using var b = new ClusterProcess(_cli.Root, "node", "--roles", "coordinator,worker,aggregator", "--seed-nodes", seed, "--postgres", database.ConnectionString,
@@ -182,16 +172,16 @@ public sealed class PostgresCampaignTests : IDisposable
         using var c = new ClusterProcess(_cli.Root, "node", "--roles", "coordinator", "--seed-nodes", seed, "--postgres", database.ConnectionString,
             "--hostname", "127.0.0.1", "--port", "0", "--slots", "1", "--data-dir", _cli.Path("c"));
         string All() => $"--- A:\n{a.Output}\n--- B:\n{b.Output}\n--- C:\n{c.Output}";
-        await WaitUntilAsync(() => b.Output.Contains("is up with roles", StringComparison.Ordinal) && c.Output.Contains("is up with roles", StringComparison.Ordinal),
+        await ClusterProcess.WaitUntilAsync(() => b.Output.Contains("is up with roles", StringComparison.Ordinal) && c.Output.Contains("is up with roles", StringComparison.Ordinal),
             TimeSpan.FromSeconds(120), All);
-        await WaitUntilAsync(() => store.Results("takeover").Count >= 4, TimeSpan.FromSeconds(180), All);
+        await ClusterProcess.WaitUntilAsync(() => store.Results("takeover").Count >= 4, TimeSpan.FromSeconds(180), All);
 
         a.KillHard();
         var clock = Stopwatch.StartNew();
         var atKill = store.Results("takeover").Count;
         Assert.True(atKill < trials, $"the campaign finished before the kill ({atKill} results)");
         TimeSpan? firstAfterKill = null;
-        await WaitUntilAsync(() =>
+        await ClusterProcess.WaitUntilAsync(() =>
         {
             var count = store.Results("takeover").Count;
             if (count > atKill && firstAfterKill is null)
