@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text.Json;
 using ClusterML.Core.Files;
 using ClusterML.Core.Results;
 using ClusterML.Core.Validation;
@@ -16,7 +15,6 @@ namespace ClusterML.Storage;
 /// </summary>
 public sealed class PostgresResultStore : IResultStore, IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new();
     private readonly NpgsqlDataSource _source;
 
     private PostgresResultStore(NpgsqlDataSource source) => _source = source;
@@ -153,23 +151,10 @@ public sealed class PostgresResultStore : IResultStore, IDisposable
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                 ON CONFLICT (campaign_id, trial_id) DO NOTHING;
                 """);
-            Add(command.Parameters,
-                result.CampaignId,
-                result.TrialId,
-                result.Index,
-                JsonSerializer.Serialize(result.Parameters, Json),
-                result.Seed,
-                result.Status.ToString().ToLowerInvariant(),
-                result.FinalLoss is { } loss && double.IsFinite(loss) ? loss : null,
-                JsonSerializer.Serialize(result.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(), Json),
-                result.Error is { } error ? Text(error) : null,
-                JsonSerializer.Serialize(result.Artifacts, Json),
-                Text(result.Node),
-                result.Attempts,
-                result.StartedAtMs,
-                result.EndedAtMs,
-                result.Files is { } files ? JsonSerializer.Serialize(files, Json) : null,
-                result.ArtifactFolder);
+            var values = TrialResultRows.Values(result);
+            values[8] = values[8] is string error ? Text(error) : null;
+            values[10] = Text(result.Node);
+            Add(command.Parameters, values);
             batch.BatchCommands.Add(command);
         }
         foreach (var metrics in epochs.OrderBy(e => e.CampaignId, StringComparer.Ordinal).ThenBy(e => e.TrialId, StringComparer.Ordinal)
@@ -179,8 +164,7 @@ public sealed class PostgresResultStore : IResultStore, IDisposable
                 INSERT INTO trial_epochs (campaign_id, trial_id, attempt, epoch, metrics) VALUES ($1, $2, $3, $4, $5)
                 ON CONFLICT (campaign_id, trial_id, attempt, epoch) DO UPDATE SET metrics = excluded.metrics;
                 """);
-            Add(command.Parameters, metrics.CampaignId, metrics.TrialId, metrics.Attempt, metrics.Epoch,
-                JsonSerializer.Serialize(metrics.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(), Json));
+            Add(command.Parameters, TrialResultRows.Values(metrics));
             batch.BatchCommands.Add(command);
         }
         batch.ExecuteNonQuery();
@@ -219,8 +203,7 @@ public sealed class PostgresResultStore : IResultStore, IDisposable
         var epochs = new List<EpochMetrics>();
         while (reader.Read())
         {
-            epochs.Add(new EpochMetrics(campaignId, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2),
-                JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(3), Json)!));
+            epochs.Add(TrialResultRows.ReadEpoch(reader, campaignId));
         }
         return epochs;
     }

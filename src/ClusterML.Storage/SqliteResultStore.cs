@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using ClusterML.Core.Files;
 using ClusterML.Core.Results;
 using Microsoft.Data.Sqlite;
@@ -14,7 +13,6 @@ namespace ClusterML.Storage;
 /// </summary>
 public sealed class SqliteResultStore : IResultStore
 {
-    private static readonly JsonSerializerOptions Json = new();
     private readonly string _connectionString;
 
     public SqliteResultStore(string path)
@@ -123,23 +121,11 @@ public sealed class SqliteResultStore : IResultStore
             command.Prepare();
             for (var r = 0; r < results.Count; r++)
             {
-                var result = results[r];
-                p[0].Value = result.CampaignId;
-                p[1].Value = result.TrialId;
-                p[2].Value = result.Index;
-                p[3].Value = JsonSerializer.Serialize(result.Parameters, Json);
-                p[4].Value = result.Seed;
-                p[5].Value = result.Status.ToString().ToLowerInvariant();
-                p[6].Value = result.FinalLoss is { } loss && double.IsFinite(loss) ? loss : DBNull.Value;
-                p[7].Value = JsonSerializer.Serialize(result.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(), Json);
-                p[8].Value = (object?)result.Error ?? DBNull.Value;
-                p[9].Value = JsonSerializer.Serialize(result.Artifacts, Json);
-                p[10].Value = result.Node;
-                p[11].Value = result.Attempts;
-                p[12].Value = result.StartedAtMs;
-                p[13].Value = result.EndedAtMs;
-                p[14].Value = result.Files is { } files ? JsonSerializer.Serialize(files, Json) : DBNull.Value;
-                p[15].Value = (object?)result.ArtifactFolder ?? DBNull.Value;
+                var values = TrialResultRows.Values(results[r]);
+                for (var c = 0; c < p.Length; c++)
+                {
+                    p[c].Value = values[c] ?? DBNull.Value;
+                }
                 stored[r] = command.ExecuteNonQuery() == 1;
             }
         }
@@ -154,11 +140,11 @@ public sealed class SqliteResultStore : IResultStore
             command.Prepare();
             foreach (var metrics in epochs)
             {
-                p[0].Value = metrics.CampaignId;
-                p[1].Value = metrics.TrialId;
-                p[2].Value = metrics.Attempt;
-                p[3].Value = metrics.Epoch;
-                p[4].Value = JsonSerializer.Serialize(metrics.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(), Json);
+                var values = TrialResultRows.Values(metrics);
+                for (var c = 0; c < p.Length; c++)
+                {
+                    p[c].Value = values[c];
+                }
                 command.ExecuteNonQuery();
             }
         }
@@ -217,8 +203,7 @@ public sealed class SqliteResultStore : IResultStore
         var epochs = new List<EpochMetrics>();
         while (reader.Read())
         {
-            epochs.Add(new EpochMetrics(campaignId, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2),
-                JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(3), Json)!));
+            epochs.Add(TrialResultRows.ReadEpoch(reader, campaignId));
         }
         return epochs;
     }

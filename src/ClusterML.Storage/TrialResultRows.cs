@@ -5,13 +5,44 @@ using ClusterML.Core.Results;
 
 namespace ClusterML.Storage;
 
-/// <summary>The results table's columns as both stores select them, and a row read back into a <see cref="TrialResult"/>.</summary>
+/// <summary>
+/// The result and epoch tables' rows as both stores write and read them: the column values of a <see cref="TrialResult"/>
+/// and of <see cref="EpochMetrics"/> (JSON text for the collections, non-finite metrics dropped, null for an absent value),
+/// and a result row read back.
+/// </summary>
 internal static class TrialResultRows
 {
     /// <summary>The column list of <see cref="Read"/>, in its order.</summary>
     public const string Columns = "trial_id, trial_index, parameters, seed, status, final_loss, metrics, error, artifacts, node, attempts, started_at_ms, ended_at_ms, files, artifact_folder";
 
     private static readonly JsonSerializerOptions Json = new();
+
+    /// <summary>The values of <c>trial_results</c>' 16 columns, in the order of its insert statements.</summary>
+    public static object?[] Values(TrialResult result) =>
+    [
+        result.CampaignId,
+        result.TrialId,
+        result.Index,
+        JsonSerializer.Serialize(result.Parameters, Json),
+        result.Seed,
+        result.Status.ToString().ToLowerInvariant(),
+        result.FinalLoss is { } loss && double.IsFinite(loss) ? loss : null,
+        FiniteJson(result.Metrics),
+        result.Error,
+        JsonSerializer.Serialize(result.Artifacts, Json),
+        result.Node,
+        result.Attempts,
+        result.StartedAtMs,
+        result.EndedAtMs,
+        result.Files is { } files ? JsonSerializer.Serialize(files, Json) : null,
+        result.ArtifactFolder,
+    ];
+
+    /// <summary>The values of <c>trial_epochs</c>' columns: campaign, trial, attempt, epoch, metrics.</summary>
+    public static object?[] Values(EpochMetrics metrics) => [metrics.CampaignId, metrics.TrialId, metrics.Attempt, metrics.Epoch, FiniteJson(metrics.Metrics)];
+
+    private static string FiniteJson(IReadOnlyDictionary<string, double> metrics) =>
+        JsonSerializer.Serialize(metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(), Json);
 
     public static TrialResult Read(DbDataReader reader, string campaignId) => new(
         campaignId,
@@ -30,4 +61,8 @@ internal static class TrialResultRows
         reader.GetInt64(12),
         reader.IsDBNull(13) ? null : JsonSerializer.Deserialize<List<ArtifactFile>>(reader.GetString(13), Json),
         reader.IsDBNull(14) ? null : reader.GetString(14));
+
+    /// <summary>An epoch row selected as <c>trial_id, attempt, epoch, metrics</c>.</summary>
+    public static EpochMetrics ReadEpoch(DbDataReader reader, string campaignId) =>
+        new(campaignId, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(3), Json)!);
 }
