@@ -36,4 +36,30 @@ public sealed class CliRun : IDisposable
         }
         throw new FileNotFoundException($"no ClusterML.sln above {AppContext.BaseDirectory}");
     }
+
+    /// <summary>
+    /// A campaign YAML (written as NAME.yaml here) of <paramref name="trials"/> explicit FD trials with a Sobol-sampled mesh
+    /// ratio: with nx 1601 and t_end 1 about a second each, long enough for processes to be killed mid-campaign.
+    /// </summary>
+    public string FdSweep(string name, int trials, int nx = 1601, double tEnd = 1.0, int? maxConcurrent = null)
+    {
+        var path = Path($"{name}.yaml");
+        var concurrent = maxConcurrent is { } m ? $"\n  max_concurrent: {m}" : "";
+        File.WriteAllText(path, $"""
+            name: {name}
+            engine: fd
+            base:
+              alpha: 0.1
+              nx: {nx}
+              t_end: {tEnd.ToString(System.Globalization.CultureInfo.InvariantCulture)}
+            space:
+              r: {"{"} type: uniform, low: 0.3, high: 0.45 {"}"}
+            search:
+              kind: sobol
+            budget:
+              max_trials: {trials}{concurrent}
+            retries: 1
+            """);
+        return path;
+    }
 }

@@ -16,35 +16,13 @@ public sealed class CampaignFailureTests : IDisposable
         _cli.Dispose();
     }
 
-    /// <summary>FD trials of about a second or two each (2 001 points, 10⁶ explicit steps).</summary>
-    private string Spec(int trials)
-    {
-        var path = _cli.Path("slow.yaml");
-        File.WriteAllText(path, $"""
-            name: slow
-            engine: fd
-            base:
-              alpha: 0.1
-              nx: 1601
-              t_end: 1.0
-            space:
-              r: {"{"} type: uniform, low: 0.3, high: 0.45 {"}"}
-            search:
-              kind: sobol
-            budget:
-              max_trials: {trials}
-            retries: 1
-            """);
-        return path;
-    }
-
     [Fact]
     public async Task A_killed_worker_should_have_its_trials_run_elsewhere_and_every_trial_recorded_once()
     {
         var port = ClusterProcess.FreePort();
         var seed = $"akka.tcp://clusterml@127.0.0.1:{port}";
         var data = _cli.Path("coordinator");
-        using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", Spec(8), "--id", "kill-worker", "--roles", "coordinator",
+        using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("slow", 8), "--id", "kill-worker", "--roles", "coordinator",
             "--hostname", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", data);
         await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(60), () => coordinator.Output);
         // The first worker is the oldest with the worker role: it also hosts the trial region's shard coordinator (a
@@ -109,7 +87,7 @@ public sealed class CampaignFailureTests : IDisposable
         PostgresResultStore? shared = null;
         IResultStore Store() => database is null ? new SqliteResultStore(Path.Combine(data, "results.db")) : shared ??= PostgresResultStore.Open(database.ConnectionString);
         bool Started() => database is null ? File.Exists(Path.Combine(data, "results.db")) : Directory.Exists(Path.Combine(data, "campaigns"));
-        using (var run = new ClusterProcess(_cli.Root, ["campaign", "run", Spec(6), "--id", "kill-all", "--slots", "1", .. where]))
+        using (var run = new ClusterProcess(_cli.Root, ["campaign", "run", _cli.FdSweep("slow", 6), "--id", "kill-all", "--slots", "1", .. where]))
         {
             await ClusterProcess.WaitUntilAsync(() => Started() && Store().Results("kill-all").Count >= 2, TimeSpan.FromSeconds(120), () => run.Output);
             run.KillHard();
@@ -159,7 +137,7 @@ public sealed class CampaignFailureTests : IDisposable
     public async Task Resume_and_cancel_from_other_processes_should_reach_the_running_campaign()
     {
         var data = _cli.Path("driven");
-        using var run = new ClusterProcess(_cli.Root, "campaign", "run", Spec(40), "--id", "busy", "--slots", "1", "--data-dir", data);
+        using var run = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("slow", 40), "--id", "busy", "--slots", "1", "--data-dir", data);
         var lockFile = Path.Combine(data, "campaigns", "busy.lock");
         var store = new SqliteResultStore(Path.Combine(data, "results.db"));
         await ClusterProcess.WaitUntilAsync(() => File.Exists(lockFile) && File.ReadAllLines(lockFile).Length == 2 && store.Results("busy").Count >= 1, TimeSpan.FromSeconds(120), () => run.Output);
@@ -191,10 +169,10 @@ public sealed class CampaignFailureTests : IDisposable
     public async Task Running_the_same_campaign_id_twice_should_be_refused()
     {
         var data = _cli.Path("twice");
-        using var run = new ClusterProcess(_cli.Root, "campaign", "run", Spec(6), "--id", "once", "--slots", "1", "--data-dir", data);
+        using var run = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("slow", 6), "--id", "once", "--slots", "1", "--data-dir", data);
         await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "campaigns", "once.lock")), TimeSpan.FromSeconds(60), () => run.Output);
         var error = new StringWriter();
-        var code = await ClusterMLApp.RunAsync(["campaign", "run", Spec(6), "--id", "once", "--data-dir", data], new StringWriter(), error, TestContext.Current.CancellationToken);
+        var code = await ClusterMLApp.RunAsync(["campaign", "run", _cli.FdSweep("slow", 6), "--id", "once", "--data-dir", data], new StringWriter(), error, TestContext.Current.CancellationToken);
         Assert.Equal(2, code);
         Assert.Contains("is being run by process", error.ToString(), StringComparison.Ordinal);
     }

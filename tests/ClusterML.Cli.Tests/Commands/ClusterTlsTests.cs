@@ -22,28 +22,6 @@ public sealed partial class ClusterTlsTests : IDisposable
         _cli.Dispose();
     }
 
-    /// <summary>FD trials of about a second each (1 601 points, explicit steps to t = 1).</summary>
-    private string Spec(int trials, double tEnd = 1.0)
-    {
-        var path = _cli.Path("tls.yaml");
-        File.WriteAllText(path, $"""
-            name: tls
-            engine: fd
-            base:
-              alpha: 0.1
-              nx: 1601
-              t_end: {tEnd.ToString(CultureInfo.InvariantCulture)}
-            space:
-              r: {"{"} type: uniform, low: 0.3, high: 0.45 {"}"}
-            search:
-              kind: sobol
-            budget:
-              max_trials: {trials}
-            retries: 1
-            """);
-        return path;
-    }
-
     private async Task<string> RunAsync(params string[] args)
     {
         var (code, _, error) = await _cli.RunAsync(args);
@@ -79,7 +57,7 @@ public sealed partial class ClusterTlsTests : IDisposable
         var workerTls = await IssueAsync(ca, "worker-1", "worker");
         var port = ClusterProcess.FreePort().ToString(CultureInfo.InvariantCulture);
         var data = _cli.Path("coordinator-data");
-        using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", Spec(4), "--id", "tls-ok", "--roles", "coordinator", "--hostname", "127.0.0.1",
+        using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("tls", 4), "--id", "tls-ok", "--roles", "coordinator", "--hostname", "127.0.0.1",
             "--port", port, "--tls", coordinatorTls, "--data-dir", data);
         await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(60), () => coordinator.Output);
         using var worker = Node("worker", $"akka.tcp://clusterml@127.0.0.1:{port}", "--tls", workerTls);
@@ -110,7 +88,7 @@ public sealed partial class ClusterTlsTests : IDisposable
         var port = ClusterProcess.FreePort();
         var seed = $"akka.tcp://clusterml@127.0.0.1:{port}";
         var data = _cli.Path("coordinator-data");
-        using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", Spec(Trials, tEnd: 3.0), "--id", "tls-guarded", "--roles", "coordinator,worker", "--slots", "1",
+        using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("tls", Trials, tEnd: 3.0), "--id", "tls-guarded", "--roles", "coordinator,worker", "--slots", "1",
             "--hostname", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--tls", coordinatorTls, "--data-dir", data);
         var store = new SqliteResultStore(Path.Combine(data, "results.db"));
         await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(90), () => coordinator.Output);

@@ -130,29 +130,6 @@ public sealed class PostgresCampaignTests : IDisposable
         Assert.DoesNotContain("wrong-x2", error, StringComparison.Ordinal);
     }
 
-    /// <summary>FD trials of well under a second each (1 201 points).</summary>
-    private string Spec(int trials)
-    {
-        var path = _cli.Path("takeover.yaml");
-        File.WriteAllText(path, $"""
-            name: takeover
-            engine: fd
-            base:
-              alpha: 0.1
-              nx: 1201
-              t_end: 1.0
-            space:
-              r: {"{"} type: uniform, low: 0.3, high: 0.45 {"}"}
-            search:
-              kind: sobol
-            budget:
-              max_trials: {trials}
-              max_concurrent: 2
-            retries: 1
-            """);
-        return path;
-    }
-
     [Fact]
     public async Task A_coordinator_killed_mid_campaign_should_be_taken_over_by_another_coordinator_sharing_its_database()
     {
@@ -162,7 +139,7 @@ public sealed class PostgresCampaignTests : IDisposable
         var port = ClusterProcess.FreePort();
         var seed = $"akka.tcp://clusterml@127.0.0.1:{port}";
         string P(int p) => p.ToString(CultureInfo.InvariantCulture);
-        using var a = new ClusterProcess(_cli.Root, "campaign", "run", Spec(trials), "--id", "takeover", "--postgres", database.ConnectionString,
+        using var a = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("takeover", trials, nx: 1201, maxConcurrent: 2), "--id", "takeover", "--postgres", database.ConnectionString,
             "--roles", "coordinator,worker,aggregator", "--hostname", "127.0.0.1", "--port", P(port), "--slots", "1", "--data-dir", _cli.Path("a"));
         await ClusterProcess.WaitUntilAsync(() => store.FindCampaign("takeover") is not null, TimeSpan.FromSeconds(120), () => a.Output);
         // B takes over. C is the third coordinator: the split-brain resolver keeps the side with the majority of coordinator
