@@ -149,8 +149,19 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private static long NewToken() => Math.Max(1, System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue)) * (long)int.MaxValue
-        + System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue);
+    /// <summary>A random, non-zero attempt token (0 means "no token").</summary>
+    private static long NewToken()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        long token;
+        do
+        {
+            System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+            token = BitConverter.ToInt64(bytes);
+        }
+        while (token == 0);
+        return token;
+    }
 
     private bool LogEachTrial => _book.Trials.Length <= LogEachTrialUpTo;
 
