@@ -33,8 +33,11 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>, IEngine
         }
     }
 
-    protected override TrainingOutcome Train(SurrogateSpec spec, RunContext context, CancellationToken cancellationToken) =>
-        Run(spec, context, cancellationToken).Outcome;
+    protected override TrainingOutcome Train(SurrogateSpec spec, RunContext context, CancellationToken cancellationToken)
+    {
+        TorchThreads.Apply(); // slot threads are reused: what the previous trial set must not change this one's bits
+        return Run(spec, context, cancellationToken).Outcome;
+    }
 
     /// <summary>Trains and returns the full report (the CLI draws its plots from it).</summary>
     public SurrogateTrainingReport Run(SurrogateSpec spec, RunContext context, CancellationToken cancellationToken)

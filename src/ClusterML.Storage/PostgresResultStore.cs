@@ -94,6 +94,9 @@ public sealed class PostgresResultStore : IResultStore, IDisposable
             CREATE TABLE IF NOT EXISTS trial_epochs (
                 campaign_id TEXT NOT NULL, trial_id TEXT NOT NULL, attempt INTEGER NOT NULL, epoch INTEGER NOT NULL, metrics TEXT NOT NULL,
                 PRIMARY KEY (campaign_id, trial_id, attempt, epoch));
+            CREATE TABLE IF NOT EXISTS trial_logs (
+                campaign_id TEXT NOT NULL, trial_id TEXT NOT NULL, attempt INTEGER NOT NULL, content BYTEA NOT NULL,
+                PRIMARY KEY (campaign_id, trial_id));
             """);
         transaction.Commit();
     }
@@ -208,19 +211,50 @@ public sealed class PostgresResultStore : IResultStore, IDisposable
         return epochs;
     }
 
+    public void StoreTrialLogs(IReadOnlyList<TrialLogEntry> logs)
+    {
+        if (logs.Count == 0)
+        {
+            return;
+        }
+        using var connection = _source.OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        using var batch = new NpgsqlBatch(connection, transaction);
+        // In key order, like the results: concurrent batches then take their row locks in the same order.
+        foreach (var log in logs.OrderBy(l => l.CampaignId, StringComparer.Ordinal).ThenBy(l => l.TrialId, StringComparer.Ordinal))
+        {
+            var command = new NpgsqlBatchCommand("""
+                INSERT INTO trial_logs (campaign_id, trial_id, attempt, content) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (campaign_id, trial_id) DO UPDATE SET attempt = excluded.attempt, content = excluded.content WHERE excluded.attempt >= trial_logs.attempt;
+                """);
+            Add(command.Parameters, log.CampaignId, log.TrialId, log.Attempt, log.Content);
+            batch.BatchCommands.Add(command);
+        }
+        batch.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    public TrialLogEntry? TrialLog(string campaignId, string trialId)
+    {
+        using var command = _source.CreateCommand("SELECT attempt, content FROM trial_logs WHERE campaign_id = $1 AND trial_id = $2;");
+        Add(command.Parameters, campaignId, trialId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new TrialLogEntry(campaignId, trialId, reader.GetInt32(0), (byte[])reader.GetValue(1)) : null;
+    }
+
     public bool DeleteCampaign(string campaignId)
     {
         using var connection = _source.OpenConnection();
         using var transaction = connection.BeginTransaction();
         using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var sql in new[] { "DELETE FROM trial_epochs WHERE campaign_id = $1;", "DELETE FROM trial_results WHERE campaign_id = $1;", "DELETE FROM campaigns WHERE id = $1;" })
+        foreach (var sql in new[] { "DELETE FROM trial_logs WHERE campaign_id = $1;", "DELETE FROM trial_epochs WHERE campaign_id = $1;", "DELETE FROM trial_results WHERE campaign_id = $1;", "DELETE FROM campaigns WHERE id = $1;" })
         {
             var command = new NpgsqlBatchCommand(sql);
             Add(command.Parameters, campaignId);
             batch.BatchCommands.Add(command);
         }
         batch.ExecuteNonQuery();
-        var existed = batch.BatchCommands[2].RecordsAffected > 0;
+        var existed = batch.BatchCommands[3].RecordsAffected > 0;
         transaction.Commit();
         return existed;
     }

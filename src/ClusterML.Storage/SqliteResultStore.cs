@@ -33,6 +33,9 @@ public sealed class SqliteResultStore : IResultStore
             CREATE TABLE IF NOT EXISTS trial_epochs (
                 campaign_id TEXT NOT NULL, trial_id TEXT NOT NULL, attempt INTEGER NOT NULL, epoch INTEGER NOT NULL, metrics TEXT NOT NULL,
                 PRIMARY KEY (campaign_id, trial_id, attempt, epoch));
+            CREATE TABLE IF NOT EXISTS trial_logs (
+                campaign_id TEXT NOT NULL, trial_id TEXT NOT NULL, attempt INTEGER NOT NULL, content BLOB NOT NULL,
+                PRIMARY KEY (campaign_id, trial_id));
             """);
         // Artifact files (JSON list of path, size, SHA-256) and folder came later: add them to stores made before. Another
         // process opening the same old store at the same moment may add them first.
@@ -208,12 +211,47 @@ public sealed class SqliteResultStore : IResultStore
         return epochs;
     }
 
+    public void StoreTrialLogs(IReadOnlyList<TrialLogEntry> logs)
+    {
+        if (logs.Count == 0)
+        {
+            return;
+        }
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO trial_logs (campaign_id, trial_id, attempt, content) VALUES ($campaign, $trial, $attempt, $content)
+            ON CONFLICT (campaign_id, trial_id) DO UPDATE SET attempt = excluded.attempt, content = excluded.content WHERE excluded.attempt >= trial_logs.attempt;
+            """;
+        var p = new[] { "$campaign", "$trial", "$attempt", "$content" }.Select(name => Parameter(command, name)).ToArray();
+        command.Prepare();
+        foreach (var log in logs)
+        {
+            (p[0].Value, p[1].Value, p[2].Value, p[3].Value) = (log.CampaignId, log.TrialId, log.Attempt, log.Content);
+            command.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    public TrialLogEntry? TrialLog(string campaignId, string trialId)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT attempt, content FROM trial_logs WHERE campaign_id = $campaign AND trial_id = $trial;";
+        command.Parameters.AddWithValue("$campaign", campaignId);
+        command.Parameters.AddWithValue("$trial", trialId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new TrialLogEntry(campaignId, trialId, reader.GetInt32(0), (byte[])reader.GetValue(1)) : null;
+    }
+
     public bool DeleteCampaign(string campaignId)
     {
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
         var existed = false;
-        foreach (var table in new[] { "trial_epochs", "trial_results", "campaigns" })
+        foreach (var table in new[] { "trial_logs", "trial_epochs", "trial_results", "campaigns" })
         {
             using var command = connection.CreateCommand();
             command.Transaction = transaction;

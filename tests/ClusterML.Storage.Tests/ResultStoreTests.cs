@@ -91,6 +91,23 @@ public abstract class ResultStoreTests
     }
 
     [Fact]
+    public void A_trial_log_should_keep_the_newest_attempt_and_go_with_its_campaign()
+    {
+        var text = System.Text.Encoding.UTF8;
+        Store().StoreTrialLogs([new("c1", "t0001", 1, text.GetBytes("first\n")), new("c1", "t0002", 1, text.GetBytes("other\n")), new("c2", "t0001", 1, [0, 255, 10])]);
+        Store().StoreTrialLogs([new("c1", "t0001", 3, text.GetBytes("third\n"))]);
+        Store().StoreTrialLogs([new("c1", "t0001", 2, text.GetBytes("late second\n"))]); // an older attempt's log arriving late
+        var log = Store().TrialLog("c1", "t0001");
+        Assert.Equal((3, "third\n"), (log!.Attempt, text.GetString(log.Content)));
+        Assert.Equal(new byte[] { 0, 255, 10 }, Store().TrialLog("c2", "t0001")!.Content); // bytes as sent
+        Assert.Null(Store().TrialLog("c1", "t0009"));
+        Store().SaveCampaign(new CampaignRecord("c1", "n", "fd", "s.yaml", "x: 1", "done", 2, 1, 2));
+        Assert.True(Store().DeleteCampaign("c1"));
+        Assert.Null(Store().TrialLog("c1", "t0002"));
+        Assert.NotNull(Store().TrialLog("c2", "t0001"));
+    }
+
+    [Fact]
     public void A_batch_should_keep_first_copies_in_its_own_order_and_say_which_it_stored()
     {
         var store = Store();
@@ -176,6 +193,10 @@ public abstract class ResultStoreTests
         public IReadOnlyList<TrialResult> Results(string campaignId) => inner.Results(campaignId);
 
         public IReadOnlyList<EpochMetrics> Epochs(string campaignId) => inner.Epochs(campaignId);
+
+        public void StoreTrialLogs(IReadOnlyList<TrialLogEntry> logs) => inner.StoreTrialLogs(logs);
+
+        public TrialLogEntry? TrialLog(string campaignId, string trialId) => inner.TrialLog(campaignId, trialId);
 
         public bool DeleteCampaign(string campaignId) => inner.DeleteCampaign(campaignId);
     }

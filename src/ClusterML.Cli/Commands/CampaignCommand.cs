@@ -19,7 +19,7 @@ using Spectre.Console;
 
 namespace ClusterML.Cli.Commands;
 
-/// <summary><c>clusterml campaign run|status|results|resume|cancel|delete</c>.</summary>
+/// <summary><c>clusterml campaign run|status|results|log|resume|cancel|delete</c>.</summary>
 internal static class CampaignCommand
 {
     public static Command Create(CommandRunner runner)
@@ -29,6 +29,7 @@ internal static class CampaignCommand
         campaign.Subcommands.Add(CreateResume(runner));
         campaign.Subcommands.Add(CreateStatus(runner));
         campaign.Subcommands.Add(CreateResults(runner));
+        campaign.Subcommands.Add(CreateLog(runner));
         campaign.Subcommands.Add(CreateCancel(runner));
         campaign.Subcommands.Add(CreateDelete(runner));
         return campaign;
@@ -240,6 +241,31 @@ internal static class CampaignCommand
                 var (picked, copied) = CampaignModels.CopyModel(context.DataDir, results, context.Parse.GetValue(trial), destination);
                 context.Out.WriteLine($"Model of {picked.TrialId} (loss {CampaignReports.Loss(picked)}) copied to {copied}");
             }
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return command;
+    }
+
+    private static Command CreateLog(CommandRunner runner)
+    {
+        var id = Id(required: true);
+        var trial = new Option<string>("--trial") { Description = "Trial id (as in the leaderboard, e.g. t0003).", Required = true };
+        var postgres = Postgres();
+        var command = new Command("log", "Print a trial's log (trial.log of its newest stored attempt: inputs, every progress report, the outcome): from its artifact folder, or from the results store for trials that wrote no files.") { id, trial, postgres };
+        runner.SetAction(command, (context, _) =>
+        {
+            var campaignId = context.Parse.GetValue(id)!;
+            var trialId = context.Parse.GetValue(trial)!;
+            using var opened = OpenStore(context, PostgresOf(context, postgres));
+            RequireCampaign(opened.Store, campaignId, context);
+            if (!ArtifactLayout.IsSafeId(trialId))
+            {
+                throw new InvalidInputException("--trial", $"'{trialId}' is not a trial id");
+            }
+            var file = Path.Combine(context.DataDir, ArtifactLayout.TrialFolder(campaignId, trialId), "trial.log");
+            var content = File.Exists(file) ? File.ReadAllBytes(file) : opened.Store.TrialLog(campaignId, trialId)?.Content
+                ?? throw new InvalidInputException("--trial", $"trial {trialId} of campaign {campaignId} has no stored log (not run yet, or no attempt finished)");
+            context.Out.Write(System.Text.Encoding.UTF8.GetString(content));
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using ClusterML.Cluster.Files;
+using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
 
@@ -26,11 +27,18 @@ public sealed class ResultAggregator : ReceiveActor, IWithTimers
     public ResultAggregator(IResultStore store, ArtifactLanding? landing)
     {
         _store = store;
+        _landing = landing;
         Receive<StoreArtifacts>(request =>
         {
             if (landing is null)
             {
                 Sender.Tell(new ArtifactsNotStored(request.CampaignId, request.TrialId, request.Attempt, "this aggregator keeps no artifacts"));
+                return;
+            }
+            if (LogOnly(request) is { } log)
+            {
+                _logs.Add((log, Sender));
+                Buffered();
                 return;
             }
             var worker = Sender.Path.Address;
@@ -81,6 +89,18 @@ public sealed class ResultAggregator : ReceiveActor, IWithTimers
 
     private readonly List<(TrialResult Result, IActorRef ReplyTo)> _results = [];
     private readonly List<EpochMetrics> _epochs = [];
+    private readonly List<(TrialLogEntry Log, IActorRef ReplyTo)> _logs = [];
+    private ArtifactLanding? _landing;
+
+    /// <summary>
+    /// An attempt that sends nothing but its own log (most tiny trials): the log goes into the results store with the next
+    /// batch instead of a folder of its own; null for anything else (landed as files).
+    /// </summary>
+    private static TrialLogEntry? LogOnly(StoreArtifacts request) =>
+        request.Files is [{ Path: "trial.log", Content: { } content } file] && file.ContentMatches
+        && ArtifactLayout.IsSafeId(request.CampaignId) && ArtifactLayout.IsSafeId(request.TrialId)
+            ? new TrialLogEntry(request.CampaignId, request.TrialId, request.Attempt, content)
+            : null;
 
     private sealed class FlushNow : INoSerializationVerificationNeeded
     {
@@ -89,7 +109,7 @@ public sealed class ResultAggregator : ReceiveActor, IWithTimers
 
     private void Buffered()
     {
-        if (_results.Count + _epochs.Count >= BatchSize)
+        if (_results.Count + _epochs.Count + _logs.Count >= BatchSize)
         {
             Flush();
         }
@@ -99,10 +119,17 @@ public sealed class ResultAggregator : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Writes the buffered results and epoch metrics in one transaction, then acknowledges the results.</summary>
+    /// <summary>
+    /// Writes the buffered logs in one transaction and acknowledges them, then the buffered results and epoch metrics in
+    /// another, and acknowledges the results.
+    /// </summary>
     private void Flush()
     {
         Timers.Cancel("flush");
+        if (_logs.Count > 0)
+        {
+            FlushLogs();
+        }
         if (_results.Count == 0 && _epochs.Count == 0)
         {
             return;
@@ -123,6 +150,32 @@ public sealed class ResultAggregator : ReceiveActor, IWithTimers
         }
         _results.Clear();
         _epochs.Clear();
+    }
+
+    private void FlushLogs()
+    {
+        string? error = null;
+        try
+        {
+            _store.StoreTrialLogs([.. _logs.Select(l => l.Log)]);
+        }
+        catch (Exception e)
+        {
+            // The attempts fail and run again, like attempts whose files could not be landed.
+            _log.Warning("{Count} trial logs not stored: {Error}", _logs.Count, e.GetBaseException().Message);
+            error = e.GetBaseException().Message;
+        }
+        foreach (var (log, replyTo) in _logs)
+        {
+            if (error is not null)
+            {
+                replyTo.Tell(new ArtifactsNotStored(log.CampaignId, log.TrialId, log.Attempt, $"the results store could not keep the trial's log: {error}"));
+                continue;
+            }
+            _landing?.RemoveTrialFolder(log.CampaignId, log.TrialId); // an earlier attempt's files, if any: the trial's outputs are one attempt's
+            replyTo.Tell(new ArtifactsStored(log.CampaignId, log.TrialId, log.Attempt, ArtifactLayout.TrialFolder(log.CampaignId, log.TrialId), LogInStore: true));
+        }
+        _logs.Clear();
     }
 
     /// <summary>The aggregator; with <paramref name="landing"/> it also lands trial artifacts on this node (<see cref="StoreArtifacts"/>).</summary>

@@ -67,6 +67,28 @@ public sealed class ArtifactLanding(NodeFiles files)
         }
     }
 
+    /// <summary>
+    /// Removes a trial's artifact folder if there is one (an earlier attempt's, when the newest attempt sent only its log,
+    /// which the results store keeps). Best effort: a folder that cannot be removed now is left as it is.
+    /// </summary>
+    public void RemoveTrialFolder(string campaignId, string trialId)
+    {
+        var target = Path.Combine(files.DataDir, ArtifactLayout.TrialFolder(campaignId, trialId));
+        try
+        {
+            if (Directory.Exists(target))
+            {
+                Directory.Delete(target, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
     private static void Replace(string staging, string target)
     {
         if (!Directory.Exists(target))

@@ -134,7 +134,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         token.ThrowIfCancellationRequested();
         if (log is null)
         {
-            return new Attempted(await RunEngineAsync(engine, start.Spec, new RunContext(start.Seed, start.Device, progress, Shards: _shards, Checkpoints: _checkpoints, FitId: FitIdOf(start.CampaignId, start.TrialId)), start.TrialId, token).ConfigureAwait(false), []);
+            return new Attempted(await RunEngineAsync(engine, start.Spec, new RunContext(start.Seed, start.Device, progress, Shards: _shards, Checkpoints: _checkpoints, FitId: FitIdOf(start.CampaignId, start.TrialId)), token).ConfigureAwait(false), []);
         }
         var leases = new List<IDisposable>();
         try
@@ -142,7 +142,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             log.Begin();
             log.Write($"attempt {start.Attempt} of trial {start.TrialId} (campaign {start.CampaignId}) on {_node}, seed {start.Seed}, device {start.Device}");
             var spec = await LocalInputsAsync(start.Spec, requester, leases, log, token).ConfigureAwait(false);
-            var outcome = await RunEngineAsync(engine, spec, new RunContext(start.Seed, start.Device, progress, log.Folder, _shards, _checkpoints, FitIdOf(start.CampaignId, start.TrialId)), start.TrialId, token).ConfigureAwait(false);
+            var outcome = await RunEngineAsync(engine, spec, new RunContext(start.Seed, start.Device, progress, log.Folder, _shards, _checkpoints, FitIdOf(start.CampaignId, start.TrialId)), token).ConfigureAwait(false);
             log.Write($"finished: loss {outcome.FinalLoss:G6}; {string.Join(", ", (outcome.Metrics ?? ImmutableDictionary<string, double>.Empty).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}={m.Value:G6}"))}");
             var files = await UploadAsync(start, log, token).ConfigureAwait(false);
             return new Attempted(outcome with { Artifacts = [.. (outcome.Artifacts ?? []).Select(a => Relative(log.Folder, a))] }, files);
@@ -228,6 +228,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             }
             return answer switch
             {
+                ArtifactsStored { LogInStore: true } => [], // only the log, kept in the results store: no artifact files
                 ArtifactsStored => [.. files.Select(f => f with { Content = null })],
                 ArtifactsNotStored refused => throw new InvalidOperationException($"the aggregator could not store the artifacts: {refused.Error}"),
                 _ => throw new InvalidOperationException($"the aggregator answered {answer.GetType().Name}"),
@@ -249,33 +250,9 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     private static string Relative(string folder, string artifact) =>
         Path.IsPathRooted(artifact) ? Path.GetRelativePath(folder, artifact).Replace('\\', '/') : artifact;
 
-    private static async Task<TrainingOutcome> RunEngineAsync(IEngine engine, ITrialSpec spec, RunContext context, string trialId, CancellationToken token)
-    {
-        // A dedicated thread per running trial: engines compute for minutes, and on the thread pool they would starve the
-        // actors (the cluster's heartbeats among them) of threads on a busy machine.
-        var outcome = new TaskCompletionSource<TrainingOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                outcome.SetResult(engine.Train(spec, context, token));
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                outcome.SetCanceled(token);
-            }
-            catch (Exception e)
-            {
-                outcome.SetException(e);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = $"trial {trialId}",
-        };
-        thread.Start();
-        return await outcome.Task.ConfigureAwait(false);
-    }
+    /// <summary>The engine on one of the node's slot threads (the caller holds a slot).</summary>
+    private Task<TrainingOutcome> RunEngineAsync(IEngine engine, ITrialSpec spec, RunContext context, CancellationToken token) =>
+        _slots.RunAsync(() => engine.Train(spec, context, token));
 
     private void Running(StartTrial current, CancellationTokenSource cancel, StrongBox<string> reason)
     {

@@ -28,13 +28,17 @@ public sealed record StoreArtifacts(
     [property: Key(2)] int Attempt,
     [property: Key(3)] IReadOnlyList<ArtifactFile> Files) : IWithCampaignId, IWireMessage;
 
-/// <summary>The artifacts of the attempt are in <see cref="Folder"/> (relative to the aggregator's data directory).</summary>
+/// <summary>
+/// The artifacts of the attempt are in <see cref="Folder"/> (relative to the aggregator's data directory); or, with
+/// <see cref="LogInStore"/>, the attempt sent only its log, which the results store keeps, and the trial has no folder.
+/// </summary>
 [MessagePackObject]
 public sealed record ArtifactsStored(
     [property: Key(0)] string CampaignId,
     [property: Key(1)] string TrialId,
     [property: Key(2)] int Attempt,
-    [property: Key(3)] string Folder) : IWithCampaignId, IWireMessage;
+    [property: Key(3)] string Folder,
+    [property: Key(4)] bool LogInStore = false) : IWithCampaignId, IWireMessage;
 
 /// <summary>The artifacts could not be landed (<see cref="Error"/>); nothing of this attempt is left in the trial's folder.</summary>
 [MessagePackObject]

@@ -43,6 +43,16 @@ public interface IResultStore
 
     IReadOnlyList<EpochMetrics> Epochs(string campaignId);
 
-    /// <summary>Removes the campaign, its results and its per-epoch metrics; returns whether it existed.</summary>
+    /// <summary>
+    /// Stores the logs of attempts that wrote nothing else (most tiny trials), all in one transaction; a trial keeps the log of
+    /// its newest stored attempt. Attempts with files land their <c>trial.log</c> in the trial's artifact folder instead: a
+    /// campaign of 10⁵ trials would otherwise create 10⁵ folders, which cost more than the trials.
+    /// </summary>
+    void StoreTrialLogs(IReadOnlyList<TrialLogEntry> logs);
+
+    /// <summary>The stored log of a trial (see <see cref="StoreTrialLogs"/>), or null.</summary>
+    TrialLogEntry? TrialLog(string campaignId, string trialId);
+
+    /// <summary>Removes the campaign, its results, its per-epoch metrics and its stored logs; returns whether it existed.</summary>
     bool DeleteCampaign(string campaignId);
 }

@@ -4,6 +4,7 @@ using ClusterML.Core.Engines;
 using ClusterML.Core.Specs;
 using ClusterML.Core.Validation;
 using ClusterML.Engines.Nep.Training.Sharding;
+using ClusterML.Engines.Torch;
 
 namespace ClusterML.Engines.Nep.Training;
 
@@ -87,6 +88,7 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
 
     protected override TrainingOutcome Train(NepTrainTrialSpec spec, RunContext context, CancellationToken cancellationToken)
     {
+        TorchThreads.Apply(); // slot threads are reused (the Adam trainer then sets its own single thread)
         var settings = ToSettings(spec);
         var species = settings.Species ?? NepDataset.Species(spec.Train);
         var train = NepDataset.Read(spec.Train, species, "train");

@@ -41,10 +41,8 @@ public static class PinnHeatTrainer
     {
         settings = settings.Validated();
         var dev = TorchDevices.Resolve(device);
-        if (settings.Threads > 0)
-        {
-            torch.set_num_threads(settings.Threads);
-        }
+        // Always set: on a worker's reused slot threads the previous trial's count would otherwise carry over.
+        TorchThreads.Apply(settings.Threads);
         var clock = Stopwatch.StartNew();
         var p = settings.Problem;
         var kappaTrue = p.Alpha * settings.TEnd / (p.Length * p.Length);

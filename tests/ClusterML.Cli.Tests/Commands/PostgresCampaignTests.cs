@@ -84,6 +84,16 @@ public sealed class PostgresCampaignTests : IDisposable
         {
             Assert.Contains($"│ {trial.TrialId} │", output, StringComparison.Ordinal);
         }
+        // fd trials write no files: their logs are in the results store, so another machine reads them too.
+        var first = store.Results("pg-quick").OrderBy(r => r.TrialId, StringComparer.Ordinal).First();
+        Assert.Null(first.ArtifactFolder);
+        (code, output, error) = await _cli.RunInAsync(elsewhere, "campaign", "log", "--id", "pg-quick", "--trial", first.TrialId, "--postgres", database.ConnectionString);
+        Assert.True(code == 0, error);
+        Assert.Contains($"of trial {first.TrialId} (campaign pg-quick)", output, StringComparison.Ordinal);
+        Assert.Contains("finished: loss", output, StringComparison.Ordinal);
+        (code, _, error) = await _cli.RunInAsync(elsewhere, "campaign", "log", "--id", "pg-quick", "--trial", "t9999", "--postgres", database.ConnectionString);
+        Assert.Equal(2, code);
+        Assert.Contains("t9999", error, StringComparison.Ordinal);
         (code, output, error) = await _cli.RunInAsync(elsewhere, "campaign", "status", "--postgres", database.ConnectionString);
         Assert.True(code == 0, error);
         Assert.Contains("9/9", output, StringComparison.Ordinal);

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Hosting;
 using ClusterML.Cluster.Aggregation;
+using ClusterML.Cluster.Files;
 using ClusterML.Cluster.Hosting;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
@@ -50,6 +51,32 @@ public sealed class ResultAggregatorTests : Akka.Hosting.TestKit.TestKit, IDispo
         Assert.Equal((3, 1, 1), (board.Completed, board.Failed, board.Stopped));
         Assert.Equal(5, _store.Results("c1").Count);
         Assert.Equal("boom", _store.Results("c1").Single(r => r.TrialId == "t0002").Error);
+    }
+
+    [Fact]
+    public void An_attempt_that_sends_only_its_log_should_have_it_kept_in_the_store_without_a_folder()
+    {
+        var blobs = new ClusterML.Core.Files.BlobStore(Path.Combine(_folder, "blobs"), long.MaxValue);
+        var landing = new ArtifactLanding(new NodeFiles(Sys, blobs, _folder));
+        var aggregator = Sys.ActorOf(ResultAggregator.Props(_store, landing));
+        // An earlier attempt of t0002 landed files: the newest attempt's outputs replace them.
+        var stale = Path.Combine(_folder, ClusterML.Core.Files.ArtifactLayout.TrialFolder("c1", "t0002"));
+        Directory.CreateDirectory(Path.Combine(stale, "model"));
+        foreach (var (trial, attempt) in new[] { ("t0001", 1), ("t0002", 2) })
+        {
+            aggregator.Tell(new StoreArtifacts("c1", trial, attempt, [ClusterML.Core.Files.ArtifactFile.Inline("trial.log", System.Text.Encoding.UTF8.GetBytes($"attempt {attempt} of {trial}\n"))]), TestActor);
+            var stored = ExpectMsg<ArtifactsStored>();
+            Assert.Equal((trial, attempt, true), (stored.TrialId, stored.Attempt, stored.LogInStore));
+        }
+        Assert.Equal("attempt 2 of t0002\n", System.Text.Encoding.UTF8.GetString(_store.TrialLog("c1", "t0002")!.Content));
+        Assert.Equal(1, _store.TrialLog("c1", "t0001")!.Attempt);
+        Assert.False(Directory.Exists(stale));
+        Assert.False(Directory.Exists(Path.Combine(_folder, ClusterML.Core.Files.ArtifactLayout.TrialFolder("c1", "t0001"))));
+        // A log whose content does not match its hash is not kept anywhere.
+        var bad = ClusterML.Core.Files.ArtifactFile.Inline("trial.log", [1, 2, 3]) with { Content = [9, 9, 9] };
+        aggregator.Tell(new StoreArtifacts("c1", "t0003", 1, [bad]), TestActor);
+        ExpectMsg<ArtifactsNotStored>();
+        Assert.Null(_store.TrialLog("c1", "t0003"));
     }
 
     [Fact]

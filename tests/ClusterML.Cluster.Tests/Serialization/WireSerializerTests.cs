@@ -62,6 +62,7 @@ public sealed class WireSerializerTests : IDisposable
         yield return new BlobUnavailable(new string('a', 64), "not here");
         yield return new StoreArtifacts("c1", "t0005", 2, files);
         yield return new ArtifactsStored("c1", "t0005", 2, "campaigns/c1/trials/t0005");
+        yield return new ArtifactsStored("c1", "t0006", 1, "campaigns/c1/trials/t0006", LogInStore: true);
         yield return new ArtifactsNotStored("c1", "t0005", 2, "disk full");
         yield return new BlobChunk([1, 2, 3, 255]);
         var shardBlob = new BlobRef(new string('c', 64), "fit-1-shard-0003.xyz", 4096);
