@@ -26,7 +26,7 @@ internal sealed class ClusterConfiguration
     public double HeartbeatPauseSeconds { get; set; } = 3;
 
     /// <summary>How long membership must be stable before the split-brain resolver downs unreachable nodes (s).</summary>
-    public double StableAfterSeconds { get; set; } = 5;
+    public double StableAfterSeconds { get; set; } = 4;
 
     /// <summary>Most the blob cache (inputs fetched from other nodes) may take before least-recently-used blobs are evicted (GiB).</summary>
     public double BlobCacheGiB { get; set; } = 20;

@@ -39,7 +39,7 @@ internal sealed record ClusterHostOptions(
     public TimeSpan HeartbeatPause { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Stable membership needed before the split-brain resolver downs unreachable nodes.</summary>
-    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(4);
 
     public string ResultsPath => ResultsPathIn(DataDir);
 

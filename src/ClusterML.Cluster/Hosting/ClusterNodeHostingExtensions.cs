@@ -26,7 +26,7 @@ public sealed record ClusterNodeSettings(IReadOnlyList<string> Roles, string Hos
 
     public TimeSpan HeartbeatPause { get; init; } = TimeSpan.FromSeconds(3);
 
-    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(4);
 
     /// <summary>
     /// Mutual TLS with the cluster's CA and the role admission check (<see cref="AdmissionActor"/>); null: plain TCP and no
@@ -78,6 +78,13 @@ public static class ClusterNodeHostingExtensions
                 akka.cluster.sharding.retry-interval = 500ms
                 akka.cluster.sharding.coordinator-failure-backoff = 1s
                 akka.cluster.singleton.hand-over-retry-interval = 500ms
+                # The split-brain resolver's removal margin defaults to stable-after: 5 s more before a downed node's singletons
+                # (the trial shards' coordinator among them) start elsewhere. The margin lets the other side of a partition stop
+                # its own copies first; it downs itself at the same moment (the same stable-after), so a short margin suffices.
+                akka.cluster.down-removal-margin = 1s
+                # A new shard coordinator reads its state with a majority of the region's nodes; the first read can still count
+                # the node just removed and waits the whole timeout (2 s by default) before asking again.
+                akka.cluster.sharding.waiting-for-state-timeout = 500ms
                 """, HoconAddMode.Prepend)
             .WithRemoting(Remoting(settings))
             .WithClustering(new ClusterOptions
