@@ -309,10 +309,10 @@ internal static partial class ChaosReport
 
         public bool KilledByChaos { get; private set; }
 
-        /// <summary>Whether it runs and its output contains <paramref name="marker"/>.</summary>
+        /// <summary>Whether it runs (and is not being killed) and its output contains <paramref name="marker"/>.</summary>
         public bool IsUp(string marker)
         {
-            if (Process.HasExited)
+            if (KilledByChaos || Process.HasExited)
             {
                 return false;
             }

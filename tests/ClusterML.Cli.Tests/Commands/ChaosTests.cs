@@ -4,6 +4,7 @@ namespace ClusterML.Cli.Tests.Commands;
 
 /// <summary>Two minutes of <c>bench/chaos.sh</c>: real processes on loopback, workers and coordinators killed with SIGKILL.</summary>
 [Trait("Category", "Slow")]
+[Collection("Alone")]
 public sealed class ChaosTests : IDisposable
 {
     private readonly CliRun _cli = new();

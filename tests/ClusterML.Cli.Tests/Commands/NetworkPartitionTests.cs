@@ -10,6 +10,7 @@ namespace ClusterML.Cli.Tests.Commands;
 /// second worker on the host side, is cut off mid-trial. Needs root and <c>ip netns</c>; skipped (and says why) elsewhere.
 /// </summary>
 [Trait("Category", "Slow")]
+[Collection("Alone")]
 public sealed class NetworkPartitionTests : IDisposable
 {
     private const int Trials = 10;
