@@ -5,7 +5,9 @@ namespace ClusterML.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks (<c>dotnet run -c Release --project bench/ClusterML.Benchmarks -- --filter '*'</c>) and, for the FD
-/// step, prints grid-point updates per second and the ratio to the copy measured in the same run.
+/// step, prints grid-point updates per second and the ratio to the copy measured in the same run. The first argument may
+/// instead name a report that runs real processes, e.g. <c>chaos [minutes] [seed]</c> (<see cref="ChaosReport"/>,
+/// also <c>bench/chaos.sh</c>).
 /// </summary>
 public static class Program
 {
@@ -34,6 +36,11 @@ public static class Program
         if (args is ["campaign-recovery", .. var recoveryArgs])
         {
             CampaignRecoveryReport.Run(recoveryArgs);
+            return;
+        }
+        if (args is ["chaos", .. var chaosArgs])
+        {
+            ChaosReport.Run(chaosArgs);
             return;
         }
         if (args is ["campaign-scale", .. var scaleArgs])

@@ -55,6 +55,13 @@ public sealed class ClusterProcess : IDisposable
         new(workingDirectory, new Dictionary<string, string>(),
             ["unshare", "--mount", "--", "sh", "-c", "mount -t tmpfs none \"$0\" && test ! -e \"$1\" || exit 3; shift; exec dotnet \"$@\"", hidden, probe], args);
 
+    /// <summary>
+    /// A clusterml process in the network namespace <paramref name="networkNamespace"/> (<c>ip netns exec NAME dotnet …</c>,
+    /// which execs, so <see cref="KillHard"/> reaches the node itself). Needs root; the caller creates and deletes the namespace.
+    /// </summary>
+    public static ClusterProcess InNetworkNamespace(string networkNamespace, string workingDirectory, params string[] args) =>
+        new(workingDirectory, new Dictionary<string, string>(), ["ip", "netns", "exec", networkNamespace, "dotnet"], args);
+
     /// <summary>True when <c>unshare --mount</c> with a tmpfs mount works here (root with CAP_SYS_ADMIN).</summary>
     public static bool CanHideFolders()
     {
@@ -130,6 +137,10 @@ public sealed class ClusterProcess : IDisposable
             _output.AppendLine(line);
         }
     }
+
+    /// <summary>Trial ids a node's verbose log says it started (queued for a slot).</summary>
+    public static IEnumerable<string> Queued(string output) =>
+        System.Text.RegularExpressions.Regex.Matches(output, @"Trial (t\d+) of campaign \S+ attempt \d+ queued").Select(m => m.Groups[1].Value).Distinct();
 
     /// <summary>Polls <paramref name="condition"/> every 200 ms; fails with <paramref name="describe"/>'s text after <paramref name="timeout"/>.</summary>
     public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)

@@ -374,13 +374,26 @@ internal static class CampaignCommand
             {
                 return ExitCodes.Failure;
             }
-            held?.Advertise(Akka.Cluster.Cluster.Get(host.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString());
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            held?.Advertise(Akka.Cluster.Cluster.Get(system).SelfAddress.ToString());
             var registry = host.Services.GetRequiredService<ActorRegistry>();
             var campaigns = await registry.GetAsync<CampaignRegion>(cancellationToken);
             var aggregator = await registry.GetAsync<AggregatorSingleton>(cancellationToken);
             var status = await begin(campaigns, store);
             context.Log.Information("Campaign {CampaignId} is {Status}: {Finished}/{Planned} trials finished", campaignId, status.Status, status.Finished, status.Planned);
-            status = await CampaignMonitor.FollowAsync(context, campaigns, aggregator, status, top, cancellationToken);
+            using var stopFollowing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var follow = CampaignMonitor.FollowAsync(context, campaigns, aggregator, status, top, stopFollowing.Token);
+            // Downed (by the split-brain resolver or another member), this node's actor system stops and the campaign can no
+            // longer be followed from here: exit non-zero so that a restart policy (or the user) continues it with resume.
+            if (await Task.WhenAny(follow, system.WhenTerminated) != follow
+                && CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason)
+            {
+                await stopFollowing.CancelAsync();
+                context.Log.Error("Campaign {CampaignId}: this node was removed from the cluster without being asked to leave; exiting {Code} (campaign resume continues it)",
+                    campaignId, ExitCodes.Failure);
+                return ExitCodes.Failure;
+            }
+            status = await follow;
             var results = store.Results(campaignId);
             Tables.Write(context.Out, CampaignReports.Leaderboard(results, top));
             var folder = Export(context, store, campaignId, null);

@@ -66,6 +66,10 @@ public static class ClusterNodeHostingExtensions
             .AddHocon($"""
                 akka.cluster.failure-detector.acceptable-heartbeat-pause = {settings.HeartbeatPause.TotalMilliseconds:F0}ms
                 akka.cluster.split-brain-resolver.stable-after = {settings.StableAfter.TotalMilliseconds:F0}ms
+                # Not "down everyone when reachability keeps changing": workers crashing a few seconds apart (or one in a
+                # restart loop) kept it changing for stable-after + 4 s and downed the coordinator with them. Keep-majority
+                # over the coordinator role decides by where the coordinators are, which worker churn does not change.
+                akka.cluster.split-brain-resolver.down-all-when-unstable = off
                 akka.coordinated-shutdown.exit-clr = off
                 # A false "failed to find an associated singleton after 30 seconds" warning on every start (akka.net #8568).
                 akka.cluster.singleton-proxy.log-singleton-identification-failure = off

@@ -33,14 +33,14 @@ public sealed class CampaignFailureTests : IDisposable
         using var second = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1",
             "--data-dir", _cli.Path("w2"), "--verbose");
         var store = new SqliteResultStore(Path.Combine(data, "results.db"));
-        await ClusterProcess.WaitUntilAsync(() => store.Results("kill-worker").Count >= 2 && Queued(first.Output).Except(store.Results("kill-worker").Select(r => r.TrialId)).Any(),
+        await ClusterProcess.WaitUntilAsync(() => store.Results("kill-worker").Count >= 2 && ClusterProcess.Queued(first.Output).Except(store.Results("kill-worker").Select(r => r.TrialId)).Any(),
             TimeSpan.FromSeconds(120), () => coordinator.Output + first.Output + second.Output);
 
-        var orphans = Queued(first.Output).Except(store.Results("kill-worker").Select(r => r.TrialId)).ToHashSet();
+        var orphans = ClusterProcess.Queued(first.Output).Except(store.Results("kill-worker").Select(r => r.TrialId)).ToHashSet();
         first.KillHard();
         var killedAt = DateTime.UtcNow;
         var failover = System.Diagnostics.Stopwatch.StartNew();
-        await ClusterProcess.WaitUntilAsync(() => Queued(second.Output).Any(orphans.Contains), TimeSpan.FromSeconds(120), () => coordinator.Output + second.Output);
+        await ClusterProcess.WaitUntilAsync(() => ClusterProcess.Queued(second.Output).Any(orphans.Contains), TimeSpan.FromSeconds(120), () => coordinator.Output + second.Output);
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"failover: {failover.Elapsed.TotalSeconds:F1} s from kill -9 of the worker holding the trial shard coordinator to its trial ({string.Join(", ", orphans)}) starting on the survivor");
         var exited = await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(180));
@@ -52,10 +52,6 @@ public sealed class CampaignFailureTests : IDisposable
         Assert.All(results, r => Assert.Equal(TrialStatus.Completed, r.Status));
         Assert.Contains(results, r => r.EndedAtMs > new DateTimeOffset(killedAt).ToUnixTimeMilliseconds());
     }
-
-    /// <summary>Trial ids a node's verbose log says it started (queued for a slot).</summary>
-    private static IEnumerable<string> Queued(string output) =>
-        System.Text.RegularExpressions.Regex.Matches(output, @"Trial (t\d+) of campaign \S+ attempt \d+ queued").Select(m => m.Groups[1].Value).Distinct();
 
     [Fact]
     public async Task A_worker_whose_only_coordinator_died_should_exit_non_zero_so_that_it_is_restarted()
