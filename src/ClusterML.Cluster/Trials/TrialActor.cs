@@ -128,21 +128,34 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         });
     }
 
+    /// <summary>
+    /// Takes a slot, fetches the inputs and runs the engine; then gives the slot back before offering the artifacts, so the
+    /// node computes the next trial while the aggregator stores this one's (waiting for its batch to commit, or for a model
+    /// to travel, would otherwise hold the slot idle).
+    /// </summary>
     private async Task<Attempted> RunAsync(IEngine engine, StartTrial start, IActorRef requester, IProgress<TrainingProgress> progress, TrialLog? log, CancellationToken token)
     {
-        using var slot = await _slots.AcquireAsync(token).ConfigureAwait(false);
-        token.ThrowIfCancellationRequested();
+        var slot = await _slots.AcquireAsync(token).ConfigureAwait(false);
         if (log is null)
         {
-            return new Attempted(await RunEngineAsync(engine, start.Spec, new RunContext(start.Seed, start.Device, progress, Shards: _shards, Checkpoints: _checkpoints, FitId: FitIdOf(start.CampaignId, start.TrialId)), token).ConfigureAwait(false), []);
+            using (slot)
+            {
+                token.ThrowIfCancellationRequested();
+                return new Attempted(await RunEngineAsync(engine, start.Spec, new RunContext(start.Seed, start.Device, progress, Shards: _shards, Checkpoints: _checkpoints, FitId: FitIdOf(start.CampaignId, start.TrialId)), token).ConfigureAwait(false), []);
+            }
         }
         var leases = new List<IDisposable>();
         try
         {
-            log.Begin();
-            log.Write($"attempt {start.Attempt} of trial {start.TrialId} (campaign {start.CampaignId}) on {_node}, seed {start.Seed}, device {start.Device}");
-            var spec = await LocalInputsAsync(start.Spec, requester, leases, log, token).ConfigureAwait(false);
-            var outcome = await RunEngineAsync(engine, spec, new RunContext(start.Seed, start.Device, progress, log.Folder, _shards, _checkpoints, FitIdOf(start.CampaignId, start.TrialId)), token).ConfigureAwait(false);
+            TrainingOutcome outcome;
+            using (slot)
+            {
+                token.ThrowIfCancellationRequested();
+                log.Begin();
+                log.Write($"attempt {start.Attempt} of trial {start.TrialId} (campaign {start.CampaignId}) on {_node}, seed {start.Seed}, device {start.Device}");
+                var spec = await LocalInputsAsync(start.Spec, requester, leases, log, token).ConfigureAwait(false);
+                outcome = await RunEngineAsync(engine, spec, new RunContext(start.Seed, start.Device, progress, log.Folder, _shards, _checkpoints, FitIdOf(start.CampaignId, start.TrialId)), token).ConfigureAwait(false);
+            }
             log.Write($"finished: loss {outcome.FinalLoss:G6}; {string.Join(", ", (outcome.Metrics ?? ImmutableDictionary<string, double>.Empty).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}={m.Value:G6}"))}");
             var files = await UploadAsync(start, log, token).ConfigureAwait(false);
             return new Attempted(outcome with { Artifacts = [.. (outcome.Artifacts ?? []).Select(a => Relative(log.Folder, a))] }, files);
