@@ -60,8 +60,9 @@ public static class CampaignScaleReport
                     Console.WriteLine($"jit {count} × {method}");
                 }
             }
-            var recorded = store.Results("measured").Count;
             var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+            var standing = store.Standing("measured", 0);
+            var recorded = standing.Completed + standing.Failed + standing.Stopped;
             var cpuPerTrial = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds * 1000 / trials;
             Console.WriteLine($"campaign of {trials} instant trials, max_concurrent {concurrent}, one process: submitted in {submitted:F2} s, settled in {total:F1} s, {recorded} results stored");
             Console.WriteLine("| tenth | trials/s |");
@@ -71,7 +72,7 @@ public static class CampaignScaleReport
                 var (t0, t1) = (k == 0 ? 0 : marks[k - 1], marks[k]);
                 Console.WriteLine($"| {k + 1} | {trials / 10.0 / (t1 - t0):F0} |");
             }
-            Console.WriteLine($"overall {trials / total:F0} trials/s; last tenth / first tenth = {(marks[0]) / (marks[9] - marks[8]):F2}; peak working set {peak / 1048576.0:F0} MB (after warm-up {baseline / 1048576.0:F0} MB); CPU {cpuPerTrial:F0} µs per trial on {Environment.ProcessorCount} cores; {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} methods compiled, {GC.CollectionCount(0) - gcs} gen-0 GCs during the campaign");
+            Console.WriteLine($"overall {trials / total:F0} trials/s; last tenth / first tenth = {(marks[0]) / (marks[9] - marks[8]):F2}; peak working set {peak / 1048576.0:F0} MB (after warm-up {baseline / 1048576.0:F0} MB, managed heap at most {ManagedPeak / 1048576.0:F0} MB); CPU {cpuPerTrial:F0} µs per trial on {Environment.ProcessorCount} cores; {System.Runtime.JitInfo.GetCompiledMethodCount() - jitted} methods compiled, {GC.CollectionCount(0) - gcs} gen-0 GCs during the campaign");
             if (recorded != trials)
             {
                 throw new InvalidOperationException($"{recorded} of {trials} results stored");
@@ -126,9 +127,13 @@ public static class CampaignScaleReport
                 }
                 return marks;
             }
+            ManagedPeak = Math.Max(ManagedPeak, GC.GetTotalMemory(false));
             Thread.Sleep(50);
         }
     }
+
+    /// <summary>The largest managed heap seen while following (to tell the managed share of the peak from the native).</summary>
+    private static long ManagedPeak;
 
     /// <summary>A trial that returns at once (the campaign machinery is what is measured).</summary>
     private sealed class InstantEngine : Engine<FdHeatTrialSpec>

@@ -330,7 +330,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     }
 
     /// <summary>How long a finished trial's entity keeps its last reply for duplicate starts before it is passivated.</summary>
-    private static readonly TimeSpan IdleAfterReply = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan IdleAfterReply = TimeSpan.FromSeconds(1);
 
     protected override void PostStop() => _abortRun();
 
