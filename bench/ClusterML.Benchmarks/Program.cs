@@ -23,9 +23,9 @@ public static class Program
             BlobTransferReport.Node(nodeArgs);
             return;
         }
-        if (args is ["campaign-two-workers", ..])
+        if (args is ["campaign-two-workers", .. var twoArgs])
         {
-            TwoWorkerThroughputReport.Run();
+            TwoWorkerThroughputReport.Run(twoArgs.Length > 0 ? int.Parse(twoArgs[0], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
             return;
         }
         if (args is ["nep-distributed", .. var distributedArgs])

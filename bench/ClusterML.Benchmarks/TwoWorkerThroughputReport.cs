@@ -8,11 +8,11 @@ namespace ClusterML.Benchmarks;
 /// Trials per second through real processes on loopback: a coordinator (<c>campaign run --roles coordinator</c>) and two
 /// workers (<c>node --roles worker</c>), with FD trials of a single step on 3 points (an engine that does almost nothing),
 /// measured from the first trial's start to the last trial's end as recorded in the results store.
-/// Run with <c>dotnet run -c Release --project bench/ClusterML.Benchmarks -- campaign-two-workers</c>.
+/// Run with <c>dotnet run -c Release --project bench/ClusterML.Benchmarks -- campaign-two-workers [trials]</c>.
 /// </summary>
 public static class TwoWorkerThroughputReport
 {
-    public static void Run(int trials = 2000)
+    public static void Run(int trials)
     {
         var folder = Directory.CreateTempSubdirectory("clusterml-two-workers-").FullName;
         var spec = Path.Combine(folder, "tiny.yaml");
