@@ -13,9 +13,9 @@ public static class ClusterMLApp
         var (root, parse) = Parse(args, output, error);
         if (parse.Errors.Count > 0)
         {
-            foreach (var problem in parse.Errors)
+            foreach (var line in Suggestions.Explain(parse))
             {
-                await error.WriteLineAsync($"error: {problem.Message}");
+                await error.WriteLineAsync(line);
             }
             await error.WriteLineAsync($"Run '{string.Join(' ', ["clusterml", .. CommandPath(parse.CommandResult.Command, root)])} --help' for usage.");
             return ExitCodes.BadInput;

@@ -4,4 +4,13 @@ using ClusterML.Cli;
 // actors run on the same pool: start it wide enough that nobody waits for the pool to grow (it adds ~2 threads a second).
 ThreadPool.GetMinThreads(out var workers, out var io);
 ThreadPool.SetMinThreads(Math.Max(workers, 8 * Environment.ProcessorCount), io);
-return await ClusterMLApp.RunAsync(args, Console.Out, Console.Error);
+// Native libraries' warnings (libtorch) go through the command's logger instead of into the progress bar.
+var error = ClusterML.Cli.Hosting.NativeErrorOutput.Capture();
+try
+{
+    return await ClusterMLApp.RunAsync(args, Console.Out, error);
+}
+finally
+{
+    ClusterML.Cli.Hosting.NativeErrorOutput.Release();
+}

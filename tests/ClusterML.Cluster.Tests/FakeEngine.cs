@@ -5,7 +5,8 @@ namespace ClusterML.Cluster.Tests;
 
 /// <summary>
 /// An engine for actor tests (no libtorch): accepts <see cref="FdHeatTrialSpec"/>, reports <c>Nx</c> epochs with a loss of
-/// 1/epoch and a validation loss of 2·Length/epoch, waits <see cref="EpochDelay"/> per epoch (cancellable), and throws when <c>Alpha</c> is negative.
+/// 1/epoch and a validation loss of 2·Length/epoch, waits <see cref="EpochDelay"/> per epoch (cancellable), and throws when <c>Alpha</c> is negative
+/// (an error that may pass) or when <c>Length</c> is negative (bad input, <see cref="ClusterML.Core.Validation.InvalidInputException"/>).
 /// </summary>
 public sealed class FakeEngine : Engine<FdHeatTrialSpec>
 {
@@ -18,6 +19,10 @@ public sealed class FakeEngine : Engine<FdHeatTrialSpec>
     protected override TrainingOutcome Train(FdHeatTrialSpec spec, RunContext context, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _runs);
+        if (spec.Length < 0)
+        {
+            throw new ClusterML.Core.Validation.InvalidInputException("length", $"must be positive, got {spec.Length}", "data.csv", 3);
+        }
         if (spec.Alpha < 0)
         {
             throw new InvalidOperationException($"fake failure for alpha {spec.Alpha}");

@@ -56,7 +56,8 @@ internal static class CampaignCommand
         var cluster = ClusterOptions();
         var top = new Option<int>("--top") { Description = "Rows of the final leaderboard.", DefaultValueFactory = _ => 10 };
         var check = new Option<bool>("--check") { Description = "Read, plan and check every trial's settings (and input files) as a run would, then stop: nothing runs or is written." };
-        var command = new Command("run", "Run a campaign on the embedded one-process cluster (all roles, SQLite in the data directory), or as the coordinator of a larger one (--roles, --port); prints the best trials and exports results.") { spec, id, top, check };
+        var strict = FailOnAnyFailed();
+        var command = new Command("run", "Run a campaign on the embedded one-process cluster (all roles, SQLite in the data directory), or as the coordinator of a larger one (--roles, --port); prints the best trials and exports results. Exits 1 when every trial failed (or any, with --fail-on-any-failed).") { spec, id, top, check, strict };
         cluster.AddTo(command);
         runner.SetAction(command, async (context, cancellationToken) =>
         {
@@ -103,7 +104,7 @@ internal static class CampaignCommand
             }
             context.Log.Information("Campaign {CampaignId}: {Trials} trials of {Engine} ({Search} search), up to {Concurrent} at once",
                 campaignId, planned.Length, plan.Engine, parsed.Search.Kind.ToString().ToLowerInvariant(), plan.MaxConcurrent > 0 ? plan.MaxConcurrent : p.GetValue(cluster.Slots));
-            return await RunOnClusterAsync(context, options, campaignId, p.GetValue(top), attach: false, blobs, async (campaigns, store) =>
+            return await RunOnClusterAsync(context, options, campaignId, p.GetValue(top), p.GetValue(strict), attach: false, blobs, async (campaigns, store) =>
             {
                 if (store.FindCampaign(campaignId) is not null)
                 {
@@ -121,12 +122,13 @@ internal static class CampaignCommand
     {
         var id = Id(required: true);
         var cluster = ClusterOptions();
-        var command = new Command("resume", "Continue a campaign after a crash or Ctrl-C: finished trials are kept, the others run. If another process is running it, follow it live from here instead.") { id };
+        var strict = FailOnAnyFailed();
+        var command = new Command("resume", "Continue a campaign after a crash or Ctrl-C: finished trials are kept, the others run. If another process is running it, follow it live from here instead. Exit codes as for campaign run.") { id, strict };
         cluster.AddTo(command);
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
-            return await RunOnClusterAsync(context, cluster.Read(context), campaignId, 10, attach: true, null, async (campaigns, store) =>
+            return await RunOnClusterAsync(context, cluster.Read(context), campaignId, 10, context.Parse.GetValue(strict), attach: true, null, async (campaigns, store) =>
             {
                 RequireCampaign(store, campaignId, context);
                 return await campaigns.Ask<CampaignStatus>(new ResumeCampaign(campaignId), TimeSpan.FromSeconds(60), cancellationToken);
@@ -144,11 +146,17 @@ internal static class CampaignCommand
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
+            if (CampaignLock.FindDriver(context.DataDir, campaignId) is null
+                && WithStore(context, PostgresOf(context, postgres), store => store.FindCampaign(campaignId)) is { Status: "completed" or "cancelled" or "timed-out" } over)
+            {
+                context.Out.WriteLine($"Campaign {campaignId} has already {(over.Status == "timed-out" ? "timed out" : over.Status == "completed" ? "completed" : "been cancelled")}: there was nothing to cancel.");
+                return ExitCodes.Ok;
+            }
             var embedded = new ClusterHostOptions(ClusterHostOptions.AllRoles, "127.0.0.1", 0, [], 1, context.DataDir, PostgresOf(context, postgres))
             {
                 Tls = context.Parse.GetValue(tls) is { Length: > 0 } folder ? Cluster.Security.NodeCredentials.Load(folder) : null,
             };
-            return await RunOnClusterAsync(context, embedded, campaignId, 10, attach: true, null, async (campaigns, store) =>
+            return await RunOnClusterAsync(context, embedded, campaignId, 10, failOnAnyFailed: false, attach: true, null, async (campaigns, store) =>
             {
                 RequireCampaign(store, campaignId, context);
                 return await campaigns.Ask<CampaignStatus>(new CancelCampaign(campaignId), TimeSpan.FromSeconds(60), cancellationToken);
@@ -161,7 +169,8 @@ internal static class CampaignCommand
     {
         var id = Id(required: false);
         var postgres = Postgres();
-        var command = new Command("status", "Show a campaign's state from the results store (or list all campaigns without --id). Works while another process runs it.") { id, postgres };
+        var format = Format();
+        var command = new Command("status", "Show a campaign's state from the results store (or list all campaigns without --id). Works while another process runs it.") { id, postgres, format };
         runner.SetAction(command, (context, _) =>
         {
             using var opened = OpenStore(context, PostgresOf(context, postgres));
@@ -176,8 +185,11 @@ internal static class CampaignCommand
                     list.AddRow(c.Id, Markup.Escape(c.Name), c.Engine, c.Status, $"{store.Results(c.Id).Count}/{c.PlannedTrials}",
                         Bytes.Show(CampaignModels.FolderSize(Path.Combine(context.DataDir, ArtifactLayout.CampaignFolder(c.Id), "trials"))), Inputs(blobs, c.Id));
                 }
-                Tables.Write(context.Out, list);
-                context.Out.WriteLine(BlobSummary(blobs));
+                Tables.Write(context.Out, list, context.Parse.GetValue(format));
+                if (context.Parse.GetValue(format) == TableFormat.Table)
+                {
+                    context.Out.WriteLine(BlobSummary(blobs));
+                }
                 return Task.FromResult(ExitCodes.Ok);
             }
             var campaign = RequireCampaign(store, campaignId, context);
@@ -192,7 +204,7 @@ internal static class CampaignCommand
                 ("artifacts", $"{results.Count(r => r.ArtifactFolder is not null)} trial folders, {Bytes.Show(CampaignModels.FolderSize(trials))} in {trials}"),
                 ("input blobs", Inputs(blobs, campaignId)),
                 ("blob store", BlobSummary(blobs)),
-            ]));
+            ]), context.Parse.GetValue(format));
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
@@ -221,7 +233,8 @@ internal static class CampaignCommand
         var bestModel = new Option<string?>("--best-model") { Description = "Copy the best trial's model folder here (or --trial's): a surrogate model for surrogate predict --model, a PINN model/, or a folder with nep.txt for nep eval --model." };
         var trial = new Option<string?>("--trial") { Description = "With --best-model: this trial's model instead of the best one." };
         var postgres = Postgres();
-        var command = new Command("results", "Leaderboard, and export to CSV, JSON and plots (loss vs each hyperparameter, best learning curves); --best-model DIR copies a trained model out.") { id, top, outDir, bestModel, trial, postgres };
+        var format = Format();
+        var command = new Command("results", "Leaderboard, and export to CSV, JSON and plots (loss vs each hyperparameter, best learning curves); --best-model DIR copies a trained model out.") { id, top, outDir, bestModel, trial, postgres, format };
         runner.SetAction(command, (context, _) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
@@ -234,7 +247,7 @@ internal static class CampaignCommand
             }
             var folder = Export(context, store, campaignId, context.Parse.GetValue(outDir));
             var results = store.Results(campaignId);
-            Tables.Write(context.Out, CampaignReports.Leaderboard(results, context.Parse.GetValue(top)));
+            Tables.Write(context.Out, CampaignReports.Leaderboard(results, context.Parse.GetValue(top)), context.Parse.GetValue(format));
             context.Log.Information("Exported results of {CampaignId} to {Out}", campaignId, folder);
             if (context.Parse.GetValue(bestModel) is { } destination)
             {
@@ -338,7 +351,7 @@ internal static class CampaignCommand
     /// holds its lock. When another live process drives it already, <paramref name="attach"/> joins that process's cluster as an
     /// observer (no roles) and sends the command there; without it, the command is refused.
     /// </summary>
-    private static async Task<int> RunOnClusterAsync(CommandContext context, ClusterHostOptions options, string campaignId, int top, bool attach,
+    private static async Task<int> RunOnClusterAsync(CommandContext context, ClusterHostOptions options, string campaignId, int top, bool failOnAnyFailed, bool attach,
         BlobStore? blobs, Func<IActorRef, IResultStore, Task<CampaignStatus>> begin, CancellationToken cancellationToken)
     {
         CampaignLock? held = null;
@@ -407,13 +420,54 @@ internal static class CampaignCommand
             }
             context.Log.Information("Campaign {CampaignId} {Status}: {Completed} completed, {Failed} failed, {Stopped} stopped; results in {Out}",
                 campaignId, status.Status, status.Completed, status.Failed, status.Stopped, folder);
-            return ExitCodes.Ok;
+            return Verdict(context.Log, campaignId, status, results, failOnAnyFailed);
         }
         finally
         {
             await host.StopAsync(CancellationToken.None);
             host.Dispose();
         }
+    }
+
+    private static Option<TableFormat> Format() => new("--format")
+    {
+        Description = "table (drawn; full width when not a terminal), csv or json (an array of objects; numbers as numbers).",
+        DefaultValueFactory = _ => TableFormat.Table,
+    };
+
+    private static Option<bool> FailOnAnyFailed() => new("--fail-on-any-failed")
+    {
+        Description = "Exit 1 if any trial failed (by default only when every trial failed; some failed trials give a warning and exit 0).",
+    };
+
+    /// <summary>
+    /// The exit code of a campaign that was followed to its end: 1 when trials ran and every one failed (nothing to use), or
+    /// with <paramref name="failOnAnyFailed"/> when any failed; otherwise 0, with a warning line when some failed. The most
+    /// frequent error is named, and where to read the rest.
+    /// </summary>
+    internal static int Verdict(Serilog.ILogger log, string campaignId, CampaignStatus status, IReadOnlyList<TrialResult> results, bool failOnAnyFailed)
+    {
+        if (status.Failed == 0 || status.Status == "cancelled")
+        {
+            return ExitCodes.Ok; // a cancel that was asked for is not a failure of the campaign
+        }
+        var failed = results.Where(r => r.Status == TrialStatus.Failed).ToList();
+        var common = failed.GroupBy(r => r.Error ?? "(no message)").OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).FirstOrDefault();
+        var example = common is null ? "" : $"; most frequent error ({common.Count()}×, e.g. {common.First().TrialId}): {common.Key}";
+        var see = $"see campaign results --id {campaignId} and campaign log --id {campaignId} --trial {failed.FirstOrDefault()?.TrialId ?? "T"}";
+        if (status.Completed == 0 && status.Stopped == 0)
+        {
+            log.Error("Campaign {CampaignId}: every trial failed ({Failed}){Example}; {See}", campaignId, status.Failed, example, see);
+            return ExitCodes.Failure;
+        }
+        var total = status.Completed + status.Failed + status.Stopped;
+        if (failOnAnyFailed)
+        {
+            log.Error("Campaign {CampaignId}: {Failed} of {Total} trials failed (--fail-on-any-failed){Example}; {See}", campaignId, status.Failed, total, example, see);
+            return ExitCodes.Failure;
+        }
+        log.Warning("Campaign {CampaignId}: {Failed} of {Total} trials failed{Example}; {See}", campaignId, status.Failed, total, example, see);
+        return ExitCodes.Ok;
     }
 
     private static string Slug(string name) =>

@@ -107,11 +107,10 @@ internal static class PinnCommand
             context.Log.Information("pinn heat: {Layers}×{Width} {Activation}, {Collocation} points ({Sampling}), {Epochs} Adam + {Lbfgs} L-BFGS steps, {DType}, constraints {Constraints}, corner {Corner}{Inverse}",
                 s.Layers, s.Width, s.Activation, s.Collocation, s.Sampling, s.Epochs, s.LbfgsSteps, s.Float64 ? "float64" : "float32", s.Constraints,
                 s.CornerSubtraction ? "subtracted" : "none", s.Inverse ? $", inverse from {s.Observations.Count} observations" : "");
-            var total = s.Epochs + s.LbfgsSteps;
             using var run = await ProgressDisplay.RunAsync(context, "pinn heat", progress =>
                 PinnHeatTrainer.Train(s, p.GetValue(seed), p.GetValue(device) ?? "cpu", new Reporter(e =>
                 {
-                    progress.Report((double)e.Epoch / total);
+                    progress.Report(PinnHeatTrainer.WorkDone(s, e.Epoch)); // L-BFGS steps weigh their 20 evaluations
                     context.Log.Debug("{Stage} {Epoch}: loss {Loss:E3} (pde {Pde:E3}), relative L2 {RelL2:E3}, α {Alpha}", e.Stage, e.Epoch, e.Loss, e.Pde, e.RelativeL2, e.Alpha);
                 }), cancellationToken));
             using (var output = AtomicOutputDirectory.Begin(target))

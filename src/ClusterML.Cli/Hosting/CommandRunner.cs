@@ -20,9 +20,14 @@ internal sealed class CommandRunner(GlobalOptions globals, TextWriter output, Te
         await using var log = Logging.Create(format, parse.GetValue(globals.Verbose), dataDir, error);
         var interactive = format == "text"
             && ReferenceEquals(error, Console.Error)
-            && !Console.IsErrorRedirected
+            && NativeErrorOutput.ErrorIsTerminal
             && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
         var context = new CommandContext(parse, log, output, error, interactive, dataDir);
+        var ownsProcessOutput = ReferenceEquals(error, Console.Error);
+        if (ownsProcessOutput)
+        {
+            NativeErrorOutput.Logger = log;
+        }
         try
         {
             return await body(context, cancellationToken);
@@ -47,6 +52,13 @@ internal sealed class CommandRunner(GlobalOptions globals, TextWriter output, Te
         {
             log.Fatal(ex, "{Command} failed: {Reason}", parse.CommandResult.Command.Name, ex.GetBaseException().Message);
             return ExitCodes.Failure;
+        }
+        finally
+        {
+            if (ownsProcessOutput)
+            {
+                NativeErrorOutput.Logger = null; // the logger is disposed next; native lines after this are copied through
+            }
         }
     }
 }

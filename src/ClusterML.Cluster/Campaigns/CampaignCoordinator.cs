@@ -322,7 +322,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
                 return;
             }
             var campaign = _book.Campaign!;
-            if (failed.Attempt <= campaign.Retries)
+            if (failed.Attempt <= campaign.Retries && !failed.Permanent)
             {
                 _log.Warning("Trial {TrialId} attempt {Attempt} failed ({Error}); retrying", failed.TrialId, failed.Attempt, failed.Error);
                 StartAttempts([_book.Trial(failed.TrialId)], failed.Attempt + 1);

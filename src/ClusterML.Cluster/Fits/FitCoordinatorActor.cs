@@ -42,12 +42,25 @@ public sealed class FitCoordinatorActor : ReceivePersistentActor
             {
                 _latest = e;
                 _checkpoints++;
-                replyTo.Tell(new FitCheckpointSaved(_fitId, e.Epoch));
                 if (LastSequenceNr > 1)
                 {
+                    // Answered once the older checkpoints are gone: a saver that goes on (or a process that ends) leaves one
+                    // checkpoint in the journal, not two (each can be megabytes of weights).
+                    _awaitingDeletion.Add((LastSequenceNr - 1, replyTo, e.Epoch));
                     DeleteMessages(LastSequenceNr - 1);
                 }
+                else
+                {
+                    replyTo.Tell(new FitCheckpointSaved(_fitId, e.Epoch));
+                }
             });
+        });
+        Command<RecoveryCompleted>(_ =>
+        {
+            if (_checkpoints > 1)
+            {
+                DeleteMessages(LastSequenceNr - 1); // a process ended before an older checkpoint's deletion finished
+            }
         });
         Command<FitCheckpointGet>(_ => Sender.Tell(State()));
         Command<FitCheckpointForget>(_ =>
@@ -57,8 +70,24 @@ public sealed class FitCoordinatorActor : ReceivePersistentActor
             DeleteMessages(LastSequenceNr);
             Sender.Tell(new FitCheckpointForgotten(_fitId));
         });
-        Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(failure => _log.Warning(failure.Cause, "Fit {FitId}: older checkpoints up to #{To} were not deleted", _fitId, failure.ToSequenceNr));
+        Command<DeleteMessagesSuccess>(deleted => Answer(deleted.ToSequenceNr));
+        Command<DeleteMessagesFailure>(failure =>
+        {
+            _log.Warning(failure.Cause, "Fit {FitId}: older checkpoints up to #{To} were not deleted", _fitId, failure.ToSequenceNr);
+            Answer(failure.ToSequenceNr); // the new checkpoint is saved all the same
+        });
+    }
+
+    /// <summary>Saves persisted but not yet answered: (deletion up to this sequence number, saver, epoch).</summary>
+    private readonly List<(long DeleteTo, IActorRef ReplyTo, int Epoch)> _awaitingDeletion = [];
+
+    private void Answer(long deletedTo)
+    {
+        foreach (var waiting in _awaitingDeletion.Where(w => w.DeleteTo <= deletedTo).ToList())
+        {
+            waiting.ReplyTo.Tell(new FitCheckpointSaved(_fitId, waiting.Epoch));
+            _awaitingDeletion.Remove(waiting);
+        }
     }
 
     public override string PersistenceId => $"fit-{_fitId}";

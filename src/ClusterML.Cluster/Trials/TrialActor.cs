@@ -289,8 +289,17 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         });
         Receive<Crashed>(crash =>
         {
-            _log.Warning(crash.Cause, "Trial {TrialId} of campaign {CampaignId} attempt {Attempt} failed", current.TrialId, current.CampaignId, current.Attempt);
-            Reply(current, new TrialFailed(current.CampaignId, current.TrialId, current.Attempt, crash.Cause.Message, _node, crash.StartedAtMs, Now(), current.Token));
+            // Bad input (a setting, an input file) fails every attempt the same way: the coordinator does not retry it.
+            var permanent = crash.Cause is ClusterML.Core.Validation.InvalidInputException;
+            if (permanent)
+            {
+                _log.Warning("Trial {TrialId} of campaign {CampaignId} attempt {Attempt} failed on its input: {Error}", current.TrialId, current.CampaignId, current.Attempt, crash.Cause.Message);
+            }
+            else
+            {
+                _log.Warning(crash.Cause, "Trial {TrialId} of campaign {CampaignId} attempt {Attempt} failed", current.TrialId, current.CampaignId, current.Attempt);
+            }
+            Reply(current, new TrialFailed(current.CampaignId, current.TrialId, current.Attempt, crash.Cause.Message, _node, crash.StartedAtMs, Now(), current.Token, permanent));
             BackToIdle(cancel);
         });
         Receive<StopTrial>(stop =>

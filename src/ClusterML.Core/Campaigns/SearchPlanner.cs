@@ -121,12 +121,17 @@ public static class SearchPlanner
     {
         ChoiceSpace c => c.Values[(int)index],
         IntSpace i => new CampaignValue.Integer(i.ValueAt(index)),
-        // Ends are set exactly rather than computed, so that low and high appear as written.
-        UniformSpace u => new CampaignValue.Real(index == points - 1 ? u.High : u.Low + ((u.High - u.Low) * index / (points - 1))),
+        // Ends are set exactly rather than computed, so that low and high appear as written; the points between are rounded
+        // to 15 significant digits, so that 0.1 + 0.0125·k is 0.10625 (as written in results), not 0.10625000000000001.
+        UniformSpace u => new CampaignValue.Real(index == points - 1 ? u.High : Tidy(u.Low + ((u.High - u.Low) * index / (points - 1)))),
         LogUniformSpace l => new CampaignValue.Real(index == 0 ? l.Low : index == points - 1 ? l.High
-            : Math.Exp(Math.Log(l.Low) + ((Math.Log(l.High) - Math.Log(l.Low)) * index / (points - 1)))),
+            : Tidy(Math.Exp(Math.Log(l.Low) + ((Math.Log(l.High) - Math.Log(l.Low)) * index / (points - 1))))),
         _ => throw new ArgumentOutOfRangeException(nameof(axis), axis, "unknown kind of axis"),
     };
+
+    /// <summary>The double nearest to <paramref name="value"/> written with 15 significant digits (removes the last-bit noise of grid arithmetic).</summary>
+    internal static double Tidy(double value) =>
+        double.Parse(value.ToString("G15", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
 
     private static List<CampaignValue[]> Random(CampaignSpec spec)
     {

@@ -81,4 +81,5 @@ public sealed record TrialFailed(
     [property: Key(4)] string Node,
     [property: Key(5)] long StartedAtMs,
     [property: Key(6)] long EndedAtMs,
-    [property: Key(7)] long Token = 0) : IWithTrialId, IWithCampaignId, IWireMessage;
+    [property: Key(7)] long Token = 0,
+    [property: Key(8)] bool Permanent = false) : IWithTrialId, IWithCampaignId, IWireMessage;

@@ -178,6 +178,16 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fd_campaign_with_an_unstable_r_in_its_base_should_exit_2_naming_its_line_before_anything_runs()
+    {
+        var spec = Campaign("base-r.yaml", "name: base-r\nengine: fd\nbase: { r: 0.9 }\nspace:\n  nx: { type: choice, values: [11, 21] }\nsearch:\n  kind: grid\n");
+        var (code, _, stderr) = await _cli.RunAsync("campaign", "run", spec);
+        Assert.True(code == 2, stderr);
+        AssertOneErrorLine(stderr, "base-r.yaml:3: base.r: the explicit scheme is unstable for r = αΔt/Δx² = 0.9 > 1/2");
+        Assert.False(File.Exists(Path.Combine(_cli.DataDir, "results.db")), "nothing may run");
+    }
+
+    [Fact]
     public async Task A_fd_campaign_with_an_unstable_r_in_its_space_should_exit_2_naming_the_axis_line()
     {
         var spec = Campaign("unstable.yaml", "name: unstable\nengine: fd\nbase:\n  nx: 11\n  t_end: 0.1\nspace:\n  nx: { type: choice, values: [11, 21] }\n  r:\n    type: choice\n    values: [0.3, 0.6, 0.7]\nsearch:\n  kind: grid\n");

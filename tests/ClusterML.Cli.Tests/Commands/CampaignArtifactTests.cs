@@ -30,6 +30,29 @@ public sealed class CampaignArtifactTests : IDisposable
 
         (code, stdout, stderr) = await _cli.RunAsync("campaign", "run", spec, "--id", "e2e");
         Assert.True(code == 0, stderr);
+        // Not a terminal here (a StringWriter): the table is drawn at its own width, every line as long as the others.
+        var drawn = (await _cli.RunAsync("campaign", "results", "--id", "e2e", "--top", "12")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.Length > 0 && "┌│├└".Contains(l[0], StringComparison.Ordinal)).ToList();
+        Assert.True(drawn.Count >= 12 + 4, string.Join('\n', drawn));
+        Assert.Single(drawn.Select(l => l.TrimEnd().Length).Distinct());
+        var csv = await _cli.RunAsync("campaign", "results", "--id", "e2e", "--top", "12", "--format", "csv");
+        Assert.True(csv.ExitCode == 0, csv.Error);
+        var csvLines = csv.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith("rank,trial,", csvLines[0], StringComparison.Ordinal);
+        Assert.Equal(13, csvLines.Length);
+        var asJson = await _cli.RunAsync("campaign", "results", "--id", "e2e", "--format", "json");
+        using (var parsed = System.Text.Json.JsonDocument.Parse(asJson.Out))
+        {
+            Assert.Equal(10, parsed.RootElement.GetArrayLength());
+            Assert.Equal(System.Text.Json.JsonValueKind.Number, parsed.RootElement[0].GetProperty("loss").ValueKind);
+            Assert.Equal(System.Text.Json.JsonValueKind.String, parsed.RootElement[0].GetProperty("trial").ValueKind);
+        }
+        var status = await _cli.RunAsync("campaign", "status", "--format", "csv");
+        Assert.StartsWith("id,name,engine,status,trials", status.Out, StringComparison.Ordinal);
+        Assert.Contains("e2e,surrogate-sweep,surrogate,completed,12/12", status.Out, StringComparison.Ordinal);
+        var cancelled = await _cli.RunAsync("campaign", "cancel", "--id", "e2e");
+        Assert.True(cancelled.ExitCode == 0, cancelled.Error);
+        Assert.Contains("Campaign e2e has already completed: there was nothing to cancel.", cancelled.Out, StringComparison.Ordinal);
         var store = new SqliteResultStore(Path.Combine(_cli.DataDir, "results.db"));
         var results = store.Results("e2e");
         Assert.Equal(12, results.Count);

@@ -73,6 +73,21 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.Equal(3 + 3, engine.Runs);
     }
 
+    [Fact]
+    public async Task A_trial_that_fails_on_its_input_should_not_be_retried()
+    {
+        var storage = Storage(Backend.Sqlite);
+        var engine = new FakeEngine();
+        await using var cluster = await TestCluster.StartAsync(storage, engine);
+        await cluster.Campaigns.Ask<CampaignStatus>(Campaign("c2v", 3, retries: 2, spec: i => new FdHeatTrialSpec(Length: i == 1 ? -1 : 1, Nx: 2)), TimeSpan.FromSeconds(30));
+        var status = await cluster.WaitAsync("c2v", TimeSpan.FromSeconds(60));
+        Assert.Equal(("completed", 2, 1), (status.Status, status.Completed, status.Failed));
+        var failed = cluster.Store.Results("c2v").Single(r => r.Status == TrialStatus.Failed);
+        Assert.Equal(("t0001", 1), (failed.TrialId, failed.Attempts)); // bad input fails the same way every time: one attempt
+        Assert.Contains("data.csv:3: length: must be positive", failed.Error, StringComparison.Ordinal);
+        Assert.Equal(3, engine.Runs);
+    }
+
     [Theory]
     [InlineData(Backend.Sqlite)]
     [InlineData(Backend.Postgres)]

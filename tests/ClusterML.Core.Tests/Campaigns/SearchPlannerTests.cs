@@ -49,6 +49,18 @@ public sealed class SearchPlannerTests
     }
 
     [Fact]
+    public void Grid_values_should_print_as_the_decimals_they_stand_for()
+    {
+        // 0.1 + 0.1·1/16 is 0.10625000000000001 in double arithmetic (and 7/16 gives 0.14375000000000002); results and
+        // tables should say 0.10625 and 0.14375.
+        var trials = SearchPlanner.Expand(Spec("  alpha: {type: uniform, low: 0.1, high: 0.2}\n", "{kind: grid, points_per_axis: 17}"));
+        Assert.Equal(("0.10625", "0.14375"), (trials[1].Parameters["alpha"].ToString(), trials[7].Parameters["alpha"].ToString()));
+        Assert.All(trials, t => Assert.True(t.Parameters["alpha"].ToString().Length <= 7, t.Parameters["alpha"].ToString()));
+        var logs = SearchPlanner.Expand(Spec("  lr: {type: log-uniform, low: 0.001, high: 0.1}\n", "{kind: grid, points_per_axis: 3}"));
+        Assert.Equal("0.01", logs[1].Parameters["lr"].ToString());
+    }
+
+    [Fact]
     public void Log_uniform_grid_values_should_be_geometric_and_int_axes_should_use_every_step()
     {
         var spec = Spec("  lr: {type: log-uniform, low: 0.001, high: 0.1}\n  n: {type: int, low: 2, high: 9, step: 3}\n", "{kind: grid, points_per_axis: 5}");
