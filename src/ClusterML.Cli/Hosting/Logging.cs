@@ -25,6 +25,26 @@ internal static class Logging
             .MinimumLevel.Override("Akka", verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft", verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
             .Enrich.WithProperty("App", "clusterml");
+        Logger? created = null;
+        if (!verbose)
+        {
+            // Akka's warnings while the cluster forms (a region that finds no shard coordinator yet) say nothing a user can
+            // act on; they become one plain line every 30 s, and stay available with --verbose.
+            var lastSaid = DateTime.MinValue;
+            config = config.Filter.ByExcluding(e =>
+            {
+                if (!IsFormingNoise(e))
+                {
+                    return false;
+                }
+                if (DateTime.UtcNow - lastSaid > TimeSpan.FromSeconds(30) && created is { } said)
+                {
+                    lastSaid = DateTime.UtcNow;
+                    said.Information("Waiting for the cluster to form: work waits until a worker node has joined (details with --verbose)");
+                }
+                return true;
+            });
+        }
         ITextFormatter formatter = format == "json"
             ? new CompactJsonFormatter()
             : new MessageTemplateTextFormatter(ConsoleTemplate, CultureInfo.InvariantCulture);
@@ -49,8 +69,22 @@ internal static class Logging
         {
             console.WriteLine($"warning: cannot write logs under {logs}: {ex.Message}");
         }
-        return config.CreateLogger();
+        created = config.CreateLogger();
+        return created;
     }
+
+    /// <summary>Akka.Cluster.Sharding's messages while no shard coordinator answers yet (cluster forming, no worker node).</summary>
+    private static readonly string[] FormingNoise =
+    [
+        "No coordinator found to register",
+        "Trying to register to coordinator at",
+        "Requested shard homes",
+        "Retry request for shard",
+    ];
+
+    internal static bool IsFormingNoise(LogEvent e) =>
+        e.Level <= LogEventLevel.Warning && FormingNoise.Any(n => e.MessageTemplate.Text.Contains(n, StringComparison.Ordinal)
+            || (e.Properties.TryGetValue("Message", out var m) && m.ToString().Contains(n, StringComparison.Ordinal)));
 }
 
 /// <summary>Writes formatted events to a <see cref="TextWriter"/> (used when the command runs in-process with redirected writers).</summary>

@@ -40,6 +40,17 @@ internal static class CampaignReports
     /// <summary>A trial's final loss for tables (5 significant digits), or – when it has none.</summary>
     public static string Loss(TrialResult result) => result.FinalLoss is { } l ? l.ToString("G5", CultureInfo.InvariantCulture) : "–";
 
+    /// <summary>A hyperparameter's text as a JSON value: a finite number, true/false, or the text.</summary>
+    internal static System.Text.Json.Nodes.JsonNode? Typed(string text) =>
+        text switch
+        {
+            "true" => System.Text.Json.Nodes.JsonValue.Create(true),
+            "false" => System.Text.Json.Nodes.JsonValue.Create(false),
+            _ when long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole) => System.Text.Json.Nodes.JsonValue.Create(whole),
+            _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) => System.Text.Json.Nodes.JsonValue.Create(number),
+            _ => System.Text.Json.Nodes.JsonValue.Create(text),
+        };
+
     /// <summary>Writes results.csv, results.json, one PNG of the loss against each hyperparameter and the best trials' learning curves.</summary>
     /// <remarks>Each trial's artifact folder appears as an absolute path on this node (<c>artifact_folder</c>), empty when it kept none.</remarks>
     public static IReadOnlyList<string> Export(IResultStore store, string campaignId, string dataDir, Func<string, string> pathFor)
@@ -48,8 +59,13 @@ internal static class CampaignReports
         var parameters = results.SelectMany(r => r.Parameters.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
         var metrics = results.SelectMany(r => r.Metrics.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
         var written = new List<string>();
+        string[] fixedColumns = ["trial", "index", "status", "final_loss", "seed", "attempts", "node", "started_at_ms", "ended_at_ms", "error", "artifact_folder"];
+        // Column names are unique: a metric named like a hyperparameter or a fixed column (an fd trial's metric r next to the
+        // hyperparameter r) is written as metric_<name>.
+        var taken = parameters.Concat(fixedColumns).ToHashSet(StringComparer.Ordinal);
+        var metricColumns = metrics.Select(m => taken.Contains(m) ? $"metric_{m}" : m).ToArray();
         CsvTable.Write(pathFor("results.csv"),
-            ["trial", "index", "status", "final_loss", .. parameters, .. metrics, "seed", "attempts", "node", "started_at_ms", "ended_at_ms", "error", "artifact_folder"],
+            ["trial", "index", "status", "final_loss", .. parameters, .. metricColumns, "seed", "attempts", "node", "started_at_ms", "ended_at_ms", "error", "artifact_folder"],
             results.Select(r => (IReadOnlyList<string>)[
                 r.TrialId, r.Index.ToString(CultureInfo.InvariantCulture), r.Status.ToString().ToLowerInvariant(), r.FinalLoss is { } l ? CsvTable.Format(l) : "",
                 .. parameters.Select(p => r.Parameters.TryGetValue(p, out var v) ? v : ""),
@@ -58,8 +74,16 @@ internal static class CampaignReports
                 r.StartedAtMs.ToString(CultureInfo.InvariantCulture), r.EndedAtMs.ToString(CultureInfo.InvariantCulture), r.Error ?? "",
                 CampaignModels.ArtifactFolder(dataDir, r) ?? ""]));
         written.Add("results.csv");
-        var json = results.Select(r => r with { ArtifactFolder = CampaignModels.ArtifactFolder(dataDir, r) });
-        File.WriteAllText(pathFor("results.json"), JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        // Hyperparameters are kept as the spec's text in the store; in results.json numbers and booleans are JSON values.
+        var options = new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+        var json = new System.Text.Json.Nodes.JsonArray([.. results.Select(r =>
+        {
+            var node = JsonSerializer.SerializeToNode(r with { ArtifactFolder = CampaignModels.ArtifactFolder(dataDir, r) }, options)!;
+            node["Parameters"] = new System.Text.Json.Nodes.JsonObject(r.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => KeyValuePair.Create(p.Key, Typed(p.Value))));
+            return node;
+        })]);
+        File.WriteAllText(pathFor("results.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         written.Add("results.json");
 
         var completed = results.Where(r => r.Status == TrialStatus.Completed && r.FinalLoss is { } l && double.IsFinite(l)).ToArray();

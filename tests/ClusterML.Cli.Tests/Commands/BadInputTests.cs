@@ -167,23 +167,16 @@ public sealed class BadInputTests : IDisposable
 
     private string Campaign(string name, string body) => Write(name, body.Replace("\r", "", StringComparison.Ordinal));
 
-    [Fact]
-    public async Task A_fd_campaign_with_a_negative_t_end_should_exit_2_naming_its_yaml_line_before_anything_runs()
+    [Theory]
+    [InlineData("neg.yaml", "name: neg\nengine: fd\nbase:\n  nx: 11\n  t_end: -1\nspace:\n  r: { type: choice, values: [0.1, 0.2] }\nsearch:\n  kind: grid\n",
+        "neg.yaml:5: base.t_end: must be > 0 (got -1) (trial t0000: r=0.1)")]
+    [InlineData("base-r.yaml", "name: base-r\nengine: fd\nbase: { r: 0.9 }\nspace:\n  nx: { type: choice, values: [11, 21] }\nsearch:\n  kind: grid\n",
+        "base-r.yaml:3: base.r: the explicit scheme is unstable for r = αΔt/Δx² = 0.9 > 1/2")]
+    public async Task A_fd_campaign_with_invalid_base_settings_should_exit_2_naming_its_yaml_line_before_anything_runs(string file, string yaml, string expected)
     {
-        var spec = Campaign("neg.yaml", "name: neg\nengine: fd\nbase:\n  nx: 11\n  t_end: -1\nspace:\n  r: { type: choice, values: [0.1, 0.2] }\nsearch:\n  kind: grid\n");
-        var (code, _, stderr) = await _cli.RunAsync("campaign", "run", spec);
+        var (code, _, stderr) = await _cli.RunAsync("campaign", "run", Campaign(file, yaml));
         Assert.True(code == 2, stderr);
-        AssertOneErrorLine(stderr, "neg.yaml:5: base.t_end: must be > 0 (got -1) (trial t0000: r=0.1)");
-        Assert.False(File.Exists(Path.Combine(_cli.DataDir, "results.db")), "nothing may run");
-    }
-
-    [Fact]
-    public async Task A_fd_campaign_with_an_unstable_r_in_its_base_should_exit_2_naming_its_line_before_anything_runs()
-    {
-        var spec = Campaign("base-r.yaml", "name: base-r\nengine: fd\nbase: { r: 0.9 }\nspace:\n  nx: { type: choice, values: [11, 21] }\nsearch:\n  kind: grid\n");
-        var (code, _, stderr) = await _cli.RunAsync("campaign", "run", spec);
-        Assert.True(code == 2, stderr);
-        AssertOneErrorLine(stderr, "base-r.yaml:3: base.r: the explicit scheme is unstable for r = αΔt/Δx² = 0.9 > 1/2");
+        AssertOneErrorLine(stderr, expected);
         Assert.False(File.Exists(Path.Combine(_cli.DataDir, "results.db")), "nothing may run");
     }
 

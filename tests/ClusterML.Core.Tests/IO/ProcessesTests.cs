@@ -25,12 +25,13 @@ public sealed class ProcessesTests
         {
             Assert.Skip("needs Linux and bash");
         }
-        // The background child exits at once; its parent then becomes `sleep`, which never waits for children.
-        using var parent = Process.Start(new ProcessStartInfo("/bin/bash", ["-c", "true & echo $!; exec sleep 5"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        // The background child exits after the shell has become `sleep` (exec), which never waits for children: it stays a
+        // zombie. (A child that exits before the exec is reaped by bash itself.)
+        using var parent = Process.Start(new ProcessStartInfo("/bin/bash", ["-c", "sleep 0.5 & echo $!; exec sleep 8"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
         try
         {
             var child = int.Parse(parent.StandardOutput.ReadLine()!, System.Globalization.CultureInfo.InvariantCulture);
-            var deadline = DateTime.UtcNow.AddSeconds(3);
+            var deadline = DateTime.UtcNow.AddSeconds(5);
             while (!File.ReadAllText($"/proc/{child}/stat").Contains(") Z", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
             {
                 Thread.Sleep(20);
