@@ -51,6 +51,9 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     private bool _settled;
     private readonly int _defaultSlots;
     private readonly Dictionary<string, DateTime> _lastHeard = [];
+
+    /// <summary>Trials in flight whose current attempt a worker has started (<see cref="TrialRunning"/> or a progress report); the rest wait in a queue.</summary>
+    private readonly HashSet<string> _started = new(StringComparer.Ordinal);
     private CampaignBook _book = new();
     private AshaState _asha = AshaState.Empty;
 
@@ -280,6 +283,14 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
                 End("timed-out", () => { });
             }
         });
+        Command<TrialRunning>(running =>
+        {
+            if (IsCurrent(running.TrialId, running.Attempt, running.Token) && !_book.IsOver)
+            {
+                _lastHeard[running.TrialId] = DateTime.UtcNow;
+                _started.Add(running.TrialId);
+            }
+        });
         Command<TrialProgressed>(progress =>
         {
             if (!IsCurrent(progress.TrialId, progress.Attempt, progress.Token))
@@ -287,6 +298,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
                 return;
             }
             _lastHeard[progress.TrialId] = DateTime.UtcNow;
+            _started.Add(progress.TrialId);
             _aggregator.Tell(new RecordEpochMetrics(new EpochMetrics(progress.CampaignId, progress.TrialId, progress.Attempt, progress.Epoch, progress.Metrics)));
             if (_book.Campaign!.EarlyStopping is { } policy && progress.Metrics.TryGetValue(policy.Metric, out var value)
                 && Asha.IsRung(progress.Epoch, policy.GracePeriod, policy.ReductionFactor, policy.MaxEpochs))
@@ -417,6 +429,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             _finishing.Remove(trialId);
             _book.Apply(e);
             _lastHeard.Remove(trialId);
+            _started.Remove(trialId);
             Deliver(result);
             if (LogEachTrial)
             {
@@ -480,6 +493,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     private void Start(PlannedTrial trial, int attempt)
     {
         _lastHeard[trial.TrialId] = DateTime.UtcNow;
+        _started.Remove(trial.TrialId); // (again) in a worker's queue until it says it runs
         if (!Timers.IsTimerActive("watchdog"))
         {
             Timers.StartPeriodicTimer("watchdog", Watchdog.Instance, WatchdogInterval);
@@ -532,7 +546,12 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         SaveSnapshot(_book.ToSnapshot(_endedAtMs, _settled, _unrecorded.Values, _asha));
     }
 
-    private CampaignStatus Status() => _book.ToStatus(_campaignId) with { Unrecorded = _unrecorded.Count + (_unrecordedStatus is null ? 0 : 1) };
+    /// <summary>The campaign's counts; running: the trials a worker has started (dispatched ones still queued are pending).</summary>
+    private CampaignStatus Status() => _book.ToStatus(_campaignId) with
+    {
+        Running = _book.IsOver ? 0 : Math.Min(_started.Count, _book.InFlightCount),
+        Unrecorded = _unrecorded.Count + (_unrecordedStatus is null ? 0 : 1),
+    };
 
     private void Deliver(TrialResult result)
     {

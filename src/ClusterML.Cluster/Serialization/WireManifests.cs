@@ -14,6 +14,7 @@ public static class WireManifests
         ["trial.start"] = typeof(StartTrial),
         ["trial.stop"] = typeof(StopTrial),
         ["trial.progressed"] = typeof(TrialProgressed),
+        ["trial.running"] = typeof(TrialRunning),
         ["trial.completed"] = typeof(TrialCompleted),
         ["trial.stopped"] = typeof(TrialStopped),
         ["trial.failed"] = typeof(TrialFailed),

@@ -136,6 +136,10 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     private async Task<Attempted> RunAsync(IEngine engine, StartTrial start, IActorRef requester, IProgress<TrainingProgress> progress, TrialLog? log, CancellationToken token)
     {
         var slot = await _slots.AcquireAsync(token).ConfigureAwait(false);
+        if (!token.IsCancellationRequested)
+        {
+            requester.Tell(new TrialRunning(start.CampaignId, start.TrialId, start.Attempt, _node, start.Token)); // it leaves the queue now
+        }
         if (log is null)
         {
             using (slot)

@@ -28,6 +28,18 @@ public sealed record StopTrial(
     [property: Key(1)] string TrialId,
     [property: Key(2)] string Reason) : IWithTrialId, IWithCampaignId, IWireMessage;
 
+/// <summary>
+/// A worker took a slot for the attempt and its engine starts now (until then the attempt waits in the worker's queue):
+/// the campaign counts it as running from here.
+/// </summary>
+[MessagePackObject]
+public sealed record TrialRunning(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] string TrialId,
+    [property: Key(2)] int Attempt,
+    [property: Key(3)] string Node,
+    [property: Key(4)] long Token = 0) : IWithTrialId, IWithCampaignId, IWireMessage;
+
 /// <summary>Metrics of one epoch (names as the engine reports them, e.g. <c>train_loss</c>, <c>validation_loss</c>).</summary>
 [MessagePackObject]
 public sealed record TrialProgressed(

@@ -74,6 +74,28 @@ public sealed class CampaignCoordinatorTests : IDisposable
     }
 
     [Fact]
+    public async Task Running_should_count_only_trials_a_worker_has_started_not_those_queued_for_its_slot()
+    {
+        var storage = Storage(Backend.Sqlite);
+        var engine = new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(150) };
+        await using var cluster = await TestCluster.StartAsync(storage, engine, slots: 1);
+        await cluster.Campaigns.Ask<CampaignStatus>(Campaign("c-run", 4, maxConcurrent: 3, spec: _ => new FdHeatTrialSpec(Nx: 4)), TimeSpan.FromSeconds(30));
+        var seen = new List<int>();
+        CampaignStatus status;
+        do
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+            status = await cluster.Campaigns.Ask<CampaignStatus>(new GetCampaignStatus("c-run"), TimeSpan.FromSeconds(10));
+            seen.Add(status.Running);
+        }
+        while (!status.IsOver);
+        // Three dispatched at a time, one slot: one runs, two wait in the worker's queue (pending, not running).
+        Assert.All(seen, running => Assert.InRange(running, 0, 1));
+        Assert.Contains(1, seen);
+        Assert.Equal(0, status.Running);
+    }
+
+    [Fact]
     public async Task A_trial_that_fails_on_its_input_should_not_be_retried()
     {
         var storage = Storage(Backend.Sqlite);

@@ -26,6 +26,7 @@ public sealed class WireSerializerTests : IDisposable
         yield return new StartTrial("c1", "t0004", 1, new NepTrainTrialSpec("/data/train.xyz", null, ImmutableDictionary<string, string>.Empty.Add("neuron", "30")), 4, "cpu");
         yield return new StopTrial("c1", "t0001", "asha rung 1");
         yield return new TrialProgressed("c1", "t0001", 1, 17, metrics);
+        yield return new TrialRunning("c1", "t0001", 2, "akka.tcp://clusterml@10.0.0.7:4053", 99);
         yield return new TrialCompleted("c1", "t0001", 1, 0.25, metrics, [1.0, 0.5, 0.25], ["model", "metrics.json"], "akka.tcp://clusterml@127.0.0.1:4053", 1000, 2000);
         yield return new TrialStopped("c1", "t0001", 1, 9, "asha", "node", 1000, 1500);
         yield return new TrialFailed("c1", "t0003", 3, "boom", "node", 1000, 1200, 99);

@@ -31,7 +31,10 @@ public sealed class TrialActorTests : Akka.Hosting.TestKit.TestKit
     {
         var region = await ActorRegistry.GetAsync<TrialRegion>();
         region.Tell(new StartTrial("c1", "t0001", 1, new FdHeatTrialSpec(Nx: 3), 5, "cpu", 8_675_309), TestActor);
-        var epochs = new[] { ExpectMsg<TrialProgressed>(TimeSpan.FromSeconds(20)), ExpectMsg<TrialProgressed>(), ExpectMsg<TrialProgressed>() };
+        var running = ExpectMsg<TrialRunning>(TimeSpan.FromSeconds(20)); // the engine starts: the attempt left the queue
+        Assert.Equal(("t0001", 1, 8_675_309L), (running.TrialId, running.Attempt, running.Token));
+        Assert.StartsWith("akka.tcp://", running.Node, StringComparison.Ordinal);
+        var epochs = new[] { ExpectMsg<TrialProgressed>(), ExpectMsg<TrialProgressed>(), ExpectMsg<TrialProgressed>() };
         Assert.Equal([1, 2, 3], epochs.Select(p => p.Epoch));
         Assert.Equal(1.0 / 3, epochs[^1].Metrics["train_loss"], tolerance: 1e-12);
         var done = ExpectMsg<TrialCompleted>();
@@ -50,6 +53,7 @@ public sealed class TrialActorTests : Akka.Hosting.TestKit.TestKit
     {
         var region = await ActorRegistry.GetAsync<TrialRegion>();
         region.Tell(new StartTrial("c1", "t0002", 2, new FdHeatTrialSpec(Alpha: -1, Nx: 1), 5, "cpu"), TestActor);
+        ExpectMsg<TrialRunning>(TimeSpan.FromSeconds(20));
         var failed = ExpectMsg<TrialFailed>(TimeSpan.FromSeconds(20));
         Assert.Equal(2, failed.Attempt);
         Assert.Equal("fake failure for alpha -1", failed.Error);
@@ -60,6 +64,7 @@ public sealed class TrialActorTests : Akka.Hosting.TestKit.TestKit
     {
         var region = await ActorRegistry.GetAsync<TrialRegion>();
         region.Tell(new StartTrial("c1", "t0003", 1, new FdHeatTrialSpec(Nx: 10_000), 5, "cpu"), TestActor);
+        ExpectMsg<TrialRunning>(TimeSpan.FromSeconds(20));
         ExpectMsg<TrialProgressed>(TimeSpan.FromSeconds(20));
         region.Tell(new StopTrial("c1", "t0003", "asha rung 0"), TestActor);
         var stopped = FishForMessage(m => m is TrialStopped, TimeSpan.FromSeconds(10));
