@@ -46,9 +46,11 @@ internal static class NodeCommand
                 // compose restart: on-failure) starts the node again and it rejoins once the coordinator is back.
                 if (CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterJoinUnsuccessfulReason)
                 {
-                    context.Log.Error("Node {Address} was removed from the cluster without being asked to leave; exiting {Code} so that it is restarted", self, ExitCodes.Failure);
+                    context.Log.Error("Node {Address} was removed from the cluster without being asked to leave (downed: it lost contact with the coordinators, or they with it); exiting {Code} so that it is restarted",
+                        self, ExitCodes.Failure);
                     return ExitCodes.Failure;
                 }
+                context.Log.Information("Node {Address} left the cluster: asked to stop (Ctrl-C or SIGTERM); exiting {Code}", self, ExitCodes.Ok);
                 return ExitCodes.Ok;
             }
             finally

@@ -24,6 +24,39 @@ namespace ClusterML.Cluster.Trials;
 public sealed class TrialActor : ReceiveActor, IWithStash
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    /// <summary>
+    /// The user-facing trial lines (started, ended), under the category <c>ClusterML.Worker</c> of the host's logger factory:
+    /// Akka's own log stream is kept at warnings unless --verbose, which would hide them. Null without a host (actor tests).
+    /// </summary>
+    private readonly Microsoft.Extensions.Logging.ILogger? _events = WorkerEvents(Context.System);
+
+    private static Microsoft.Extensions.Logging.ILogger? WorkerEvents(ActorSystem system)
+    {
+        try
+        {
+            return (Akka.DependencyInjection.DependencyResolver.For(system).Resolver.GetService<Microsoft.Extensions.Logging.ILoggerFactory>())?.CreateLogger("ClusterML.Worker");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or NullReferenceException or ArgumentException)
+        {
+            return null; // no dependency injection in this actor system
+        }
+    }
+
+    /// <summary>A user-facing line at information level (through the host's logger when there is one, else Akka's).</summary>
+    private void Say(string template, params object[] values)
+    {
+        if (_events is { } events)
+        {
+#pragma warning disable CA2254 // the templates are constants of this class
+            Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(events, template, values);
+#pragma warning restore CA2254
+        }
+        else
+        {
+            _log.Info(template, values);
+        }
+    }
     private readonly string _entityId;
     private readonly IReadOnlyList<IEngine> _engines;
     private readonly WorkerSlots _slots;
@@ -102,13 +135,18 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             var lastEpoch = new StrongBox<int>(0);
             var log = _files is null ? null : new TrialLog(_files.StagingFolder(start.CampaignId, start.TrialId, start.Attempt));
             var progress = new ProgressRelay(start, requester, lastEpoch, log);
-            RunAsync(engine, start, requester, progress, log, cancel.Token)
-                .ContinueWith(task => task switch
+            var ended = new StrongBox<bool>(false);
+            RunAsync(engine, start, requester, progress, log, ended, cancel.Token)
+                .ContinueWith(task =>
                 {
-                    { IsCompletedSuccessfully: true } => (object)new Finished(start, task.Result, startedAt),
-                    { IsCanceled: true } => new Cancelled(start, lastEpoch.Value, reason.Value, startedAt),
-                    { Exception.InnerException: OperationCanceledException } => new Cancelled(start, lastEpoch.Value, reason.Value, startedAt),
-                    _ => new Crashed(start, task.Exception!.GetBaseException(), startedAt),
+                    ended.Value = true;
+                    return task switch
+                    {
+                        { IsCompletedSuccessfully: true } => (object)new Finished(start, task.Result, startedAt),
+                        { IsCanceled: true } => new Cancelled(start, lastEpoch.Value, reason.Value, startedAt),
+                        { Exception.InnerException: OperationCanceledException } => new Cancelled(start, lastEpoch.Value, reason.Value, startedAt),
+                        _ => new Crashed(start, task.Exception!.GetBaseException(), startedAt),
+                    };
                 }, TaskScheduler.Default)
                 .PipeTo(Self, sender: requester);
             _abortRun = () =>
@@ -133,12 +171,21 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     /// node computes the next trial while the aggregator stores this one's (waiting for its batch to commit, or for a model
     /// to travel, would otherwise hold the slot idle).
     /// </summary>
-    private async Task<Attempted> RunAsync(IEngine engine, StartTrial start, IActorRef requester, IProgress<TrainingProgress> progress, TrialLog? log, CancellationToken token)
+    private async Task<Attempted> RunAsync(IEngine engine, StartTrial start, IActorRef requester, IProgress<TrainingProgress> progress, TrialLog? log, StrongBox<bool> ended, CancellationToken token)
     {
         var slot = await _slots.AcquireAsync(token).ConfigureAwait(false);
         if (!token.IsCancellationRequested)
         {
             requester.Tell(new TrialRunning(start.CampaignId, start.TrialId, start.Attempt, _node, start.Token)); // it leaves the queue now
+            // One line when a trial has run for a second (a campaign of 10⁵ instant trials logs none; they are at debug).
+            _ = Task.Delay(LongTrial, token).ContinueWith(_ =>
+                {
+                    if (!ended.Value)
+                    {
+                        Say("Trial {TrialId} of campaign {CampaignId} (attempt {Attempt}) started on this node", start.TrialId, start.CampaignId, start.Attempt);
+                    }
+                },
+                CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         }
         if (log is null)
         {
@@ -276,6 +323,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         Receive<Finished>(done =>
         {
             var outcome = done.Result.Outcome;
+            LogEnd(current, done.StartedAtMs, $"completed (loss {outcome.FinalLoss:G6})");
             Reply(current, new TrialCompleted(current.CampaignId, current.TrialId, current.Attempt, outcome.FinalLoss,
                 (outcome.Metrics ?? ImmutableDictionary<string, double>.Empty).ToImmutableDictionary(),
                 [.. outcome.LossCurve], [.. outcome.Artifacts ?? []], _node, done.StartedAtMs, Now(), done.Result.Files, current.Token));
@@ -288,6 +336,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
                 // Stopped for good (a cancelled campaign may be resumed, and continues from its checkpoints).
                 _ = checkpoints.ForgetAsync(FitIdOf(current.CampaignId, current.TrialId), CancellationToken.None);
             }
+            LogEnd(current, stopped.StartedAtMs, $"stopped ({stopped.Reason})");
             Reply(current, new TrialStopped(current.CampaignId, current.TrialId, current.Attempt, stopped.Epoch, stopped.Reason, _node, stopped.StartedAtMs, Now(), current.Token));
             BackToIdle(cancel);
         });
@@ -339,6 +388,23 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         if (Context.Parent.Path.ToStringWithoutAddress().StartsWith("/system/sharding/", StringComparison.Ordinal))
         {
             Context.SetReceiveTimeout(IdleAfterReply);
+        }
+    }
+
+    /// <summary>Trials that run at least this long get a start and an end line at information level (shorter ones at debug).</summary>
+    private static readonly TimeSpan LongTrial = TimeSpan.FromSeconds(1);
+
+    /// <summary>The end line of an attempt: information for a trial that ran <see cref="LongTrial"/> or more, else debug.</summary>
+    private void LogEnd(StartTrial start, long startedAtMs, string outcome)
+    {
+        var seconds = (Now() - startedAtMs) / 1000.0;
+        if (seconds >= LongTrial.TotalSeconds)
+        {
+            Say("Trial {TrialId} of campaign {CampaignId} (attempt {Attempt}) {Outcome} after {Seconds:F1} s", start.TrialId, start.CampaignId, start.Attempt, outcome, seconds);
+        }
+        else
+        {
+            _log.Debug("Trial {TrialId} of campaign {CampaignId} (attempt {Attempt}) {Outcome} after {Seconds:F3} s", start.TrialId, start.CampaignId, start.Attempt, outcome, seconds);
         }
     }
 

@@ -57,7 +57,7 @@ public sealed partial class ClusterTlsTests : IDisposable
         var workerTls = await IssueAsync(ca, "worker-1", "worker");
         var port = ClusterProcess.FreePort().ToString(CultureInfo.InvariantCulture);
         var data = _cli.Path("coordinator-data");
-        using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("tls", 4), "--id", "tls-ok", "--roles", "coordinator", "--hostname", "127.0.0.1",
+        using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("tls", 4, tEnd: 6.0), "--id", "tls-ok", "--roles", "coordinator", "--hostname", "127.0.0.1",
             "--port", port, "--tls", coordinatorTls, "--data-dir", data);
         await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(60), () => coordinator.Output);
         using var worker = Node("worker", $"akka.tcp://clusterml@127.0.0.1:{port}", "--tls", workerTls);
@@ -71,6 +71,12 @@ public sealed partial class ClusterTlsTests : IDisposable
         Assert.All(results, r => Assert.Equal(TrialStatus.Completed, r.Status));
         Assert.All(results, r => Assert.Equal(workerAddress, r.Node)); // the coordinator has no worker role: the trials ran over TLS
         Assert.DoesNotContain("Admission refused", coordinator.Output, StringComparison.Ordinal);
+        // Trials of a second or more: the worker says when each starts and how it ends, one line each.
+        Assert.All(results, r =>
+        {
+            Assert.True(worker.Output.Contains($"Trial {r.TrialId} of campaign tls-ok (attempt 1) started on this node", StringComparison.Ordinal), worker.Output);
+            Assert.True(worker.Output.Contains($"Trial {r.TrialId} of campaign tls-ok (attempt 1) completed (loss", StringComparison.Ordinal), worker.Output);
+        });
     }
 
     /// <summary>Enough trials (one to three seconds each at t_end = 3, one at a time) for four nodes to start and try to join while they run.</summary>

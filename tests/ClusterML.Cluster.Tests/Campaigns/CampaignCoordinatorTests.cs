@@ -89,8 +89,10 @@ public sealed class CampaignCoordinatorTests : IDisposable
             seen.Add(status.Running);
         }
         while (!status.IsOver);
-        // Three dispatched at a time, one slot: one runs, two wait in the worker's queue (pending, not running).
-        Assert.All(seen, running => Assert.InRange(running, 0, 1));
+        // Three dispatched at a time, one slot: one computes, the others wait in the worker's queue (pending, not running).
+        // The slot is given back before a finished attempt's artifacts are stored, so for a moment the finishing trial and the
+        // next one both count: never the third, queued one (before TrialRunning, all three counted as running).
+        Assert.All(seen, running => Assert.InRange(running, 0, 2));
         Assert.Contains(1, seen);
         Assert.Equal(0, status.Running);
     }
