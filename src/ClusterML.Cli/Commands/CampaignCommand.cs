@@ -147,7 +147,7 @@ internal static class CampaignCommand
         {
             var campaignId = context.Parse.GetValue(id)!;
             if (CampaignLock.FindDriver(context.DataDir, campaignId) is null
-                && WithStore(context, PostgresOf(context, postgres), store => store.FindCampaign(campaignId)) is { Status: "completed" or "cancelled" or "timed-out" } over)
+                && WithStore(context, PostgresOf(context, postgres), store => store.FindCampaign(campaignId)) is { } over && CampaignStatus.IsFinal(over.Status))
             {
                 context.Out.WriteLine($"Campaign {campaignId} has already {(over.Status == "timed-out" ? "timed out" : over.Status == "completed" ? "completed" : "been cancelled")}: there was nothing to cancel.");
                 return ExitCodes.Ok;
@@ -460,13 +460,12 @@ internal static class CampaignCommand
             log.Error("Campaign {CampaignId}: every trial failed ({Failed}){Example}; {See}", campaignId, status.Failed, example, see);
             return ExitCodes.Failure;
         }
-        var total = status.Completed + status.Failed + status.Stopped;
         if (failOnAnyFailed)
         {
-            log.Error("Campaign {CampaignId}: {Failed} of {Total} trials failed (--fail-on-any-failed){Example}; {See}", campaignId, status.Failed, total, example, see);
+            log.Error("Campaign {CampaignId}: {Failed} of {Total} trials failed (--fail-on-any-failed){Example}; {See}", campaignId, status.Failed, status.Finished, example, see);
             return ExitCodes.Failure;
         }
-        log.Warning("Campaign {CampaignId}: {Failed} of {Total} trials failed{Example}; {See}", campaignId, status.Failed, total, example, see);
+        log.Warning("Campaign {CampaignId}: {Failed} of {Total} trials failed{Example}; {See}", campaignId, status.Failed, status.Finished, example, see);
         return ExitCodes.Ok;
     }
 

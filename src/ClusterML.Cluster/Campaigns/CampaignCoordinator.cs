@@ -285,7 +285,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         });
         Command<TrialRunning>(running =>
         {
-            if (IsCurrent(running.TrialId, running.Attempt, running.Token) && !_book.IsOver)
+            if (IsCurrent(running.TrialId, running.Attempt, running.Token))
             {
                 _lastHeard[running.TrialId] = DateTime.UtcNow;
                 _started.Add(running.TrialId);

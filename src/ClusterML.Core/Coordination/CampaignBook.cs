@@ -42,7 +42,7 @@ public sealed class CampaignBook
     /// <summary>Index of the completed trial with the lowest finite loss (ties: lowest index), or −1.</summary>
     public int BestIndex { get; private set; } = -1;
 
-    public bool IsOver => Status is "completed" or "cancelled" or "timed-out";
+    public bool IsOver => CampaignStatus.IsFinal(Status);
 
     public bool AllFinished => Campaign is not null && FinishedCount == Trials.Length;
 

@@ -152,7 +152,10 @@ public sealed record CampaignStatus(
     public int Finished => Completed + Failed + Stopped;
 
     [IgnoreMember]
-    public bool IsOver => Status is "completed" or "cancelled" or "timed-out";
+    public bool IsOver => IsFinal(Status);
+
+    /// <summary>Whether a campaign in <paramref name="status"/> has ended for good (completed, cancelled or timed out).</summary>
+    public static bool IsFinal(string status) => status is "completed" or "cancelled" or "timed-out";
 
     /// <summary>Over, and the aggregator has acknowledged every final result and the final status: the store is complete.</summary>
     [IgnoreMember]
