@@ -65,10 +65,23 @@ public sealed class PostgresTestDatabase : IDisposable
 
     public void Dispose()
     {
-        // WITH (FORCE) ends the connections the test's stores still hold in their pools.
+        // WITH (FORCE) ends the connections the test's stores still hold in their pools. An autovacuum worker that has just
+        // entered the fresh database cannot be ended by a role without pg_signal_backend (42501; .ci/run grants it):
+        // it leaves by itself within moments, so try again.
         using var connection = new NpgsqlConnection(_server);
         connection.Open();
-        using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE);", connection);
-        command.ExecuteNonQuery();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE);", connection);
+                command.ExecuteNonQuery();
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState is "42501" or "55006" && attempt < 30)
+            {
+                Thread.Sleep(100 * Math.Min(attempt, 10));
+            }
+        }
     }
 }
