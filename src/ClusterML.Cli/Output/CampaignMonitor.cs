@@ -11,7 +11,8 @@ namespace ClusterML.Cli.Output;
 /// <summary>
 /// Follows a running campaign until it is settled (over, and every result stored): on an interactive terminal a live view
 /// on standard error — trials by state as a bar, and the best trials so far from the aggregator's leaderboard; otherwise a
-/// log line every few seconds.
+/// log line every few seconds. When the campaign is settled the live view stays on screen with its final counts (the
+/// leaderboard is printed after it on standard output), so a short campaign's view can be read.
 /// </summary>
 internal static class CampaignMonitor
 {
@@ -24,6 +25,7 @@ internal static class CampaignMonitor
     {
         var campaignId = first.CampaignId;
         var clock = Stopwatch.StartNew();
+        var eta = new CampaignEta(first);
         // A slow answer (a busy coordinator, an aggregator catching up) is skipped, never fatal: the view keeps what it had.
         var lastStatus = first;
         Leaderboard? lastBoard = null;
@@ -56,18 +58,20 @@ internal static class CampaignMonitor
         {
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
             var current = first;
-            await console.Live(View(first, null, clock.Elapsed, top)).AutoClear(true).StartAsync(async live =>
+            await console.Live(View(first, null, clock.Elapsed, top, eta.Observe(first, clock.Elapsed))).AutoClear(false).StartAsync(async live =>
             {
                 while (true)
                 {
                     var status = await Status();
-                    var board = await Board();
                     current = status;
-                    live.UpdateTarget(View(status, board, clock.Elapsed, top));
                     if (status.IsSettled)
                     {
+                        // The final state stays: header and bar (the leaderboard follows on standard output).
+                        live.UpdateTarget(View(status, null, clock.Elapsed, 0, ""));
                         return;
                     }
+                    var board = await Board();
+                    live.UpdateTarget(View(status, board, clock.Elapsed, top, eta.Observe(status, clock.Elapsed)));
                     await Task.Delay(PollInterval, cancellationToken);
                 }
             });
@@ -82,24 +86,24 @@ internal static class CampaignMonitor
             {
                 return status;
             }
+            eta.Observe(status, clock.Elapsed); // slots and the first start are seen between log lines too
             if (clock.Elapsed - lastLog >= PlainLogInterval)
             {
                 lastLog = clock.Elapsed;
                 var best = (await Board())?.Best.FirstOrDefault(); // only when a line is written
-                context.Log.Information("Campaign {CampaignId}: {Finished}/{Planned} finished, {Running} running, {Failed} failed, {Stopped} stopped; best {BestLoss} ({BestTrial}) after {Seconds:F0} s",
+                context.Log.Information("Campaign {CampaignId}: {Finished}/{Planned} finished, {Running} running, {Failed} failed, {Stopped} stopped; best {BestLoss} ({BestTrial}) after {Seconds:F0} s{Eta}",
                     campaignId, status.Finished, status.Planned, status.Running, status.Failed, status.Stopped,
-                    best?.FinalLoss?.ToString("G5", CultureInfo.InvariantCulture) ?? "–", best?.TrialId ?? "–", clock.Elapsed.TotalSeconds);
+                    best?.FinalLoss?.ToString("G5", CultureInfo.InvariantCulture) ?? "–", best?.TrialId ?? "–", clock.Elapsed.TotalSeconds, eta.Observe(status, clock.Elapsed));
             }
             await Task.Delay(PollInterval, cancellationToken);
         }
     }
 
-    /// <summary>The live view: a header, trials by state as a bar, and the leaderboard so far.</summary>
-    internal static IRenderable View(CampaignStatus status, Leaderboard? board, TimeSpan elapsed, int top)
+    /// <summary>The live view: a header (with <paramref name="eta"/>, see <see cref="CampaignEta"/>), trials by state as a bar,
+    /// and the leaderboard so far (none when <paramref name="top"/> is 0).</summary>
+    internal static IRenderable View(CampaignStatus status, Leaderboard? board, TimeSpan elapsed, int top, string eta)
     {
         var pending = Math.Max(0, status.Planned - status.Finished - status.Running);
-        var rate = elapsed.TotalSeconds > 1 && status.Finished > 0 ? status.Finished / elapsed.TotalSeconds : 0;
-        var eta = rate > 0 && !status.IsOver ? $", about {TimeSpan.FromSeconds((status.Planned - status.Finished) / rate):hh\\:mm\\:ss} left" : "";
         var header = new Markup(
             $"[bold]{Markup.Escape(status.CampaignId)}[/] {Markup.Escape(status.Status)}: {status.Finished}/{status.Planned} trials finished in {elapsed:hh\\:mm\\:ss}{eta}");
         var bar = new BreakdownChart().Width(72).ShowTagValues()
@@ -108,6 +112,10 @@ internal static class CampaignMonitor
             .AddItem("stopped early", status.Stopped, Color.Yellow)
             .AddItem("running", status.Running, Color.Blue)
             .AddItem("pending", pending, Color.Grey);
+        if (top == 0)
+        {
+            return new Rows(header, bar);
+        }
         IRenderable table = board is { Best.Length: > 0 }
             ? CampaignReports.Leaderboard(board.Best, top).Title($"best {Math.Min(top, board.Best.Length)} so far")
             : new Markup("[grey]no completed trial yet[/]");
