@@ -87,6 +87,14 @@ public sealed class CampaignArtifactTests : IDisposable
         // Same model, same rows, float32 network on the same machine: equal to far below the printed digits.
         Assert.Equal(best.Metrics["test_r2"], r2, tolerance: 1e-9);
 
+        // The README's example input: the shipped thin films, the 50 µm one beyond every training film.
+        (code, _, stderr) = await _cli.RunAsync("surrogate", "predict", "--model", _cli.Path("out/best"), "--data", CliRun.RepositoryFile("config/samples/thin-films.csv"), "--out", _cli.Path("samples.csv"));
+        Assert.True(code == 0, stderr);
+        var samples = File.ReadAllLines(_cli.Path("samples.csv"));
+        Assert.Equal(9, samples.Length);
+        Assert.StartsWith("50000,", samples[^1], StringComparison.Ordinal);
+        Assert.EndsWith(",true", samples[^1], StringComparison.Ordinal);
+
         // --trial picks another; a stopped trial has no model.
         if (results.FirstOrDefault(r => r.Status == TrialStatus.Stopped) is { } stopped)
         {

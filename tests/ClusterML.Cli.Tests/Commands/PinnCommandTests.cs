@@ -41,6 +41,14 @@ public sealed class PinnCommandTests : IDisposable
         Assert.True(code == 0, stderr);
         var back = File.ReadAllLines(predicted)[1].Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(row[2], back[2], 1e-12);
+
+        // The README's example points: the boundary values hold exactly (the default output transform makes them exact).
+        (code, _, stderr) = await _cli.RunAsync("pinn", "predict", "--model", Path.Combine(outDir, "model"), "--points", CliRun.RepositoryFile("config/samples/pinn-points.csv"), "--out", predicted);
+        Assert.True(code == 0, stderr);
+        var sampled = File.ReadAllLines(predicted).Skip(1).Select(l => l.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        Assert.Equal(35, sampled.Length);
+        Assert.All(sampled.Where(p => p[0] == 0), p => Assert.Equal(0, p[2], 1e-9));
+        Assert.All(sampled.Where(p => p[0] == 1), p => Assert.Equal(1, p[2], 1e-9));
     }
 
     [Fact]
