@@ -30,7 +30,7 @@ internal static class SharedData
     {
         if (Folder is null || !File.Exists(Path.Combine(Folder, relative)))
         {
-            Assert.Skip($"reference data ../shared/data/nep/{relative} is not present (it is beside the repository in CI)");
+            VisibleSkip.Because($"reference data ../shared/data/nep/{relative} is not present: clone the repository next to a shared/ folder holding data/nep (CI has it there; see the README, \"Tests\")");
         }
         return Path.Combine(Folder!, relative);
     }

@@ -45,7 +45,7 @@ public sealed class NativeLoadTests
         var cache = Path.Combine(
             Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
             "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
-        Assert.SkipUnless(File.Exists(cache), $"NuGet cache copy not found at {cache}");
+        VisibleSkip.Unless(File.Exists(cache), $"NuGet cache copy not found at {cache}");
         var shipped = File.ReadAllBytes(cache);
         var built = File.ReadAllBytes(output);
         Assert.Equal(shipped.Length, built.Length);

@@ -13,7 +13,7 @@ public sealed class TorchDevicesTests
     [Fact]
     public void Cuda_without_a_gpu_should_fail_with_a_message_naming_the_option_and_the_fix()
     {
-        Assert.SkipWhen(torch.cuda.is_available(), "this machine has CUDA");
+        VisibleSkip.When(torch.cuda.is_available(), "this machine has CUDA");
         var error = Assert.Throws<InvalidInputException>(() => TorchDevices.Resolve("cuda"));
         Assert.Equal("--device", error.Field);
         Assert.Contains("CUDA was requested but is not available", error.Message, StringComparison.Ordinal);

@@ -21,7 +21,7 @@ public sealed class PostgresTestDatabase : IDisposable
 
     /// <summary>Skips the calling test (visibly, with the reason) when no PostgreSQL server is configured.</summary>
     public static string RequireServer() =>
-        Server ?? throw Xunit.Sdk.SkipException.ForSkip($"PostgreSQL tests need {Variable} (a connection string of a role with CREATEDB; .ci/run sets it up)");
+        Server ?? throw VisibleSkip.Because($"PostgreSQL tests need {Variable} (a connection string of a role with CREATEDB; .ci/run sets it up)");
 
     public string Name { get; }
 

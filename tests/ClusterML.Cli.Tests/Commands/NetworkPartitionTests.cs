@@ -28,7 +28,7 @@ public sealed class NetworkPartitionTests : IDisposable
         using var net = VethNamespace.TryCreate(out var why);
         if (net is null)
         {
-            Assert.Skip($"needs root and Linux network namespaces (ip netns) to cut a worker off: {why}");
+            VisibleSkip.Because($"needs root and Linux network namespaces (ip netns) to cut a worker off: {why}");
         }
         var ca = await RunAsync("cert", "init", "--out", _cli.Path("ca"));
         var coordinatorTls = await RunAsync("cert", "issue", "--ca", ca, "--name", "coordinator", "--roles", "coordinator,aggregator", "--ip", net.HostAddress, "--out", _cli.Path("coordinator-tls"));

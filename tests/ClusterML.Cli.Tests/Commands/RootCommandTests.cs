@@ -83,7 +83,7 @@ public sealed class RootCommandTests : IDisposable
     [Fact]
     public async Task Info_with_cuda_on_a_machine_without_it_should_exit_2_with_a_clear_message()
     {
-        Assert.SkipWhen(TorchSharp.torch.cuda.is_available(), "this machine has CUDA");
+        VisibleSkip.When(TorchSharp.torch.cuda.is_available(), "this machine has CUDA");
         var (code, _, stderr) = await _cli.RunAsync("info", "--device", "cuda");
         Assert.Equal(2, code);
         Assert.Contains("--device: CUDA was requested but is not available", stderr, StringComparison.Ordinal);

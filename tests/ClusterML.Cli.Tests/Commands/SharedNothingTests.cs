@@ -26,7 +26,7 @@ public sealed class SharedNothingTests : IDisposable
     {
         if (!ClusterProcess.CanHideFolders())
         {
-            Assert.Skip("needs root and unshare --mount to hide the coordinator's folder from the worker");
+            VisibleSkip.Because("needs root and unshare --mount to hide the coordinator's folder from the worker");
         }
         var coordinator = _cli.Path("coordinator");
         Directory.CreateDirectory(coordinator);

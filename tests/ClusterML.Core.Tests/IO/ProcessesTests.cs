@@ -23,7 +23,7 @@ public sealed class ProcessesTests
     {
         if (!OperatingSystem.IsLinux() || !File.Exists("/bin/bash"))
         {
-            Assert.Skip("needs Linux and bash");
+            VisibleSkip.Because("needs Linux and bash");
         }
         // The background child exits after the shell has become `sleep` (exec), which never waits for children: it stays a
         // zombie. (A child that exits before the exec is reaped by bash itself.)
