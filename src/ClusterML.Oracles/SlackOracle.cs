@@ -65,7 +65,7 @@ public sealed class SlackOracle : IPhysicsOracle
     /// <summary>Band of κ, W/m/K, that a sampled row must fall in (it is redrawn otherwise).</summary>
     public const double MinSampledKappa = 0.05, MaxSampledKappa = 3000;
 
-    /// <summary>Redraws before the sampler gives up; about 2 % of draws are redrawn, so this is never reached in practice.</summary>
+    /// <summary>Redraws before the sampler gives up; about 2.4 % of draws are redrawn, so this is never reached in practice.</summary>
     private const int MaxAttempts = 10_000;
 
     public IReadOnlyList<OracleInput> Inputs { get; } =
