@@ -17,6 +17,7 @@ public sealed record OracleInput(string Name, string Unit, double Min, double Ma
             OracleSampling.Uniform => Min + (rng.NextDouble() * (Max - Min)),
             OracleSampling.LogUniform => Math.Exp(Math.Log(Min) + (rng.NextDouble() * (Math.Log(Max) - Math.Log(Min)))),
             OracleSampling.Choice => rng.Next((int)Min, (int)Max + 1),
+            OracleSampling.Correlated => throw new InvalidOperationException($"{Name} is drawn by its oracle's sampler together with other columns, not on its own"),
             _ => throw new InvalidOperationException($"unknown sampling law {Sampling}"),
         };
     }

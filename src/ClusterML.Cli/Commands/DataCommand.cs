@@ -34,7 +34,7 @@ internal static class DataCommand
         var seed = CommonOptions.Seed("Seed of the input sampling; the same seed gives the same file.");
         var outFile = new Option<string>("--out") { Description = "Output CSV.", DefaultValueFactory = _ => $"{oracle.Name}.csv" };
         var inputs = string.Join("; ", oracle.Inputs.Select(i =>
-            $"{i.Name} {(i.Sampling == OracleSampling.Choice ? $"∈ {{{i.Min:G}…{i.Max:G}}}" : $"{i.Min:G}–{i.Max:G}{(i.Sampling == OracleSampling.LogUniform ? " log-uniform" : string.Empty)}")}"));
+            $"{i.Name} {(i.Sampling == OracleSampling.Choice ? $"∈ {{{i.Min:G}…{i.Max:G}}}" : $"{i.Min:G}–{i.Max:G}{i.Sampling switch { OracleSampling.LogUniform => " log-uniform", OracleSampling.Correlated => " (correlated)", _ => string.Empty }}")}"));
         var command = new Command(oracle.Name, $"{oracle.Description} Inputs: {inputs}. Outputs: {string.Join(", ", oracle.Outputs)}.") { n, seed, outFile };
         var observations = AddObservationOptions(oracle, command);
         runner.SetAction(command, async (context, cancellationToken) =>

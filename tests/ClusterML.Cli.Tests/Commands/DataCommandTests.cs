@@ -25,6 +25,16 @@ public sealed class DataCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Help_should_show_the_ranges_and_which_columns_are_drawn_together()
+    {
+        var (code, stdout, _) = await _cli.RunAsync("data", "generate", "slack", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("mean_mass_amu 10–200 log-uniform", stdout, StringComparison.Ordinal);
+        Assert.Contains("debye_K 100–2300 (correlated)", stdout, StringComparison.Ordinal);
+        Assert.Contains("gruneisen 0.7–2.5;", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_bad_row_count_or_oracle_should_exit_2()
     {
         var (code, _, stderr) = await _cli.RunAsync("data", "generate", "slack", "--n", "0", "--out", _cli.Path("x.csv"));
