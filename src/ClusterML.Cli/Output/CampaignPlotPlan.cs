@@ -21,9 +21,12 @@ internal enum AxisScale
 /// <summary>One trial in a parameter plot: its x (the number, raw units; NaN for a category), category, objective value, and whether it was stopped early.</summary>
 internal sealed record PlotPoint(string TrialId, double X, string? Category, double Y, bool Stopped);
 
-/// <summary>One <c>loss_vs_PARAM.png</c>: what is drawn, on which axes and with which labels.</summary>
+/// <summary>
+/// One <c>loss_vs_PARAM.png</c>: what is drawn, on which axes and with which labels. <see cref="XTicks"/> are the values a
+/// numeric axis with few values (a choice of numbers, a short int range) can take, ticked instead of automatic ticks; empty otherwise.
+/// </summary>
 internal sealed record ParameterPlot(string File, string Parameter, ParameterPlotKind Kind, AxisScale XScale, AxisScale YScale, string XLabel, string YLabel,
-    IReadOnlyList<string> Categories, IReadOnlyList<PlotPoint> Points)
+    IReadOnlyList<string> Categories, IReadOnlyList<PlotPoint> Points, IReadOnlyList<double> XTicks)
 {
     /// <summary>The legend's series with their point counts: completed trials, then the early-stopped ones (each only when there are any).</summary>
     public IReadOnlyList<(string Name, int Count)> Series =>
@@ -126,9 +129,15 @@ internal sealed record CampaignPlotPlan(string Objective, string ObjectiveLabel,
                 : [];
             var points = values.Select(v => new PlotPoint(v.Result.TrialId, kind == ParameterPlotKind.Scatter ? Number(v.Text)!.Value : double.NaN,
                 kind == ParameterPlotKind.Strip ? v.Text : null, v.Y, v.Stopped)).ToArray();
-            plots.Add(new ParameterPlot($"loss_vs_{Sanitize(parameter)}.png", parameter, kind, xScale, yScale, AxisLabels.Of(parameter), objective.Label, categories, points));
+            IReadOnlyList<double> ticks = (kind, axis) switch
+            {
+                (ParameterPlotKind.Scatter, ChoiceSpace numbers) => [.. numbers.Values.Select(v => v.TryGetDouble(out var x) ? x : double.NaN).Where(double.IsFinite).Order()],
+                (ParameterPlotKind.Scatter, IntSpace { Count: <= 12 } i) => [.. Enumerable.Range(0, (int)i.Count).Select(k => (double)i.ValueAt(k))],
+                _ => [],
+            };
+            plots.Add(new ParameterPlot($"loss_vs_{Sanitize(parameter)}.png", parameter, kind, xScale, yScale, AxisLabels.Of(parameter), objective.Label, categories, points, ticks));
         }
-        var labelled = drawn.Select(d => (d.Result.TrialId, Label: $"{d.Result.TrialId}: {string.Join(", ", d.Result.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))}",
+        var labelled = drawn.Select(d => (d.Result.TrialId, Label: $"{d.Result.TrialId}: {string.Join(", ", d.Result.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={Short(p.Value)}"))}",
             d.Y, d.Stopped)).ToArray();
         return new CampaignPlotPlan(objective.Name, objective.Label, plots, Curves(engine, spec, objective, labelled, history));
     }
@@ -161,6 +170,9 @@ internal sealed record CampaignPlotPlan(string Objective, string ObjectiveLabel,
         var yScale = curves.All(c => c.Points.All(p => p.Value > 0)) ? AxisScale.Log10 : AxisScale.Linear;
         return new LearningCurvePlot(metric, EpochMetricLabel(engine, metric), yScale, curves);
     }
+
+    /// <summary>A hyperparameter's text for a legend: numbers to 4 significant digits (a sampled learning rate has 17).</summary>
+    private static string Short(string text) => Number(text) is { } x && text.Length > 6 ? x.ToString("G4", CultureInfo.InvariantCulture) : text;
 
     private static double? Number(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x) ? x : null;

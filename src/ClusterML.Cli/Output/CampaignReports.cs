@@ -181,6 +181,10 @@ internal static class CampaignReports
         {
             Points(spec.Points.Where(p => !p.Stopped).Select(p => (Scaled(spec.XScale, p.X), p.Y)), stopped: false, "completed");
             Points(spec.Points.Where(p => p.Stopped).Select(p => (Scaled(spec.XScale, p.X), p.Y)), stopped: true, CampaignPlotPlan.StoppedEarly + ": last reported value");
+            if (spec.XTicks.Count > 0 && spec.XScale == AxisScale.Linear)
+            {
+                plot.Axes.Bottom.SetTicks([.. spec.XTicks], [.. spec.XTicks.Select(x => x.ToString("G4", CultureInfo.InvariantCulture))]);
+            }
         }
         LogPlots.Apply(plot, x: spec.XScale == AxisScale.Log10, y: spec.YScale == AxisScale.Log10);
         if (spec.Kind == ParameterPlotKind.Strip)
@@ -215,7 +219,7 @@ internal static class CampaignReports
                 line.LineWidth = 2;
                 line.LegendText = curve.Label;
             }
-            line.MarkerSize = curve.Points.Count <= 20 ? 4 : 0;
+            line.MarkerSize = !curve.Stopped && curve.Points.Count <= 20 ? 4 : 0;
         }
         LogPlots.Apply(plot, x: false, y: spec.YScale == AxisScale.Log10);
         var best = spec.Curves.Count(c => !c.Stopped);

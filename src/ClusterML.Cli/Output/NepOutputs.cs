@@ -35,7 +35,7 @@ internal static class NepOutputs
         LogPlots.LogAxis(plot);
         plot.Title("NEP training");
         plot.XLabel("epoch");
-        plot.YLabel("loss (dimensionless) / RMSE (units in legend), log scale");
+        plot.YLabel("loss and RMSEs (log scale; units in the legend)");
         plot.ShowLegend(Edge.Right);
         plot.SavePng(png, 1100, 600);
     }

@@ -34,6 +34,10 @@ public sealed class CampaignPlotPlanTests
         Assert.Equal((ParameterPlotKind.Scatter, AxisScale.Linear), (byName["layers"].Kind, byName["layers"].XScale));
         Assert.Equal((ParameterPlotKind.Scatter, AxisScale.Linear), (byName["width"].Kind, byName["width"].XScale));
         Assert.All(plan.Parameters, p => Assert.Equal(AxisScale.Log10, p.YScale));
+        // Few-valued numeric axes are ticked at their values; a continuous one keeps automatic ticks.
+        Assert.Equal([16.0, 32.0], byName["width"].XTicks);
+        Assert.Equal([1.0, 2.0, 3.0], byName["layers"].XTicks);
+        Assert.Empty(byName["lr"].XTicks);
     }
 
     [Fact]
