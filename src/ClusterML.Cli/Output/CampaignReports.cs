@@ -191,11 +191,17 @@ internal static class CampaignReports
         {
             plot.Axes.SetLimitsX(-0.6, spec.Categories.Count - 0.4);
         }
+        else if (spec.XTicks.Count >= 2 && spec.XScale == AxisScale.Linear)
+        {
+            // Half a step beside the outer values, so a choice of two is not drawn against the frame.
+            var gap = spec.XTicks.Zip(spec.XTicks.Skip(1), (a, b) => b - a).Min();
+            plot.Axes.SetLimitsX(spec.XTicks[0] - (0.5 * gap), spec.XTicks[^1] + (0.5 * gap));
+        }
         plot.Title($"Final {spec.YLabel}, by {spec.Parameter}");
         plot.XLabel(spec.XLabel + (spec.XScale == AxisScale.Log10 ? " (log scale)" : ""));
         plot.YLabel(spec.YLabel + (spec.YScale == AxisScale.Log10 ? " (log scale)" : ""));
-        plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(path, 700, 500);
+        plot.ShowLegend(Edge.Bottom); // outside the data, which can sit in any corner
+        plot.SavePng(path, 700, 540);
     }
 
     private static void Draw(LearningCurvePlot spec, string path)
