@@ -233,7 +233,9 @@ internal static class CampaignReports
         plot.XLabel("epoch");
         plot.YLabel(spec.YLabel + (spec.YScale == AxisScale.Log10 ? " (log scale)" : ""));
         plot.ShowLegend(Edge.Right);
-        plot.SavePng(path, 900, 550);
+        // Room for the legend beside a data area of about 750 px (legend text is about 7 px a character).
+        var longest = spec.Curves.Select(c => c.Stopped ? 20 : c.Label.Length).DefaultIfEmpty(10).Max();
+        plot.SavePng(path, 800 + (7 * longest), 550);
     }
 
     /// <summary>Linear-interpolated quantile of sorted values.</summary>
