@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using ClusterML.Core.Campaigns;
 using ClusterML.Core.IO;
 using ClusterML.Core.Results;
+using ClusterML.Core.Validation;
 using ScottPlot;
 using Spectre.Console;
 
@@ -86,48 +88,162 @@ internal static class CampaignReports
         File.WriteAllText(pathFor("results.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         written.Add("results.json");
 
-        var completed = results.Where(r => r.Status == TrialStatus.Completed && r.FinalLoss is { } l && double.IsFinite(l)).ToArray();
-        foreach (var parameter in parameters)
+        var campaign = store.FindCampaign(campaignId);
+        var plan = CampaignPlotPlan.Of(campaign?.Engine ?? "", SpecOf(campaign), results, store.Epochs(campaignId));
+        foreach (var plot in plan.Parameters)
         {
-            var points = completed.Select(r => (X: double.TryParse(r.Parameters.GetValueOrDefault(parameter), NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? x : double.NaN, Y: r.FinalLoss!.Value))
-                .Where(p => double.IsFinite(p.X)).ToArray();
-            if (points.Length == 0)
-            {
-                continue;
-            }
-            var plot = new Plot();
-            var scatter = plot.Add.ScatterPoints(points.Select(p => p.X).ToArray(), points.Select(p => Math.Log10(Math.Max(p.Y, 1e-300))).ToArray());
-            scatter.MarkerSize = 8;
-            plot.Title($"Final loss vs {parameter}");
-            plot.XLabel(parameter);
-            plot.YLabel("log10 final loss");
-            var file = $"loss_vs_{Sanitize(parameter)}.png";
-            plot.SavePng(pathFor(file), 700, 500);
-            written.Add(file);
+            Draw(plot, pathFor(plot.File));
+            written.Add(plot.File);
         }
-
-        var best = completed.OrderBy(r => r.FinalLoss).Take(5).Select(r => r.TrialId).ToHashSet();
-        var epochs = store.Epochs(campaignId).Where(e => best.Contains(e.TrialId)).ToArray();
-        if (epochs.Length > 0)
+        if (plan.LearningCurves is { } curves)
         {
-            var metric = epochs.SelectMany(e => e.Metrics.Keys).Contains("validation_loss") ? "validation_loss" : epochs.SelectMany(e => e.Metrics.Keys).First();
-            var plot = new Plot();
-            foreach (var trial in epochs.GroupBy(e => e.TrialId))
-            {
-                var last = trial.GroupBy(e => e.Attempt).MaxBy(g => g.Key)!.Where(e => e.Metrics.ContainsKey(metric)).OrderBy(e => e.Epoch).ToArray();
-                var line = plot.Add.ScatterLine(last.Select(e => (double)e.Epoch).ToArray(), last.Select(e => Math.Log10(Math.Max(e.Metrics[metric], 1e-300))).ToArray());
-                line.LegendText = trial.Key;
-                line.LineWidth = 2;
-            }
-            plot.Title($"Best trials: {metric} per epoch");
-            plot.XLabel("epoch");
-            plot.YLabel($"log10 {metric}");
-            plot.ShowLegend(Alignment.UpperRight);
-            plot.SavePng(pathFor("learning_curves.png"), 800, 550);
+            Draw(curves, pathFor("learning_curves.png"));
             written.Add("learning_curves.png");
         }
         return written;
     }
 
-    private static string Sanitize(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '_' or '-' ? c : '_'));
+    /// <summary>The campaign's spec as stored with it, or null when there is none or it no longer reads (the plots then guess kinds from the values).</summary>
+    private static CampaignSpec? SpecOf(CampaignRecord? campaign)
+    {
+        if (campaign is not { SpecText.Length: > 0 })
+        {
+            return null;
+        }
+        try
+        {
+            return CampaignSpecReader.Parse(campaign.SpecText, campaign.SpecPath);
+        }
+        catch (InvalidInputException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly ScottPlot.Color StoppedColor = Colors.OrangeRed;
+
+    private static double Scaled(AxisScale scale, double value) => scale == AxisScale.Log10 ? Math.Log10(value) : value;
+
+    private static void Draw(ParameterPlot spec, string path)
+    {
+        var plot = new Plot();
+        var completedColor = new ScottPlot.Palettes.Category10().GetColor(0);
+        void Points(IEnumerable<(double X, double Y)> points, bool stopped, string legend)
+        {
+            var array = points.ToArray();
+            if (array.Length == 0)
+            {
+                return;
+            }
+            var scatter = plot.Add.ScatterPoints(array.Select(p => p.X).ToArray(), array.Select(p => Scaled(spec.YScale, p.Y)).ToArray());
+            scatter.MarkerSize = stopped ? 9 : 8;
+            scatter.MarkerShape = stopped ? MarkerShape.OpenTriangleDown : MarkerShape.FilledCircle;
+            scatter.Color = stopped ? StoppedColor : completedColor;
+            scatter.LegendText = $"{legend} ({array.Length})";
+        }
+        if (spec.Kind == ParameterPlotKind.Strip)
+        {
+            for (var i = 0; i < spec.Categories.Count; i++)
+            {
+                var completed = spec.Points.Where(p => !p.Stopped && p.Category == spec.Categories[i]).Select(p => Scaled(spec.YScale, p.Y)).Order().ToArray();
+                if (completed.Length >= 3)
+                {
+                    var box = plot.Add.Box(new Box
+                    {
+                        Position = i,
+                        BoxMin = Quantile(completed, 0.25),
+                        BoxMax = Quantile(completed, 0.75),
+                        BoxMiddle = Quantile(completed, 0.5),
+                        WhiskerMin = completed[0],
+                        WhiskerMax = completed[^1],
+                        Width = 0.5,
+                    });
+                    // The plot's palette would give each box its own colour; a box summarises the completed points it encloses.
+                    box.FillColor = completedColor.WithAlpha(0.15);
+                    box.LineColor = completedColor.WithAlpha(0.8);
+                }
+            }
+            // Points beside each other within a category (deterministic spread, no random jitter).
+            (double X, double Y)[] Strip(bool stopped) =>
+            [
+                .. spec.Points.Where(p => p.Stopped == stopped).GroupBy(p => p.Category).SelectMany(g =>
+                {
+                    var at = spec.Categories.ToList().IndexOf(g.Key!);
+                    var n = g.Count();
+                    return g.Select((p, k) => (at + (n == 1 ? 0 : -0.15 + (0.3 * k / (n - 1))) + (stopped ? 0.05 : 0), p.Y));
+                }),
+            ];
+            Points(Strip(stopped: false), stopped: false, "completed");
+            Points(Strip(stopped: true), stopped: true, CampaignPlotPlan.StoppedEarly);
+            plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, spec.Categories.Count).Select(i => (double)i)], [.. spec.Categories]);
+        }
+        else
+        {
+            Points(spec.Points.Where(p => !p.Stopped).Select(p => (Scaled(spec.XScale, p.X), p.Y)), stopped: false, "completed");
+            Points(spec.Points.Where(p => p.Stopped).Select(p => (Scaled(spec.XScale, p.X), p.Y)), stopped: true, CampaignPlotPlan.StoppedEarly + ": last reported value");
+            if (spec.XTicks.Count > 0 && spec.XScale == AxisScale.Linear)
+            {
+                plot.Axes.Bottom.SetTicks([.. spec.XTicks], [.. spec.XTicks.Select(x => x.ToString("G4", CultureInfo.InvariantCulture))]);
+            }
+        }
+        LogPlots.Apply(plot, x: spec.XScale == AxisScale.Log10, y: spec.YScale == AxisScale.Log10);
+        if (spec.Kind == ParameterPlotKind.Strip)
+        {
+            plot.Axes.SetLimitsX(-0.6, spec.Categories.Count - 0.4);
+        }
+        else if (spec.XTicks.Count >= 2 && spec.XScale == AxisScale.Linear)
+        {
+            // Half a step beside the outer values, so a choice of two is not drawn against the frame.
+            var gap = spec.XTicks.Zip(spec.XTicks.Skip(1), (a, b) => b - a).Min();
+            plot.Axes.SetLimitsX(spec.XTicks[0] - (0.5 * gap), spec.XTicks[^1] + (0.5 * gap));
+        }
+        plot.Title($"Final {spec.YLabel}, by {spec.Parameter}");
+        plot.XLabel(spec.XLabel + (spec.XScale == AxisScale.Log10 ? " (log scale)" : ""));
+        plot.YLabel(spec.YLabel + (spec.YScale == AxisScale.Log10 ? " (log scale)" : ""));
+        plot.ShowLegend(Edge.Bottom); // outside the data, which can sit in any corner
+        plot.SavePng(path, 700, 540);
+    }
+
+    private static void Draw(LearningCurvePlot spec, string path)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var stoppedShown = false;
+        foreach (var (curve, i) in spec.Curves.Select((c, i) => (c, i)))
+        {
+            var line = plot.Add.ScatterLine(curve.Points.Select(p => (double)p.Epoch).ToArray(), curve.Points.Select(p => Scaled(spec.YScale, p.Value)).ToArray());
+            if (curve.Stopped)
+            {
+                line.Color = StoppedColor.WithAlpha(0.5);
+                line.LineWidth = 1;
+                line.LegendText = stoppedShown ? "" : $"{CampaignPlotPlan.StoppedEarly} ({spec.Curves.Count(c => c.Stopped)})";
+                stoppedShown = true;
+            }
+            else
+            {
+                line.Color = palette.GetColor(i);
+                line.LineWidth = 2;
+                line.LegendText = curve.Label;
+            }
+            line.MarkerSize = !curve.Stopped && curve.Points.Count <= 20 ? 4 : 0;
+        }
+        LogPlots.Apply(plot, x: false, y: spec.YScale == AxisScale.Log10);
+        var best = spec.Curves.Count(c => !c.Stopped);
+        plot.Title(best > 0 ? $"Best {best} completed trial{(best == 1 ? "" : "s")}{(best < spec.Curves.Count ? " and the early-stopped ones" : "")}" : "Early-stopped trials");
+        plot.XLabel("epoch");
+        plot.YLabel(spec.YLabel + (spec.YScale == AxisScale.Log10 ? " (log scale)" : ""));
+        plot.ShowLegend(Edge.Right);
+        // Room for the legend beside a data area of about 750 px (legend text is about 7 px a character).
+        var longest = spec.Curves.Select(c => c.Stopped ? 20 : c.Label.Length).DefaultIfEmpty(10).Max();
+        plot.SavePng(path, 800 + (7 * longest), 550);
+    }
+
+    /// <summary>Linear-interpolated quantile of sorted values.</summary>
+    private static double Quantile(double[] sorted, double q)
+    {
+        var at = q * (sorted.Length - 1);
+        var low = (int)Math.Floor(at);
+        var high = Math.Min(low + 1, sorted.Length - 1);
+        return sorted[low] + ((at - low) * (sorted[high] - sorted[low]));
+    }
 }

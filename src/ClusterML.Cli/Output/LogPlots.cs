@@ -2,9 +2,14 @@ using ScottPlot;
 
 namespace ClusterML.Cli.Output;
 
-/// <summary>Loss plots on a log scale (as GPUMD's): log10 of each series against the step, the axis labelled in powers of ten.</summary>
+/// <summary>
+/// Log-scale axes, drawn as log10 of the data with ticks labelled as powers of ten (10⁻¹, 10⁰, 10²) at whole decades only,
+/// minor ticks at 2–9 × each decade. Every log axis of the CLI's plots goes through <see cref="Apply"/>.
+/// </summary>
 internal static class LogPlots
 {
+    private const string Superscripts = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+
     /// <summary>Adds log10 of the positive values of <paramref name="value"/> against <paramref name="step"/>; nothing when there are none.</summary>
     public static void AddLine<T>(Plot plot, IEnumerable<T> items, Func<T, int> step, Func<T, double?> value, string name, float markerSize = 0)
     {
@@ -19,12 +24,82 @@ internal static class LogPlots
         line.MarkerSize = markerSize;
     }
 
-    /// <summary>Labels the left axis of a plot of log10 values as powers of ten, with log-spaced minor ticks.</summary>
-    public static void LogAxis(Plot plot) =>
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+    /// <summary>10 to the power <paramref name="exponent"/> with a superscript exponent: 10⁻¹, 10⁰, 10².</summary>
+    public static string Decade(int exponent) =>
+        "10" + (exponent < 0 ? "⁻" : "") + string.Concat(Math.Abs((long)exponent).ToString(System.Globalization.CultureInfo.InvariantCulture).Select(d => Superscripts[d - '0']));
+
+    /// <summary>
+    /// The ticks of a log axis whose data span log10 values <paramref name="low"/>..<paramref name="high"/>, and the axis range:
+    /// the range is widened to the enclosing whole decades (so at least two labelled ticks show), labelled ticks sit at each
+    /// whole decade, unlabelled ones (null label) at 2–9 × each decade.
+    /// </summary>
+    public static (double Low, double High, IReadOnlyList<(double Position, string? Label)> Ticks) DecadeTicks(double low, double high)
+    {
+        if (!double.IsFinite(low) || !double.IsFinite(high))
         {
-            LabelFormatter = y => $"1e{y:0}",
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-        };
+            (low, high) = (0, 1);
+        }
+        var first = (int)Math.Floor(Math.Min(low, high) + 1e-9);
+        var last = (int)Math.Ceiling(Math.Max(low, high) - 1e-9);
+        if (last <= first)
+        {
+            last = first + 1;
+        }
+        var ticks = new List<(double, string?)>();
+        for (var n = first; n <= last; n++)
+        {
+            ticks.Add((n, Decade(n)));
+            if (n < last)
+            {
+                ticks.AddRange(Enumerable.Range(2, 8).Select(k => (n + Math.Log10(k), (string?)null)));
+            }
+        }
+        var pad = 0.02 * (last - first);
+        return (first - pad, last + pad, ticks);
+    }
+
+    /// <summary>
+    /// Makes the bottom (<paramref name="x"/>) and/or left (<paramref name="y"/>) axis, holding log10 values, a log axis over the
+    /// data drawn so far, per <see cref="DecadeTicks"/>; the other axis keeps its automatic range. Call after adding the plottables.
+    /// </summary>
+    public static void Apply(Plot plot, bool x, bool y)
+    {
+        plot.Axes.Margins(0, 0);
+        plot.Axes.AutoScale();
+        var data = plot.Axes.GetLimits();
+        plot.Axes.Margins(0.1, 0.15);
+        plot.Axes.AutoScale();
+        if (x)
+        {
+            var (low, high, ticks) = DecadeTicks(data.Left, data.Right);
+            plot.Axes.Bottom.TickGenerator = Manual(ticks);
+            plot.Axes.SetLimitsX(low, high);
+        }
+        if (y)
+        {
+            var (low, high, ticks) = DecadeTicks(data.Bottom, data.Top);
+            plot.Axes.Left.TickGenerator = Manual(ticks);
+            plot.Axes.SetLimitsY(low, high);
+        }
+    }
+
+    /// <summary>The left axis of a plot of log10 values as a log axis (<see cref="Apply"/>).</summary>
+    public static void LogAxis(Plot plot) => Apply(plot, x: false, y: true);
+
+    private static ScottPlot.TickGenerators.NumericManual Manual(IReadOnlyList<(double Position, string? Label)> ticks)
+    {
+        var manual = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var (position, label) in ticks)
+        {
+            if (label is null)
+            {
+                manual.AddMinor(position);
+            }
+            else
+            {
+                manual.AddMajor(position, label);
+            }
+        }
+        return manual;
+    }
 }

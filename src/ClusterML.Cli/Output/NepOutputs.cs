@@ -21,21 +21,23 @@ internal static class NepOutputs
         var plot = new Plot();
         void Line(string name, Func<NepEpoch, double?> value, bool markers = false) =>
             LogPlots.AddLine(plot, history, e => e.Epoch, value, name, markers ? 5 : 0);
-        Line("total loss", e => e.Total);
-        Line("L1", e => e.L1);
-        Line("L2", e => e.L2);
-        Line("energy train (eV/atom)", e => e.EnergyTrain);
-        Line("force train (eV/Å)", e => e.ForceTrain);
-        Line("virial train (eV/atom)", e => e.VirialTrain);
-        Line("energy test", e => e.EnergyTest, markers: true);
-        Line("force test", e => e.ForceTest, markers: true);
-        Line("virial test", e => e.VirialTest, markers: true);
+        // Total is the weighted sum the optimiser minimises (λe·Le + λf·Lf + λv·Lv + λ1·L1 + λ2·L2); L1 and L2 are the
+        // regularisation terms before their λ (mean |w| and RMS of the parameters).
+        Line("total loss (weighted sum)", e => e.Total);
+        Line("L1 = mean |w| (before λ1)", e => e.L1);
+        Line("L2 = RMS w (before λ2)", e => e.L2);
+        Line("energy RMSE, train (eV/atom)", e => e.EnergyTrain);
+        Line("force RMSE, train (eV/Å)", e => e.ForceTrain);
+        Line("virial RMSE, train (eV/atom)", e => e.VirialTrain);
+        Line("energy RMSE, test (eV/atom)", e => e.EnergyTest, markers: true);
+        Line("force RMSE, test (eV/Å)", e => e.ForceTest, markers: true);
+        Line("virial RMSE, test (eV/atom)", e => e.VirialTest, markers: true);
         LogPlots.LogAxis(plot);
-        plot.Title("NEP training (log scale)");
+        plot.Title("NEP training");
         plot.XLabel("epoch");
-        plot.YLabel("loss / RMSE");
-        plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(png, 900, 600);
+        plot.YLabel("loss and RMSEs (log scale; units in the legend)");
+        plot.ShowLegend(Edge.Right);
+        plot.SavePng(png, 1100, 600);
     }
 
     /// <summary>GPUMD's layouts: energy_X.out (E/atom predicted, reference), force_X.out (Fx Fy Fz predicted, reference),

@@ -95,10 +95,10 @@ internal static class PinnOutputs
             switchLine.LegendText = "Adam → L-BFGS";
         }
         LogPlots.LogAxis(plot);
-        plot.Title("Loss components (log scale)");
+        plot.Title("PINN loss components");
         plot.XLabel("step");
-        plot.YLabel("value");
-        plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(path, 900, 600);
+        plot.YLabel("loss terms, relative L2 error (log scale)");
+        plot.ShowLegend(Edge.Right);
+        plot.SavePng(path, 1000, 600);
     }
 }

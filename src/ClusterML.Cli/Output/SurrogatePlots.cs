@@ -11,7 +11,7 @@ internal static class SurrogatePlots
     {
         var target = report.Metadata.Target;
         var scale = target.Log ? (Func<double, double>)(v => Math.Log10(Math.Max(v, double.Epsilon))) : v => v;
-        var label = target.Log ? $"log10 {target.Name}" : target.Name;
+        var label = AxisLabels.Of(target.Name);
         var truth = report.TestTruth.Select(scale).ToArray();
         var mean = report.TestPrediction.Mean.Select(scale).ToArray();
         var plot = new Plot();
@@ -33,6 +33,10 @@ internal static class SurrogatePlots
         diagonal.LegendText = "y = x";
         var r2 = report.Metrics.TryGetValue(target.Log ? "test_r2_log10" : "test_r2", out var v) && v is { } r ? r : double.NaN;
         plot.Title($"Parity: {report.Members.Count}-member ensemble, test R² = {r2:F4}");
+        if (target.Log)
+        {
+            LogPlots.Apply(plot, x: true, y: true);
+        }
         plot.XLabel($"true {label}");
         plot.YLabel($"predicted {label}");
         plot.ShowLegend(Alignment.UpperLeft);
@@ -56,12 +60,12 @@ internal static class SurrogatePlots
             validation.LineWidth = 2;
             validation.LegendText = $"validation, member {member.Index} (best epoch {member.BestEpoch})";
         }
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = y => $"1e{y:0.#}" };
+        LogPlots.LogAxis(plot);
         plot.Title("Learning curves (MSE in standardised target units)");
         plot.XLabel("epoch");
         plot.YLabel("loss (log scale)");
-        plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(path, 900, 600);
+        plot.ShowLegend(Edge.Right);
+        plot.SavePng(path, 1100, 600);
     }
 
     /// <summary>Bar chart of the permutation importance (drop in test R²) with ±1 std over repeats.</summary>
@@ -78,7 +82,10 @@ internal static class SurrogatePlots
         plot.SavePng(path, 800, Math.Max(300, 90 * ranked.Length + 120));
     }
 
-    /// <summary>One panel per input: the ensemble's mean prediction as that input sweeps its training range.</summary>
+    /// <summary>
+    /// One panel per input: the ensemble's mean prediction as that input sweeps its training range; an input with two values in
+    /// the test rows (a 0/1 code) is drawn as two points, since values between them mean nothing. Log inputs and targets are on log axes.
+    /// </summary>
     public static void PartialDependence(SurrogateTrainingReport report, string path)
     {
         var count = report.PartialDependence.Count;
@@ -93,14 +100,45 @@ internal static class SurrogatePlots
             var dependence = report.PartialDependence[i];
             var input = report.Metadata.Inputs[i];
             var plot = multiplot.GetPlot(i);
-            var xs = input.Log ? dependence.Grid.Select(Math.Log10).ToArray() : dependence.Grid;
-            var ys = target.Log ? dependence.MeanPrediction.Select(Log).ToArray() : dependence.MeanPrediction;
-            var line = plot.Add.ScatterLine(xs, ys);
-            line.LineWidth = 2;
-            plot.XLabel(input.Log ? $"log10 {input.Name}" : input.Name);
-            plot.YLabel(target.Log ? $"log10 {target.Name}" : target.Name);
+            var (xs, ys, binary) = DependencePoints(dependence, report.TestInputs.Select(row => row[i]));
+            xs = input.Log ? xs.Select(Math.Log10).ToArray() : xs;
+            ys = target.Log ? ys.Select(Log).ToArray() : ys;
+            if (binary)
+            {
+                var points = plot.Add.ScatterPoints(xs, ys);
+                points.MarkerSize = 10;
+                plot.Axes.Bottom.SetTicks(xs, [.. xs.Select(x => x.ToString("G4", System.Globalization.CultureInfo.InvariantCulture))]);
+            }
+            else
+            {
+                var line = plot.Add.ScatterLine(xs, ys);
+                line.LineWidth = 2;
+            }
+            if (input.Log || target.Log)
+            {
+                LogPlots.Apply(plot, x: input.Log && !binary, y: target.Log);
+            }
+            if (binary)
+            {
+                var pad = 0.5 * (xs[1] - xs[0]);
+                plot.Axes.SetLimitsX(xs[0] - pad, xs[1] + pad);
+            }
+            plot.XLabel(AxisLabels.Of(input.Name) + (binary ? " (two values)" : ""));
+            plot.YLabel(AxisLabels.Of(target.Name));
         }
         multiplot.SavePng(path, 420 * columns, 340 * rows);
+    }
+
+    /// <summary>
+    /// The points a partial dependence panel draws: the whole grid as a line, or, when <paramref name="observed"/> (the input's
+    /// values in the data) has at most two distinct values, only the grid's ends, which are those values (the grid spans the training range).
+    /// </summary>
+    internal static (double[] X, double[] Y, bool Binary) DependencePoints(PartialDependence dependence, IEnumerable<double> observed)
+    {
+        var distinct = observed.Distinct().Count();
+        return distinct <= 2 && dependence.Grid.Length >= 2 && dependence.Grid[0] < dependence.Grid[^1]
+            ? ([dependence.Grid[0], dependence.Grid[^1]], [dependence.MeanPrediction[0], dependence.MeanPrediction[^1]], true)
+            : (dependence.Grid, dependence.MeanPrediction, false);
     }
 
     /// <summary>Surrogate (±2σ) against the oracle for the screened candidates.</summary>
@@ -116,8 +154,8 @@ internal static class SurrogatePlots
         diagonal.LinePattern = LinePattern.Dashed;
         diagonal.Color = Colors.Black;
         plot.Title($"Top candidates: surrogate vs {oracleName}");
-        plot.XLabel($"{oracleName} {target}");
-        plot.YLabel($"surrogate {target} (±2σ)");
+        plot.XLabel($"{oracleName}: {AxisLabels.Of(target)}");
+        plot.YLabel($"surrogate: {AxisLabels.Of(target)} (±2σ)");
         plot.SavePng(path, 700, 600);
     }
 

@@ -5,7 +5,7 @@ using ClusterML.Storage;
 
 namespace ClusterML.Cli.Tests.Commands;
 
-/// <summary>results.csv and results.json of a campaign: unique column names, numbers as numbers.</summary>
+/// <summary>results.csv and results.json of a campaign: unique column names, numbers as numbers; the plots written beside them.</summary>
 public sealed class CampaignExportTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("clusterml-export-").FullName;
@@ -25,9 +25,15 @@ public sealed class CampaignExportTests : IDisposable
         TrialResult Trial(string id, string r, double loss) => new("fd1", id, 0,
             new Dictionary<string, string> { ["r"] = r, ["nx"] = "11", ["scheme"] = "explicit", ["guard"] = "true" }, 7, TrialStatus.Completed, loss,
             new Dictionary<string, double> { ["r"] = double.Parse(r, System.Globalization.CultureInfo.InvariantCulture), ["max_error"] = loss }, null, [], "n", 1, 0, 1);
-        store.RecordBatch([Trial("t0000", "0.25", 0.1), Trial("t0001", "0.4", 0.2)], []);
+        // fd reports the fraction of the run done as epochs 1-10: no learning curve.
+        store.RecordBatch([Trial("t0000", "0.25", 0.1), Trial("t0001", "0.4", 0.2)],
+            [.. Enumerable.Range(1, 10).Select(e => new EpochMetrics("fd1", "t0000", 1, e, new Dictionary<string, double> { ["train_loss"] = e / 10.0 }))]);
 
-        CampaignReports.Export(store, "fd1", _folder, name => Path.Combine(_folder, name));
+        var written = CampaignReports.Export(store, "fd1", _folder, name => Path.Combine(_folder, name));
+
+        // Text and boolean hyperparameters get their plots too (strip plots).
+        Assert.Equal(["loss_vs_guard.png", "loss_vs_nx.png", "loss_vs_r.png", "loss_vs_scheme.png"], written.Where(f => f.EndsWith(".png", StringComparison.Ordinal)));
+        Assert.All(written, f => Assert.True(File.Exists(Path.Combine(_folder, f)), f));
 
         var header = File.ReadLines(Path.Combine(_folder, "results.csv")).First().Split(',');
         Assert.Equal(header.Length, header.Distinct(StringComparer.Ordinal).Count());
