@@ -3,8 +3,8 @@ using ScottPlot;
 namespace ClusterML.Cli.Output;
 
 /// <summary>
-/// Log-scale axes, drawn as log10 of the data with ticks labelled as powers of ten (10⁻¹, 10⁰, 10²) at whole decades only,
-/// minor ticks at 2–9 × each decade. Every log axis of the CLI's plots goes through <see cref="Apply"/>.
+/// Log-scale axes, drawn as log10 of the data with ticks labelled as powers of ten (10⁻¹, 10⁰, 10²; 2×10⁻³ on narrow
+/// ranges), minor ticks at 2–9 × each decade. Every log axis of the CLI's plots goes through <see cref="Apply"/>.
 /// </summary>
 internal static class LogPlots
 {
@@ -29,9 +29,11 @@ internal static class LogPlots
         "10" + (exponent < 0 ? "⁻" : "") + string.Concat(Math.Abs((long)exponent).ToString(System.Globalization.CultureInfo.InvariantCulture).Select(d => Superscripts[d - '0']));
 
     /// <summary>
-    /// The ticks of a log axis whose data span log10 values <paramref name="low"/>..<paramref name="high"/>, and the axis range:
-    /// the range is widened to the enclosing whole decades (so at least two labelled ticks show), labelled ticks sit at each
-    /// whole decade, unlabelled ones (null label) at 2–9 × each decade.
+    /// The ticks of a log axis whose data span log10 values <paramref name="low"/>..<paramref name="high"/>, and the axis range.
+    /// Data over 1.5 decades or more: the range widens to the enclosing whole decades, labelled ticks at each decade, unlabelled
+    /// ones (null label) at 2–9 × each decade. Narrower data keep their own range (padded by a tenth) so they are not squeezed
+    /// into a corner, with labelled ticks also at 2 and 5 × a decade (2×10⁻³), or at every 1–9 × a decade when that leaves fewer
+    /// than two labels.
     /// </summary>
     public static (double Low, double High, IReadOnlyList<(double Position, string? Label)> Ticks) DecadeTicks(double low, double high)
     {
@@ -39,23 +41,48 @@ internal static class LogPlots
         {
             (low, high) = (0, 1);
         }
-        var first = (int)Math.Floor(Math.Min(low, high) + 1e-9);
-        var last = (int)Math.Ceiling(Math.Max(low, high) - 1e-9);
-        if (last <= first)
+        (low, high) = (Math.Min(low, high), Math.Max(low, high));
+        var span = high - low;
+        if (span >= 1.5)
         {
-            last = first + 1;
-        }
-        var ticks = new List<(double, string?)>();
-        for (var n = first; n <= last; n++)
-        {
-            ticks.Add((n, Decade(n)));
-            if (n < last)
+            var firstDecade = (int)Math.Floor(low + 1e-9);
+            var lastDecade = (int)Math.Ceiling(high - 1e-9);
+            var wide = new List<(double, string?)>();
+            for (var n = firstDecade; n <= lastDecade; n++)
             {
-                ticks.AddRange(Enumerable.Range(2, 8).Select(k => (n + Math.Log10(k), (string?)null)));
+                wide.Add((n, Decade(n)));
+                if (n < lastDecade)
+                {
+                    wide.AddRange(Enumerable.Range(2, 8).Select(k => (n + Math.Log10(k), (string?)null)));
+                }
             }
+            var pad = 0.02 * (lastDecade - firstDecade);
+            return (firstDecade - pad, lastDecade + pad, wide);
         }
-        var pad = 0.02 * (last - first);
-        return (first - pad, last + pad, ticks);
+        var margin = Math.Max(0.1 * span, 0.02);
+        var (from, to) = (low - margin, high + margin);
+        List<(double, string?)> Ticks(int[] labelled)
+        {
+            var ticks = new List<(double, string?)>();
+            for (var n = (int)Math.Floor(from); n <= (int)Math.Ceiling(to); n++)
+            {
+                for (var k = 1; k <= 9; k++)
+                {
+                    var position = n + Math.Log10(k);
+                    if (position >= from && position <= to)
+                    {
+                        ticks.Add((position, !labelled.Contains(k) ? null : k == 1 ? Decade(n) : $"{k}×{Decade(n)}"));
+                    }
+                }
+            }
+            return ticks;
+        }
+        var ticks = Ticks([1, 2, 5]);
+        if (ticks.Count(t => t.Item2 is not null) < 2)
+        {
+            ticks = Ticks([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        }
+        return (from, to, ticks);
     }
 
     /// <summary>

@@ -153,6 +153,15 @@ public sealed class CampaignPlotPlanTests
         Assert.All(ticks.Where(t => t.Label is not null), t => Assert.Equal(Math.Round(t.Position), t.Position));
         Assert.Contains(ticks, t => t.Label is null && Math.Abs(t.Position - (-2 + Math.Log10(5))) < 1e-12);
         Assert.True(low <= -2 && high >= 1);
+
+        // Less than 1.5 decades (1.5e-3 … 2.2e-2): the data's own range, not widened to 10⁻³ … 10⁻¹, labels at 1, 2 and 5×.
+        (low, high, ticks) = LogPlots.DecadeTicks(Math.Log10(1.5e-3), Math.Log10(2.2e-2));
+        Assert.InRange(high - low, 1.1, 1.5);
+        Assert.Equal(["2×10⁻³", "5×10⁻³", "10⁻²", "2×10⁻²"], ticks.Where(t => t.Label is not null).Select(t => t.Label!));
+        // A narrow range (1.2e-3 … 4e-3) where 1, 2, 5× leave one label: every digit labelled.
+        (low, high, ticks) = LogPlots.DecadeTicks(Math.Log10(1.2e-3), Math.Log10(4e-3));
+        Assert.InRange(high - low, 0.5, 0.7);
+        Assert.Equal(["2×10⁻³", "3×10⁻³", "4×10⁻³"], ticks.Where(t => t.Label is not null).Select(t => t.Label!));
     }
 
     [Theory]
