@@ -154,7 +154,7 @@ public static class SearchPlanner
     }
 
     /// <summary>Maps u ∈ [0, 1) onto an axis (the class remarks give the formulas).</summary>
-    private static CampaignValue Map(ParameterSpace axis, double u) => axis switch
+    internal static CampaignValue Map(ParameterSpace axis, double u) => axis switch
     {
         ChoiceSpace c => c.Values[(int)Math.Min(c.Values.Length - 1, Math.Floor(u * c.Values.Length))],
         IntSpace i => new CampaignValue.Integer(i.ValueAt(Math.Min(i.Count - 1, (long)Math.Floor(u * i.Count)))),
