@@ -57,6 +57,9 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     private CampaignBook _book = new();
     private AshaState _asha = AshaState.Empty;
 
+    /// <summary>For a model-based search: proposes each trial's point at dispatch (the point is journaled with the dispatch).</summary>
+    private TrialProposer? _proposer;
+
     // Transient: written but not yet acknowledged by the journal.
     private readonly HashSet<string> _finishing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _starting = new(StringComparer.Ordinal);
@@ -74,7 +77,8 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         {
             if (offer.Snapshot is CampaignSnapshot snapshot)
             {
-                _book = CampaignBook.From(snapshot, CampaignPlanner.Trials(snapshot.Campaign));
+                _proposer = TrialProposer.For(snapshot.Campaign);
+                _book = CampaignBook.From(snapshot, CampaignPlanner.Trials(snapshot.Campaign), _proposer is { } proposer ? proposer.Trial : null);
                 _endedAtMs = snapshot.EndedAtMs;
                 _settled = snapshot.Settled;
                 foreach (var result in snapshot.Unrecorded)
@@ -84,8 +88,16 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
                 _asha = AshaState.From(snapshot.AshaRungs, snapshot.AshaDecisions.Select(d => (d.TrialId, d.Epoch, d.Stop ? AshaDecision.Stop : AshaDecision.Continue)));
             }
         });
-        Recover<CampaignSubmitted>(e => _book.Submit(e, CampaignPlanner.Trials(e)));
-        Recover<TrialAttemptStarted>(e => _book.Apply(e));
+        Recover<CampaignSubmitted>(e =>
+        {
+            _book.Submit(e, CampaignPlanner.Trials(e));
+            _proposer = TrialProposer.For(e);
+        });
+        Recover<TrialAttemptStarted>(e =>
+        {
+            TakeProposal(e);
+            _book.Apply(e);
+        });
         Recover<TrialFinished>(e =>
         {
             _book.Apply(e);
@@ -166,7 +178,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         return token;
     }
 
-    private bool LogEachTrial => _book.Trials.Length <= LogEachTrialUpTo;
+    private bool LogEachTrial => _book.Trials.Count <= LogEachTrialUpTo;
 
     protected override void PreStart()
     {
@@ -190,9 +202,11 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
                 return;
             }
             ImmutableArray<PlannedTrial> trials;
+            TrialProposer? proposer;
             try
             {
                 trials = CampaignPlanner.Trials(submitted);
+                proposer = TrialProposer.For(submitted);
             }
             catch (Exception e)
             {
@@ -204,6 +218,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             Persist(submitted, e =>
             {
                 _book.Submit(e, trials);
+                _proposer = proposer;
                 _log.Info("Campaign {CampaignId} ({Name}) submitted: {Trials} trials of {Engine}", e.CampaignId, e.Name, trials.Length, e.Engine);
                 ScheduleWallTime();
                 DispatchMore();
@@ -433,12 +448,12 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             Deliver(result);
             if (LogEachTrial)
             {
-                _log.Info("Trial {TrialId} {Status} (loss {Loss}) — {Finished}/{Planned} done", trialId, statusText, loss, _book.FinishedCount, _book.Trials.Length);
+                _log.Info("Trial {TrialId} {Status} (loss {Loss}) — {Finished}/{Planned} done", trialId, statusText, loss, _book.FinishedCount, _book.Trials.Count);
             }
             else if (DateTime.UtcNow - _lastProgressLog > ProgressLogInterval)
             {
                 _lastProgressLog = DateTime.UtcNow;
-                _log.Info("Campaign {CampaignId}: {Finished}/{Planned} trials done, {Running} running", _campaignId, _book.FinishedCount, _book.Trials.Length, _book.InFlightCount);
+                _log.Info("Campaign {CampaignId}: {Finished}/{Planned} trials done, {Running} running", _campaignId, _book.FinishedCount, _book.Trials.Count, _book.InFlightCount);
             }
             if (_book.AllFinished && !_ending)
             {
@@ -467,7 +482,42 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         if (next.Length > 0)
         {
             _dispatchCursor = next[^1].Index + 1;
+            if (_proposer is not null)
+            {
+                // One at a time, in index order: each proposal sees the ones before it as running (the constant liar).
+                next = [.. next.Select(Propose)];
+            }
             StartAttempts(next, 1);
+        }
+    }
+
+    /// <summary>Proposes the point of a model-based search's trial and puts it in the book; the dispatch event journals it.</summary>
+    private PlannedTrial Propose(PlannedTrial placeholder)
+    {
+        var parameters = _proposer!.Propose(placeholder.Index, _book.Before(placeholder.Index));
+        PlannedTrial trial;
+        try
+        {
+            trial = _proposer.Trial(placeholder, parameters);
+        }
+        catch (Exception e) when (e is ClusterML.Core.Validation.InvalidInputException or ArgumentException)
+        {
+            // The engine refuses the proposed point (a setting valid alone but not with the base settings): run the planned
+            // random point instead, which was checked before the campaign started.
+            _log.Warning("Campaign {CampaignId}: the point proposed for trial {TrialId} is refused by its engine ({Message}); it runs the planned random point",
+                _campaignId, placeholder.TrialId, e.Message);
+            trial = placeholder;
+        }
+        _book.Propose(trial);
+        return trial;
+    }
+
+    /// <summary>Recovery: the trial of a journaled first dispatch of a model-based search takes the parameters proposed for it.</summary>
+    private void TakeProposal(TrialAttemptStarted started)
+    {
+        if (started.Parameters is { } parameters && _proposer is not null && _book.AttemptOf(started.TrialId) == 0)
+        {
+            _book.Propose(_proposer.Trial(_book.Trial(started.TrialId), parameters));
         }
     }
 
@@ -478,7 +528,8 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             _starting[trial.TrialId] = attempt;
         }
         // Each attempt's replies must carry its random token: only the member it was sent to knows it.
-        PersistAllAsync(trials.Select(t => new TrialAttemptStarted(_campaignId, t.TrialId, attempt, NewToken())), e =>
+        PersistAllAsync(trials.Select(t => new TrialAttemptStarted(_campaignId, t.TrialId, attempt, NewToken(),
+            _proposer is not null && attempt == 1 ? t.Parameters : null)), e =>
         {
             _starting.Remove(e.TrialId);
             _book.Apply(e);
@@ -543,7 +594,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         }
         _eventsSinceSnapshot = 0;
         _snapshotting = true;
-        SaveSnapshot(_book.ToSnapshot(_endedAtMs, _settled, _unrecorded.Values, _asha));
+        SaveSnapshot(_book.ToSnapshot(_endedAtMs, _settled, _unrecorded.Values, _asha, proposed: _proposer is not null));
     }
 
     /// <summary>The campaign's counts; running: the trials a worker has started (dispatched ones still queued are pending).</summary>

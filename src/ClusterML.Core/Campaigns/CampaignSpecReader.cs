@@ -32,7 +32,8 @@ public static partial class CampaignSpecReader
     private static readonly TimeSpan LongestWallTime = TimeSpan.FromDays(365);
     private static readonly string[] TopLevelKeys =
         ["name", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries"];
-    private static readonly string[] SearchKeys = ["kind", "points_per_axis"];
+    private static readonly string[] SearchKeys = ["kind", "points_per_axis", "startup_trials", "candidates", "multivariate", "constant_liar"];
+    private static readonly string[] TpeKeys = ["startup_trials", "candidates", "multivariate", "constant_liar"];
     private static readonly string[] BudgetKeys = ["max_trials", "max_concurrent", "wall_time"];
     private static readonly string[] EarlyStoppingKeys = ["metric", "mode", "grace_period", "reduction_factor", "max_epochs"];
     private static readonly string[] ChoiceKeys = ["type", "values"];
@@ -101,12 +102,32 @@ public static partial class CampaignSpecReader
         var searchNode = r.Mapping(r.Required(root, "search", ""), "search");
         r.OnlyKeys(searchNode, "search", SearchKeys);
         var kindNode = r.Required(searchNode, "kind", "search");
-        var kind = r.OneOf(kindNode, "search.kind", ["grid", "random", "sobol"]) switch
+        var kind = r.OneOf(kindNode, "search.kind", ["grid", "random", "sobol", "tpe"]) switch
         {
             "grid" => SearchKind.Grid,
             "random" => SearchKind.Random,
-            _ => SearchKind.Sobol,
+            "sobol" => SearchKind.Sobol,
+            _ => SearchKind.Tpe,
         };
+        var tpe = TpeOptions.Default;
+        foreach (var key in TpeKeys)
+        {
+            if (r.Optional(searchNode, key) is not { } node)
+            {
+                continue;
+            }
+            if (kind != SearchKind.Tpe)
+            {
+                throw r.Error(node, $"search.{key}", "applies to tpe search only");
+            }
+            tpe = key switch
+            {
+                "startup_trials" => tpe with { StartupTrials = (int)r.Integer(node, "search.startup_trials", 1, SearchPlanner.MaxTrials) },
+                "candidates" => tpe with { Candidates = (int)r.Integer(node, "search.candidates", 1, 10_000) },
+                "multivariate" => tpe with { Multivariate = r.Flag(node, "search.multivariate") },
+                _ => tpe with { ConstantLiar = r.Flag(node, "search.constant_liar") },
+            };
+        }
         var pointsPerAxis = r.Optional(searchNode, "points_per_axis") is { } pointsNode
             ? (int)r.Integer(pointsNode, "search.points_per_axis", 2, 1000)
             : 3;
@@ -152,7 +173,7 @@ public static partial class CampaignSpecReader
         {
             lines[r.KeyName(key, "space")] = Math.Max(1, (int)key.Start.Line);
         }
-        return new CampaignSpec(name, engine, seed, device, baseSettings, space, new SearchSpec(kind, pointsPerAxis),
+        return new CampaignSpec(name, engine, seed, device, baseSettings, space, new SearchSpec(kind, pointsPerAxis) { Tpe = tpe },
             new BudgetSpec(maxTrials, maxConcurrent, wallTime), early, retries, sourcePath)
         {
             SettingLines = lines.ToImmutable(),
@@ -270,6 +291,9 @@ public static partial class CampaignSpecReader
             var value = Value(node, field);
             return value.TryGetDouble(out var v) ? v : throw Error(node, field, $"must be a number (got {Show(value)})");
         }
+
+        public bool Flag(YamlNode node, string field) =>
+            Value(node, field) is CampaignValue.Boolean b ? b.Value : throw Error(node, field, "must be true or false");
 
         public TimeSpan WallTime(YamlNode node, string field)
         {

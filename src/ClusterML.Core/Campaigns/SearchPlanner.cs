@@ -47,6 +47,9 @@ public static class SearchPlanner
             SearchKind.Grid => Grid(spec),
             SearchKind.Random => Random(spec),
             SearchKind.Sobol => Sobol(spec),
+            // The points of a model-based search are proposed at dispatch (TrialProposer); until then each trial holds the
+            // random search's point, which checks the settings and stands in for what has not been proposed yet.
+            SearchKind.Tpe => Random(spec),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Search.Kind, "unknown search kind"),
         };
         var width = Math.Max(4, (points.Count - 1).ToString(CultureInfo.InvariantCulture).Length);

@@ -11,10 +11,23 @@ public enum SearchKind
 
     /// <summary>The Sobol low-discrepancy sequence (unscrambled, so also deterministic).</summary>
     Sobol,
+
+    /// <summary>
+    /// The Tree-structured Parzen Estimator (<see cref="TpeSampler"/>): each trial's point is proposed by the coordinator when the
+    /// trial is dispatched, from the results seen so far, and journaled with the dispatch.
+    /// </summary>
+    Tpe,
 }
 
 /// <summary>
 /// The search: its <see cref="Kind"/> and, for a grid, <see cref="PointsPerAxis"/> values (2–1000, default 3) taken on each
-/// continuous (uniform or log-uniform) axis; random and Sobol searches ignore it.
+/// continuous (uniform or log-uniform) axis; random and Sobol searches ignore it. <see cref="Tpe"/>: the TPE settings
+/// (<c>startup_trials</c>, <c>candidates</c>, <c>multivariate</c>, <c>constant_liar</c>; Optuna's defaults), for TPE only.
 /// </summary>
-public sealed record SearchSpec(SearchKind Kind, int PointsPerAxis);
+public sealed record SearchSpec(SearchKind Kind, int PointsPerAxis)
+{
+    public TpeOptions Tpe { get; init; } = TpeOptions.Default;
+
+    /// <summary>Whether trials' points depend on earlier results (proposed at dispatch instead of planned up front).</summary>
+    public bool IsModelBased => Kind == SearchKind.Tpe;
+}

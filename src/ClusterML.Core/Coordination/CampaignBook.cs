@@ -24,7 +24,10 @@ public sealed class CampaignBook
 
     public CampaignSubmitted? Campaign { get; private set; }
 
-    public ImmutableArray<PlannedTrial> Trials { get; private set; } = [];
+    private PlannedTrial[] _trials = [];
+
+    /// <summary>The trials by index; those of a model-based search hold their proposal once dispatched (<see cref="Propose"/>).</summary>
+    public IReadOnlyList<PlannedTrial> Trials => _trials;
 
     public string Status { get; private set; } = "unknown";
 
@@ -44,17 +47,17 @@ public sealed class CampaignBook
 
     public bool IsOver => CampaignStatus.IsFinal(Status);
 
-    public bool AllFinished => Campaign is not null && FinishedCount == Trials.Length;
+    public bool AllFinished => Campaign is not null && FinishedCount == _trials.Length;
 
     public int InFlightCount => _inFlight.Count;
 
     /// <summary>Trials dispatched and not finished, with their current attempt.</summary>
-    public IEnumerable<(PlannedTrial Trial, int Attempt)> InFlight => _inFlight.Order().Select(i => (Trials[i], _attempts[i]));
+    public IEnumerable<(PlannedTrial Trial, int Attempt)> InFlight => _inFlight.Order().Select(i => (_trials[i], _attempts[i]));
 
     public void Submit(CampaignSubmitted campaign, ImmutableArray<PlannedTrial> trials)
     {
         Campaign = campaign;
-        Trials = trials;
+        _trials = [.. trials];
         _index.Clear();
         _index.EnsureCapacity(trials.Length);
         for (var i = 0; i < trials.Length; i++)
@@ -71,7 +74,28 @@ public sealed class CampaignBook
 
     public bool TryIndexOf(string trialId, out int index) => _index.TryGetValue(trialId, out index);
 
-    public PlannedTrial Trial(string trialId) => Trials[_index[trialId]];
+    public PlannedTrial Trial(string trialId) => _trials[_index[trialId]];
+
+    /// <summary>Puts the point proposed for a trial not yet dispatched in its place (same id, index and seed).</summary>
+    /// <exception cref="InvalidOperationException">The trial was dispatched already, or is not this campaign's.</exception>
+    public void Propose(PlannedTrial trial)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        if (trial.Index < 0 || trial.Index >= _trials.Length || _trials[trial.Index].TrialId != trial.TrialId || _attempts[trial.Index] != 0)
+        {
+            throw new InvalidOperationException($"trial {trial.TrialId} cannot take a proposal (unknown or dispatched already)");
+        }
+        _trials[trial.Index] = trial;
+    }
+
+    /// <summary>What a proposal for trial <paramref name="index"/> sees: the trials before it (all dispatched: dispatch is in index order).</summary>
+    public IEnumerable<TrialProposer.Seen> Before(int index)
+    {
+        for (var i = 0; i < index && i < _trials.Length; i++)
+        {
+            yield return new TrialProposer.Seen(_trials[i].Parameters, _outcomes[i], _losses[i]);
+        }
+    }
 
     /// <summary>The trial's current attempt (0: never dispatched, or not a trial of this campaign).</summary>
     public int AttemptOf(string trialId) => _index.TryGetValue(trialId, out var i) ? _attempts[i] : 0;
@@ -135,29 +159,35 @@ public sealed class CampaignBook
     public IReadOnlyList<PlannedTrial> Undispatched(int from, int count)
     {
         var next = new List<PlannedTrial>(Math.Max(0, count));
-        for (var i = Math.Max(from, NextUndispatched); i < Trials.Length && next.Count < count; i++)
+        for (var i = Math.Max(from, NextUndispatched); i < _trials.Length && next.Count < count; i++)
         {
             if (_attempts[i] == 0)
             {
-                next.Add(Trials[i]);
+                next.Add(_trials[i]);
             }
         }
         return next;
     }
 
     public CampaignStatus ToStatus(string campaignId) =>
-        new(campaignId, Status, Trials.Length, InFlightCount, CompletedCount, FailedCount, StoppedCount,
-            BestIndex >= 0 ? Trials[BestIndex].TrialId : null, BestIndex >= 0 ? _losses[BestIndex] : null);
+        new(campaignId, Status, _trials.Length, InFlightCount, CompletedCount, FailedCount, StoppedCount,
+            BestIndex >= 0 ? _trials[BestIndex].TrialId : null, BestIndex >= 0 ? _losses[BestIndex] : null);
 
-    public CampaignSnapshot ToSnapshot(long endedAtMs, bool settled, IEnumerable<TrialResult> unrecorded, Campaigns.AshaState asha) =>
+    /// <summary>The book as a snapshot; <paramref name="proposed"/>: keep the dispatched trials' proposals (model-based search).</summary>
+    public CampaignSnapshot ToSnapshot(long endedAtMs, bool settled, IEnumerable<TrialResult> unrecorded, Campaigns.AshaState asha, bool proposed = false) =>
         new(CampaignSnapshot.CurrentVersion, Campaign!, (int[])_attempts.Clone(), (byte[])_outcomes.Clone(), (double[])_losses.Clone(), Status, endedAtMs, settled,
             [.. unrecorded], asha.Rungs.ToDictionary(r => r.Key, r => r.Value.ToArray()),
             [.. asha.Decisions.OrderBy(d => d.Key.Epoch).ThenBy(d => d.Key.TrialId, StringComparer.Ordinal)
-                .Select(d => new AshaDecisionRecord(d.Key.TrialId, d.Key.Epoch, d.Value == Campaigns.AshaDecision.Stop))], (long[])_tokens.Clone());
+                .Select(d => new AshaDecisionRecord(d.Key.TrialId, d.Key.Epoch, d.Value == Campaigns.AshaDecision.Stop))], (long[])_tokens.Clone(),
+            proposed ? [.. _trials.Take(NextUndispatched).Select(t => t.Parameters)] : null);
 
-    /// <summary>The book of a snapshot, with the trials its plan gives (<see cref="CampaignPlanner.Trials"/>).</summary>
+    /// <summary>
+    /// The book of a snapshot, with the trials its plan gives (<see cref="CampaignPlanner.Trials"/>); the snapshot's proposals
+    /// (model-based search) replace theirs through <paramref name="proposal"/> (the trial as planned, its journaled parameters).
+    /// </summary>
     /// <exception cref="InvalidDataException">The snapshot's format or size does not fit this build or the plan.</exception>
-    public static CampaignBook From(CampaignSnapshot snapshot, ImmutableArray<PlannedTrial> trials)
+    public static CampaignBook From(CampaignSnapshot snapshot, ImmutableArray<PlannedTrial> trials,
+        Func<PlannedTrial, IReadOnlyDictionary<string, string>, PlannedTrial>? proposal = null)
     {
         if (snapshot.Version != CampaignSnapshot.CurrentVersion)
         {
@@ -170,6 +200,17 @@ public sealed class CampaignBook
         var book = new CampaignBook();
         book.Submit(snapshot.Campaign, trials);
         book.Status = snapshot.Status;
+        if (snapshot.Proposed is { } proposed)
+        {
+            if (proposal is null || proposed.Length > trials.Length)
+            {
+                throw new InvalidDataException($"the snapshot holds {proposed.Length} proposed trials, which this plan cannot take");
+            }
+            for (var i = 0; i < proposed.Length; i++)
+            {
+                book._trials[i] = proposal(trials[i], proposed[i]);
+            }
+        }
         for (var i = 0; i < trials.Length; i++)
         {
             book._attempts[i] = snapshot.Attempts[i];

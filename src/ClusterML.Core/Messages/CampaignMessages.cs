@@ -48,13 +48,17 @@ public sealed record CampaignSubmitted(
     [property: Key(11)] string? SpecPath = null,
     [property: Key(12)] ImmutableDictionary<string, BlobRef>? Inputs = null) : IWithCampaignId, IWireMessage;
 
-/// <summary>Event: attempt <see cref="Attempt"/> of a trial was dispatched, with the token its replies must carry.</summary>
+/// <summary>
+/// Event: attempt <see cref="Attempt"/> of a trial was dispatched, with the token its replies must carry. The first attempt of
+/// a model-based (TPE) campaign's trial also carries the <see cref="Parameters"/> proposed for it.
+/// </summary>
 [MessagePackObject]
 public sealed record TrialAttemptStarted(
     [property: Key(0)] string CampaignId,
     [property: Key(1)] string TrialId,
     [property: Key(2)] int Attempt,
-    [property: Key(3)] long Token = 0) : IWithCampaignId, IWireMessage;
+    [property: Key(3)] long Token = 0,
+    [property: Key(4)] ImmutableDictionary<string, string>? Parameters = null) : IWithCampaignId, IWireMessage;
 
 /// <summary>Event: a trial reached its final status (<c>completed</c>, <c>failed</c> or <c>stopped</c>).</summary>
 [MessagePackObject]
@@ -80,7 +84,8 @@ public sealed record AshaReported(
 /// <summary>
 /// A campaign coordinator's snapshot (format <see cref="Version"/>): the plan (compact), per trial (by index) its current
 /// attempt (0: never dispatched), its token, and outcome (0 none, 1 completed, 2 failed, 3 stopped) and final loss, the campaign's
-/// status, the results not yet acknowledged by the aggregator, and ASHA's rungs and decisions.
+/// status, the results not yet acknowledged by the aggregator, ASHA's rungs and decisions, and for a model-based search the
+/// parameters proposed for the trials dispatched so far (<see cref="Proposed"/>, by index).
 /// </summary>
 [MessagePackObject]
 public sealed record CampaignSnapshot(
@@ -95,7 +100,8 @@ public sealed record CampaignSnapshot(
     [property: Key(8)] TrialResult[] Unrecorded,
     [property: Key(9)] Dictionary<int, double[]> AshaRungs,
     [property: Key(10)] AshaDecisionRecord[] AshaDecisions,
-    [property: Key(11)] long[]? Tokens = null) : IWireMessage
+    [property: Key(11)] long[]? Tokens = null,
+    [property: Key(12)] ImmutableDictionary<string, string>[]? Proposed = null) : IWireMessage
 {
     /// <summary>The format this build writes and reads.</summary>
     public const int CurrentVersion = 1;

@@ -257,4 +257,64 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.Equal("completed", (await resumed.WaitAsync("a1", TimeSpan.FromSeconds(60))).Status);
         Assert.Equal(expected.OrderBy(d => d.Key), Decisions(resumed.Store, "a1").OrderBy(d => d.Key));
     }
+
+    /// <summary>A TPE campaign over the fake engine's nx (loss 1/nx): the plan as the CLI journals it (the spec's text).</summary>
+    private static CampaignSubmitted Tpe(string id, int trials, int maxConcurrent)
+    {
+        var text = $$"""
+            name: tpe
+            engine: fd
+            seed: 3
+            base: { alpha: 0.1, length: 1.0, t_end: 0.01, r: 0.4 }
+            space:
+              nx: { type: int, low: 3, high: 60 }
+            search: { kind: tpe, startup_trials: 5 }
+            budget: { max_trials: {{trials}}, max_concurrent: {{maxConcurrent}} }
+            """;
+        var spec = ClusterML.Core.Campaigns.CampaignSpecReader.Parse(text, "tpe.yaml");
+        var plan = ClusterML.Core.Coordination.CampaignPlanner.Plan(spec, id, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        return ClusterML.Core.Coordination.CampaignPlanner.Compact(plan, text, "tpe.yaml", new Dictionary<string, ClusterML.Core.Files.BlobRef>());
+    }
+
+    private static int[] Nx(IResultStore store, string id) =>
+        [.. store.Results(id).OrderBy(r => r.Index).Select(r => int.Parse(r.Parameters["nx"], System.Globalization.CultureInfo.InvariantCulture))];
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task A_tpe_campaign_should_propose_from_results_and_a_resumed_one_should_continue_the_same_sequence(Backend backend)
+    {
+        // One trial at a time, so every proposal sees all earlier results: the sequence depends on the seed alone.
+        int[] expected;
+        var whole = Storage(backend, "whole");
+        await using (var uninterrupted = await TestCluster.StartAsync(whole, new FakeEngine(), slots: 1))
+        {
+            await uninterrupted.Campaigns.Ask<CampaignStatus>(Tpe("p1", 30, 1), TimeSpan.FromSeconds(30));
+            var status = await uninterrupted.WaitAsync("p1", TimeSpan.FromSeconds(60));
+            Assert.Equal(("completed", 30), (status.Status, status.Completed));
+            expected = Nx(uninterrupted.Store, "p1");
+        }
+        Assert.Equal(30, expected.Length);
+        Assert.All(expected, nx => Assert.InRange(nx, 3, 60));
+        // The model learns that a larger nx is better (loss 1/nx): the last ten proposals beat the five random start-up ones.
+        Assert.True(expected.TakeLast(10).Average() > expected.Take(5).Average() + 5, $"proposals: {string.Join(' ', expected)}");
+        Assert.True(expected.Distinct().Count() > 5, "the proposals should not all be the same point");
+
+        // The same campaign stopped at a seeded point (after snapshots that hold the proposals), then resumed.
+        var interrupted = Storage(backend, "interrupted");
+        const string hocon = "clusterml.campaign.snapshot-every = 7";
+        var stopAfter = new Random(11).Next(8, 20);
+        var cluster = await TestCluster.StartAsync(interrupted, new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(2) }, slots: 1, hocon);
+        await cluster.Campaigns.Ask<CampaignStatus>(Tpe("p1", 30, 1), TimeSpan.FromSeconds(30));
+        while ((await cluster.Campaigns.Ask<CampaignStatus>(new GetCampaignStatus("p1"), TimeSpan.FromSeconds(10))).Finished < stopAfter)
+        {
+            await Task.Delay(5);
+        }
+        await cluster.DisposeAsync();
+        await using var resumed = await TestCluster.StartAsync(interrupted, new FakeEngine(), slots: 1, hocon);
+        await resumed.Campaigns.Ask<CampaignStatus>(new ResumeCampaign("p1"), TimeSpan.FromSeconds(30));
+        Assert.Equal("completed", (await resumed.WaitAsync("p1", TimeSpan.FromSeconds(60))).Status);
+        Assert.Equal(expected, Nx(resumed.Store, "p1"));
+        Assert.True(interrupted.JournalRows("campaign-p1").Snapshots > 0, "the resumed campaign should have gone through a snapshot");
+    }
 }

@@ -35,6 +35,7 @@ public sealed class WireSerializerTests : IDisposable
             new EarlyStoppingPolicy("validation_loss", false, 10, 3, 300), 60_000, 123);
         yield return new CampaignSubmitted("c2", "plain", "surrogate", [], 0, 0, "cuda", null, null, 5);
         yield return new TrialAttemptStarted("c1", "t0001", 2, 4_611_686_014_132_420_609);
+        yield return new TrialAttemptStarted("c1", "t0002", 1, 7, ImmutableDictionary<string, string>.Empty.Add("nx", "41").Add("lr", "0.0031622776601683794"));
         yield return new TrialFinished("c1", "t0001", "completed", 0.5);
         yield return new TrialFinished("c1", "t0002", "failed", null);
         var result = new TrialResult("c1", "t0001", 0, ImmutableDictionary<string, string>.Empty.Add("nx", "21").Add("r", "0.25"), 9, TrialStatus.Completed,
@@ -89,6 +90,8 @@ public sealed class WireSerializerTests : IDisposable
             [new TrialResult("c1", "t0000", 0, ImmutableDictionary<string, string>.Empty.Add("nx", "5"), 3, TrialStatus.Completed, 0.5,
                 ImmutableDictionary<string, double>.Empty.Add("seconds", 1), null, [], "node-a", 1, 10, 20)],
             new Dictionary<int, double[]> { [9] = [0.125, 0.25] }, [new AshaDecisionRecord("t0002", 9, false)]);
+        yield return new CampaignSnapshot(CampaignSnapshot.CurrentVersion, compact, [1, 1], [1, 0], [0.5, double.NaN], "running", 0, false, [],
+            [], [], [3, 4], [ImmutableDictionary<string, string>.Empty.Add("nx", "21"), ImmutableDictionary<string, string>.Empty.Add("nx", "57")]);
         yield return new AdmissionChallenge([9, 8, 7, 0, 255]);
         yield return new AdmissionProof([9, 8, 7], [0x30, 0x82, 1, 2], [0x30, 0x45, 3]);
         yield return new ResumeCampaign("c1");

@@ -131,7 +131,7 @@ public sealed class CampaignSpecReaderTests
     [InlineData("engine: fd\nspace:\n  x:\n    type: uniform\n    low: 1\n    high: 3\n    step: 2\nsearch: {kind: grid}\n", "space.x.step", 7, "not a known key")]
     // search and budget
     [InlineData("engine: fd\nspace:\n  x: {type: int, low: 1, high: 3}\nsearch:\n  points_per_axis: 3\n", "search.kind", 5, "is required")]
-    [InlineData("engine: fd\nspace:\n  x: {type: int, low: 1, high: 3}\nsearch: {kind: anneal}\n", "search.kind", 4, "'anneal' is not grid, random or sobol")]
+    [InlineData("engine: fd\nspace:\n  x: {type: int, low: 1, high: 3}\nsearch: {kind: anneal}\n", "search.kind", 4, "'anneal' is not grid, random, sobol or tpe")]
     [InlineData("engine: fd\nspace:\n  x: {type: int, low: 1, high: 3}\nsearch: {kind: grid, points_per_axis: 1}\n", "search.points_per_axis", 4, "between 2 and 1000")]
     [InlineData("engine: fd\nspace:\n  x: {type: int, low: 1, high: 3}\nsearch: {kind: random}\n", "budget.max_trials", 4, "is required for random search")]
     [InlineData("engine: fd\nspace:\n  x: {type: int, low: 1, high: 3}\nsearch: {kind: sobol}\nbudget:\n  max_concurrent: 2\n", "budget.max_trials", 6, "is required for sobol search")]
@@ -155,6 +155,25 @@ public sealed class CampaignSpecReaderTests
         Assert.Equal((field, line, "/x/bad.yaml"), (error.Field, error.Line, error.File));
         Assert.Contains(problem, error.Problem, StringComparison.Ordinal);
         Assert.StartsWith($"/x/bad.yaml:{line}: {field}: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tpe_search_should_read_its_settings_with_optunas_defaults()
+    {
+        const string space = "engine: fd\nspace:\n  nx: {type: int, low: 11, high: 81}\n";
+        var plain = CampaignSpecReader.Parse(space + "search: {kind: tpe}\nbudget: {max_trials: 40}\n", "/t.yaml");
+        Assert.Equal((SearchKind.Tpe, true), (plain.Search.Kind, plain.Search.IsModelBased));
+        Assert.Equal(new TpeOptions(StartupTrials: 10, Candidates: 24, PriorWeight: 1, Multivariate: false, ConstantLiar: true), plain.Search.Tpe);
+        var tuned = CampaignSpecReader.Parse(space + "search:\n  kind: tpe\n  startup_trials: 4\n  candidates: 64\n  multivariate: true\n  constant_liar: false\nbudget: {max_trials: 40}\n", "/t.yaml");
+        Assert.Equal(new TpeOptions(4, 64, 1, true, false), tuned.Search.Tpe);
+
+        var misplaced = Assert.Throws<InvalidInputException>(() => CampaignSpecReader.Parse(space + "search:\n  kind: random\n  startup_trials: 4\nbudget: {max_trials: 40}\n", "/t.yaml"));
+        Assert.Equal(("search.startup_trials", 6), (misplaced.Field, misplaced.Line));
+        Assert.Contains("tpe search only", misplaced.Message, StringComparison.Ordinal);
+        var notFlag = Assert.Throws<InvalidInputException>(() => CampaignSpecReader.Parse(space + "search: {kind: tpe, multivariate: 3}\nbudget: {max_trials: 40}\n", "/t.yaml"));
+        Assert.Equal("search.multivariate", notFlag.Field);
+        var noBudget = Assert.Throws<InvalidInputException>(() => CampaignSpecReader.Parse(space + "search: {kind: tpe}\n", "/t.yaml"));
+        Assert.Equal("budget.max_trials", noBudget.Field);
     }
 
     [Fact]
