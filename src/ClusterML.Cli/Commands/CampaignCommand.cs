@@ -70,7 +70,8 @@ internal static class CampaignCommand
             CampaignPlanner.Check(parsed, plan, ClusterHost.Engines());
             if (p.GetValue(check))
             {
-                context.Log.Information("Campaign {Name}: {Trials} trials of {Engine} planned and checked; nothing was run (--check)", parsed.Name, plan.Trials.Length, plan.Engine);
+                context.Log.Information("Campaign {Name}: {Trials} trials of {Engine} planned and checked{Proposed}; nothing was run (--check)", parsed.Name, plan.Trials.Length, plan.Engine,
+                    parsed.Search.IsModelBased ? $" ({parsed.Search.Kind.ToString().ToLowerInvariant()} proposes their points as results arrive; the check ran on random points of the space)" : "");
                 return ExitCodes.Ok;
             }
             if (!ArtifactLayout.IsSafeId(campaignId))
