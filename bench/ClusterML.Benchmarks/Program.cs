@@ -83,6 +83,16 @@ public static class Program
             PinnHeatReport.Run(pinnArgs);
             return;
         }
+        if (args is ["tpe-quality", .. var tpeArgs])
+        {
+            TpeReport.Quality(tpeArgs);
+            return;
+        }
+        if (args is ["tpe-cost", ..])
+        {
+            TpeReport.Cost();
+            return;
+        }
         if (args is ["surrogate-quality", ..])
         {
             SurrogateQualityReport.Run();

@@ -63,10 +63,10 @@ public static class TpeSampler
         var goodCount = Good(considered.Count);
         var ranked = considered.OrderBy(o => o.Value).ThenBy(o => o.Order).ToList();
         var goodSet = ranked.Take(goodCount).Select(o => o.Order).ToHashSet();
-        var good = considered.Where(o => goodSet.Contains(o.Order)).Select(o => Encode(space, o.Parameters)).ToList();
-        var bad = considered.Where(o => !goodSet.Contains(o.Order)).Select(o => Encode(space, o.Parameters)).ToList();
-
         var axes = space.Select(Axis.Of).ToArray();
+        var good = considered.Where(o => goodSet.Contains(o.Order)).Select(o => Encode(axes, o.Parameters)).ToList();
+        var bad = considered.Where(o => !goodSet.Contains(o.Order)).Select(o => Encode(axes, o.Parameters)).ToList();
+
         double[] point;
         if (options.Multivariate)
         {
@@ -116,16 +116,16 @@ public static class TpeSampler
         return best!;
     }
 
-    private static double[] Encode(IReadOnlyList<ParameterSpace> space, IReadOnlyDictionary<string, CampaignValue> parameters)
+    private static double[] Encode(Axis[] axes, IReadOnlyDictionary<string, CampaignValue> parameters)
     {
-        var point = new double[space.Count];
-        for (var a = 0; a < space.Count; a++)
+        var point = new double[axes.Length];
+        for (var a = 0; a < axes.Length; a++)
         {
-            if (!parameters.TryGetValue(space[a].Name, out var value))
+            if (!parameters.TryGetValue(axes[a].Space.Name, out var value))
             {
-                throw new ArgumentException($"an observation has no value for '{space[a].Name}'", nameof(parameters));
+                throw new ArgumentException($"an observation has no value for '{axes[a].Space.Name}'", nameof(parameters));
             }
-            point[a] = Axis.Of(space[a]).Encode(value);
+            point[a] = axes[a].Encode(value);
         }
         return point;
     }
@@ -180,7 +180,11 @@ public static class TpeSampler
         private readonly double[] _mus = [];
         private readonly double[] _sigmas = [];
         private readonly int[] _observed = [];
-        private readonly double _priorWeight;
+        private readonly double _logUniform, _logHit, _logMiss;
+        private readonly double[] _logWeights;
+
+        /// <summary>Per numeric component: log(σ·√(2π)·(mass of the Gaussian inside the axis)), so a density costs one square.</summary>
+        private readonly double[] _logNormalizers = [];
 
         public Estimator(Axis axis, double[] observations, double priorWeight)
         {
@@ -196,10 +200,13 @@ public static class TpeSampler
             weights[n] = priorWeight;
             var total = weights.Sum();
             _weights = [.. weights.Select(w => w / total)];
+            _logWeights = [.. _weights.Select(w => Math.Log(w))];
             if (axis.Categorical)
             {
                 _observed = [.. observations.Select(x => (int)x)];
-                _priorWeight = priorWeight;
+                _logUniform = -Math.Log(axis.Count);
+                _logHit = Math.Log(((priorWeight / axis.Count) + 1) / (priorWeight + 1));
+                _logMiss = Math.Log(priorWeight / axis.Count / (priorWeight + 1));
                 return;
             }
             var width = axis.High - axis.Low;
@@ -207,7 +214,9 @@ public static class TpeSampler
             _sigmas = new double[n + 1];
             // σ of each observation from its sorted neighbours (the axis ends beyond the extremes, except that the extremes
             // use their inner neighbour when there are two or more), clipped; the prior's is the width.
-            var order = Enumerable.Range(0, n).OrderBy(i => observations[i]).ThenBy(i => i).ToArray();
+            var order = Enumerable.Range(0, n).ToArray();
+            var keys = (double[])observations.Clone();
+            Array.Sort(keys, order); // deterministic (ties always end in the same order)
             var minSigma = width / Math.Min(100.0, 1 + n + 1);
             for (var r = 0; r < n; r++)
             {
@@ -225,6 +234,14 @@ public static class TpeSampler
                 _sigmas[order[r]] = Math.Clamp(Math.Max(left, right), minSigma, width);
             }
             _sigmas[n] = width;
+            _logNormalizers = new double[n + 1];
+            for (var i = 0; i <= n; i++)
+            {
+                var (above, below) = ((axis.High - _mus[i]) / _sigmas[i], (_mus[i] - axis.Low) / _sigmas[i]);
+                // More than 8σ from both ends the mass is 1 to 1e-15 (and erfc costs 30 times an exp).
+                var mass = above > 8 && below > 8 ? 1 : Cdf(above) - Cdf(-below);
+                _logNormalizers[i] = Math.Log(_sigmas[i] * Math.Sqrt(2 * Math.PI) * Math.Max(mass, 1e-300));
+            }
         }
 
         public int PickComponent(Random random)
@@ -270,12 +287,26 @@ public static class TpeSampler
 
         public double LogDensity(double x)
         {
-            var terms = new double[_weights.Length];
-            for (var i = 0; i < terms.Length; i++)
+            // log Σ exp(tᵢ) in one pass, rescaling the sum whenever a larger term comes.
+            var max = double.NegativeInfinity;
+            var sum = 0.0;
+            for (var i = 0; i < _logWeights.Length; i++)
             {
-                terms[i] = Math.Log(_weights[i]) + ComponentLogDensity(i, x);
+                var t = _logWeights[i] + ComponentLogDensity(i, x);
+                if (t <= max)
+                {
+                    if (t > max - 40)
+                    {
+                        sum += Math.Exp(t - max); // terms below e⁻⁴⁰ of the largest change nothing
+                    }
+                }
+                else if (!double.IsNegativeInfinity(t))
+                {
+                    sum = (sum * Math.Exp(max - t)) + 1;
+                    max = t;
+                }
             }
-            return LogSumExp(terms);
+            return max + Math.Log(sum);
         }
 
         /// <summary>
@@ -286,13 +317,10 @@ public static class TpeSampler
         {
             if (_axis.Categorical)
             {
-                return i == _observed.Length ? -Math.Log(_axis.Count)
-                    : Math.Log(((_priorWeight / _axis.Count) + ((int)x == _observed[i] ? 1 : 0)) / (_priorWeight + 1));
+                return i == _observed.Length ? _logUniform : (int)x == _observed[i] ? _logHit : _logMiss;
             }
-            var (mu, sigma) = (_mus[i], _sigmas[i]);
-            var z = (x - mu) / sigma;
-            var mass = Cdf((_axis.High - mu) / sigma) - Cdf((_axis.Low - mu) / sigma);
-            return (-0.5 * z * z) - Math.Log(sigma * Math.Sqrt(2 * Math.PI) * Math.Max(mass, 1e-300));
+            var z = (x - _mus[i]) / _sigmas[i];
+            return (-0.5 * z * z) - _logNormalizers[i];
         }
 
         /// <summary>log Σ_i w_i Π_axes p_i(x_axis): the estimators share components (one per observation, then the prior).</summary>
@@ -302,7 +330,7 @@ public static class TpeSampler
             var terms = new double[weights.Length];
             for (var i = 0; i < weights.Length; i++)
             {
-                terms[i] = Math.Log(weights[i]);
+                terms[i] = estimators[0]._logWeights[i];
                 for (var a = 0; a < estimators.Length; a++)
                 {
                     terms[i] += estimators[a].ComponentLogDensity(i, x[a]);
@@ -315,8 +343,21 @@ public static class TpeSampler
 
         private static double LogSumExp(double[] terms)
         {
-            var max = terms.Max();
-            return double.IsNegativeInfinity(max) ? max : max + Math.Log(terms.Sum(t => Math.Exp(t - max)));
+            var max = double.NegativeInfinity;
+            foreach (var t in terms)
+            {
+                max = Math.Max(max, t);
+            }
+            if (double.IsNegativeInfinity(max))
+            {
+                return max;
+            }
+            var sum = 0.0;
+            foreach (var t in terms)
+            {
+                sum += Math.Exp(t - max);
+            }
+            return max + Math.Log(sum);
         }
     }
 }
