@@ -82,6 +82,7 @@ public static class TpeReport
     public static void Quality(string[] args)
     {
         var seeds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
+        var withOptuna = !args.Contains("--no-optuna");
         const int trials = 100;
         var curves = new Dictionary<(string Problem, string Sampler), double[][]>();
         foreach (var problem in Problems)
@@ -96,7 +97,7 @@ public static class TpeReport
                 curves[(problem.Name, name)] = [.. Enumerable.Range(0, seeds).Select(seed => Study(problem, seed, trials, options))];
             }
         }
-        foreach (var ((problem, sampler), runs) in Optuna(seeds, trials))
+        foreach (var ((problem, sampler), runs) in withOptuna ? Optuna(seeds, trials) : [])
         {
             curves[(problem, sampler)] = runs;
         }
@@ -113,7 +114,7 @@ public static class TpeReport
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {problemName} | {sampler} | {at50:G5} | {at50 - minimum:G3} | {at100:G5} | {at100 - minimum:G3} |"));
         }
-        if (!curves.Keys.Any(k => k.Sampler.StartsWith("optuna", StringComparison.Ordinal)))
+        if (withOptuna && !curves.Keys.Any(k => k.Sampler.StartsWith("optuna", StringComparison.Ordinal)))
         {
             Console.WriteLine();
             Console.WriteLine("(Optuna not measured: python3 cannot import optuna; on Debian: apt-get install python3-optuna)");

@@ -34,7 +34,8 @@ public sealed record TpeOptions(int StartupTrials = 10, int Candidates = 24, dou
 /// and the newest 25 weigh 1; the prior weighs <see cref="TpeOptions.PriorWeight"/>. A categorical component puts
 /// (prior weight / count + 1) / (prior weight + 1) on its observation's value and prior weight / count / (prior weight + 1)
 /// on each other value; the prior's is uniform. Univariate proposals score each axis on its own; multivariate ones draw a whole point from one
-/// component of l and score the product of the axes' densities per component.
+/// component of l and score the product of the axes' densities per component, every observation's σ being
+/// 0.2·n^(−1/(d+4))·width on d axes.
 /// </remarks>
 public static class TpeSampler
 {
@@ -98,8 +99,8 @@ public static class TpeSampler
 
     private static double[] ProposeJoint(Axis[] axes, List<double[]> good, List<double[]> bad, TpeOptions options, Random random)
     {
-        var l = axes.Select((axis, a) => new Estimator(axis, [.. good.Select(p => p[a])], options.PriorWeight)).ToArray();
-        var g = axes.Select((axis, a) => new Estimator(axis, [.. bad.Select(p => p[a])], options.PriorWeight)).ToArray();
+        var l = axes.Select((axis, a) => new Estimator(axis, [.. good.Select(p => p[a])], options.PriorWeight, axes.Length)).ToArray();
+        var g = axes.Select((axis, a) => new Estimator(axis, [.. bad.Select(p => p[a])], options.PriorWeight, axes.Length)).ToArray();
         double[]? best = null;
         var bestScore = double.NegativeInfinity;
         for (var c = 0; c < options.Candidates; c++)
@@ -186,7 +187,9 @@ public static class TpeSampler
         /// <summary>Per numeric component: log(σ·√(2π)·(mass of the Gaussian inside the axis)), so a density costs one square.</summary>
         private readonly double[] _logNormalizers = [];
 
-        public Estimator(Axis axis, double[] observations, double priorWeight)
+        // jointDimensions: for a joint (multivariate) estimator, the number of axes d; every observation then gets
+        // σ = 0.2·n^(−1/(d+4))·width (a Scott-like rule, as Optuna's multivariate TPE), clipped as for one axis.
+        public Estimator(Axis axis, double[] observations, double priorWeight, int? jointDimensions = null)
         {
             _axis = axis;
             var n = observations.Length;
@@ -214,24 +217,32 @@ public static class TpeSampler
             _sigmas = new double[n + 1];
             // σ of each observation from its sorted neighbours (the axis ends beyond the extremes, except that the extremes
             // use their inner neighbour when there are two or more), clipped; the prior's is the width.
-            var order = Enumerable.Range(0, n).ToArray();
-            var keys = (double[])observations.Clone();
-            Array.Sort(keys, order); // deterministic (ties always end in the same order)
             var minSigma = width / Math.Min(100.0, 1 + n + 1);
-            for (var r = 0; r < n; r++)
+            if (jointDimensions is { } d)
             {
-                var here = observations[order[r]];
-                var left = r > 0 ? here - observations[order[r - 1]] : here - axis.Low;
-                var right = r < n - 1 ? observations[order[r + 1]] - here : axis.High - here;
-                if (n >= 2 && r == 0)
+                var sigma = Math.Clamp(0.2 * Math.Pow(Math.Max(n, 1), -1.0 / (d + 4)) * width, minSigma, width);
+                Array.Fill(_sigmas, sigma);
+            }
+            else
+            {
+                var order = Enumerable.Range(0, n).ToArray();
+                var keys = (double[])observations.Clone();
+                Array.Sort(keys, order); // deterministic (ties always end in the same order)
+                for (var r = 0; r < n; r++)
                 {
-                    left = right;
+                    var here = keys[r];
+                    var left = r > 0 ? here - keys[r - 1] : here - axis.Low;
+                    var right = r < n - 1 ? keys[r + 1] - here : axis.High - here;
+                    if (n >= 2 && r == 0)
+                    {
+                        left = right;
+                    }
+                    else if (n >= 2 && r == n - 1)
+                    {
+                        right = left;
+                    }
+                    _sigmas[order[r]] = Math.Clamp(Math.Max(left, right), minSigma, width);
                 }
-                else if (n >= 2 && r == n - 1)
-                {
-                    right = left;
-                }
-                _sigmas[order[r]] = Math.Clamp(Math.Max(left, right), minSigma, width);
             }
             _sigmas[n] = width;
             _logNormalizers = new double[n + 1];
