@@ -8,8 +8,8 @@ using ClusterML.Core.Engines;
 namespace ClusterML.Benchmarks;
 
 /// <summary>
-/// TPE search quality and proposal cost. <c>tpe-quality [seeds]</c>: on Branin (2-D) and Hartmann-6, the median over seeds of
-/// the best value after 50 and 100 sequential trials, for ClusterML's TPE (univariate and multivariate), random search, and
+/// TPE and GP search quality and proposal cost. <c>tpe-quality [seeds]</c>: on Branin (2-D) and Hartmann-6, the median over seeds of
+/// the best value after 50 and 100 sequential trials, for ClusterML's TPE (univariate and multivariate), GP, random search, and
 /// Optuna's TPESampler and RandomSampler when <c>/usr/bin/python3</c> (else <c>python3</c>) can import optuna (Debian: <c>apt-get install python3-optuna</c>),
 /// run in the same process tree. <c>tpe-cost</c>: milliseconds per proposal with 100 and 1 000 finished trials (6-D), against
 /// the cost of a random draw in the same run. Run with <c>dotnet run -c Release --project bench/ClusterML.Benchmarks -- tpe-quality</c>.
@@ -59,15 +59,18 @@ public static class TpeReport
     }
 
     /// <summary>The best value after each trial of one sequential study.</summary>
-    private static double[] Study(Problem problem, int seed, int trials, TpeOptions options)
+    private static double[] Study(Problem problem, int seed, int trials, TpeOptions options) =>
+        Study(problem, seed, trials, (observations, s) => TpeSampler.Propose(problem.Space, observations, s, options));
+
+    private static double[] Study(Problem problem, int seed, int trials, Func<List<SearchObservation>, int, ImmutableDictionary<string, CampaignValue>> propose)
     {
-        var observations = new List<TpeObservation>();
+        var observations = new List<SearchObservation>();
         var best = new double[trials];
         for (var k = 0; k < trials; k++)
         {
-            var point = TpeSampler.Propose(problem.Space, observations, Seeds.Derive(seed, 2_000_000 + k), options);
+            var point = propose(observations, Seeds.Derive(seed, 2_000_000 + k));
             var value = problem.F([.. problem.Space.Select(a => ((CampaignValue.Real)point[a.Name]).Value)]);
-            observations.Add(new TpeObservation(point, value));
+            observations.Add(new SearchObservation(point, value));
             best[k] = Math.Min(value, k > 0 ? best[k - 1] : double.PositiveInfinity);
         }
         return best;
@@ -96,6 +99,10 @@ public static class TpeReport
             {
                 curves[(problem.Name, name)] = [.. Enumerable.Range(0, seeds).Select(seed => Study(problem, seed, trials, options))];
             }
+            var clock = Stopwatch.StartNew();
+            curves[(problem.Name, "clusterml gp")] = [.. Enumerable.Range(0, seeds)
+                .Select(seed => Study(problem, seed, trials, (observations, s) => GpSampler.Propose(problem.Space, observations, s)))];
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"gp on {problem.Name}: {clock.Elapsed.TotalMilliseconds / (seeds * (trials - 10)):F0} ms per proposal"));
         }
         foreach (var ((problem, sampler), runs) in withOptuna ? Optuna(seeds, trials) : [])
         {
@@ -199,9 +206,9 @@ public static class TpeReport
         var random = new Random(1);
         var finished = Enumerable.Range(0, 1000)
             .Select(_ => (IReadOnlyDictionary<string, CampaignValue>)space.ToImmutableDictionary(a => a.Name, a => (CampaignValue)new CampaignValue.Real(random.NextDouble()), StringComparer.Ordinal))
-            .Select(p => new TpeObservation(p, Hartmann6([.. space.Select(a => ((CampaignValue.Real)p[a.Name]).Value)])))
+            .Select(p => new SearchObservation(p, Hartmann6([.. space.Select(a => ((CampaignValue.Real)p[a.Name]).Value)])))
             .ToList();
-        double Milliseconds(IReadOnlyList<TpeObservation> observations, TpeOptions options, int repeats)
+        double Milliseconds(IReadOnlyList<SearchObservation> observations, TpeOptions options, int repeats)
         {
             TpeSampler.Propose(space, observations, 0, options); // warm-up
             var clock = Stopwatch.StartNew();

@@ -102,31 +102,56 @@ public static partial class CampaignSpecReader
         var searchNode = r.Mapping(r.Required(root, "search", ""), "search");
         r.OnlyKeys(searchNode, "search", SearchKeys);
         var kindNode = r.Required(searchNode, "kind", "search");
-        var kind = r.OneOf(kindNode, "search.kind", ["grid", "random", "sobol", "tpe"]) switch
+        var kind = r.OneOf(kindNode, "search.kind", ["grid", "random", "sobol", "tpe", "gp"]) switch
         {
             "grid" => SearchKind.Grid,
             "random" => SearchKind.Random,
             "sobol" => SearchKind.Sobol,
-            _ => SearchKind.Tpe,
+            "tpe" => SearchKind.Tpe,
+            _ => SearchKind.Gp,
         };
         var tpe = TpeOptions.Default;
+        var gp = GpOptions.Default;
         foreach (var key in TpeKeys)
         {
             if (r.Optional(searchNode, key) is not { } node)
             {
                 continue;
             }
-            if (kind != SearchKind.Tpe)
+            if (kind != SearchKind.Tpe && (kind != SearchKind.Gp || key == "multivariate"))
             {
-                throw r.Error(node, $"search.{key}", "applies to tpe search only");
+                throw r.Error(node, $"search.{key}", key == "multivariate" ? "applies to tpe search only" : "applies to tpe and gp search only");
             }
-            tpe = key switch
+            switch (key)
             {
-                "startup_trials" => tpe with { StartupTrials = (int)r.Integer(node, "search.startup_trials", 1, SearchPlanner.MaxTrials) },
-                "candidates" => tpe with { Candidates = (int)r.Integer(node, "search.candidates", 1, 10_000) },
-                "multivariate" => tpe with { Multivariate = r.Flag(node, "search.multivariate") },
-                _ => tpe with { ConstantLiar = r.Flag(node, "search.constant_liar") },
-            };
+                case "startup_trials":
+                    var startup = (int)r.Integer(node, "search.startup_trials", 1, SearchPlanner.MaxTrials);
+                    (tpe, gp) = (tpe with { StartupTrials = startup }, gp with { StartupTrials = startup });
+                    break;
+                case "candidates":
+                    var candidates = (int)r.Integer(node, "search.candidates", 1, 100_000);
+                    (tpe, gp) = (tpe with { Candidates = candidates }, gp with { Candidates = candidates });
+                    break;
+                case "multivariate":
+                    tpe = tpe with { Multivariate = r.Flag(node, "search.multivariate") };
+                    break;
+                default:
+                    var liar = r.Flag(node, "search.constant_liar");
+                    (tpe, gp) = (tpe with { ConstantLiar = liar }, gp with { ConstantLiar = liar });
+                    break;
+            }
+        }
+        if (kind == SearchKind.Gp)
+        {
+            if (space.FirstOrDefault(a => a is ChoiceSpace) is { } choice)
+            {
+                throw r.Error(spaceNode.Children.First(c => r.KeyName(c.Key, "space") == choice.Name).Key, $"space.{choice.Name}",
+                    "gp search models numeric axes only (int, uniform, log-uniform); use tpe for choices");
+            }
+            if (space.Length > GpOptions.MaxDimensions)
+            {
+                throw r.Error(spaceNode, "space", $"gp search models at most {GpOptions.MaxDimensions} hyperparameters (got {space.Length})");
+            }
         }
         var pointsPerAxis = r.Optional(searchNode, "points_per_axis") is { } pointsNode
             ? (int)r.Integer(pointsNode, "search.points_per_axis", 2, 1000)
@@ -173,7 +198,7 @@ public static partial class CampaignSpecReader
         {
             lines[r.KeyName(key, "space")] = Math.Max(1, (int)key.Start.Line);
         }
-        return new CampaignSpec(name, engine, seed, device, baseSettings, space, new SearchSpec(kind, pointsPerAxis) { Tpe = tpe },
+        return new CampaignSpec(name, engine, seed, device, baseSettings, space, new SearchSpec(kind, pointsPerAxis) { Tpe = tpe, Gp = gp },
             new BudgetSpec(maxTrials, maxConcurrent, wallTime), early, retries, sourcePath)
         {
             SettingLines = lines.ToImmutable(),

@@ -49,7 +49,7 @@ public static class SearchPlanner
             SearchKind.Sobol => Sobol(spec),
             // The points of a model-based search are proposed at dispatch (TrialProposer); until then each trial holds the
             // random search's point, which checks the settings and stands in for what has not been proposed yet.
-            SearchKind.Tpe => Random(spec),
+            SearchKind.Tpe or SearchKind.Gp => Random(spec),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Search.Kind, "unknown search kind"),
         };
         var width = Math.Max(4, (points.Count - 1).ToString(CultureInfo.InvariantCulture).Length);

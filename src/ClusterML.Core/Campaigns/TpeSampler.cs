@@ -3,8 +3,6 @@ using MathNet.Numerics;
 
 namespace ClusterML.Core.Campaigns;
 
-/// <summary>What the TPE sampler knows of one trial: its hyperparameters and its objective (lower is better), or null while it runs.</summary>
-public sealed record TpeObservation(IReadOnlyDictionary<string, CampaignValue> Parameters, double? Value);
 
 /// <summary>
 /// Settings of <see cref="TpeSampler"/>, Optuna's defaults: <see cref="StartupTrials"/> random proposals before the model is
@@ -44,7 +42,7 @@ public static class TpeSampler
 
     /// <summary>Proposes the next point of <paramref name="space"/> given the trials so far; <paramref name="seed"/> is this proposal's own.</summary>
     /// <exception cref="ArgumentException">An observation lacks an axis or holds a value outside it.</exception>
-    public static ImmutableDictionary<string, CampaignValue> Propose(IReadOnlyList<ParameterSpace> space, IReadOnlyList<TpeObservation> observations,
+    public static ImmutableDictionary<string, CampaignValue> Propose(IReadOnlyList<ParameterSpace> space, IReadOnlyList<SearchObservation> observations,
         int seed, TpeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(space);

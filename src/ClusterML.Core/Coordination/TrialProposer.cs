@@ -8,7 +8,7 @@ using ClusterML.Core.Messages;
 namespace ClusterML.Core.Coordination;
 
 /// <summary>
-/// Proposes the points of a model-based (TPE) campaign as its coordinator dispatches them, and rebuilds a proposed trial from
+/// Proposes the points of a model-based (TPE or GP) campaign as its coordinator dispatches them, and rebuilds a proposed trial from
 /// the parameters journaled with its dispatch. Proposal k uses its own seed (<c>Seeds.Derive(seed, 2 000 000 + k)</c>) and the
 /// trials dispatched before it, in index order: completed ones with their loss (lower is better), stopped ones as the worst,
 /// running ones as running (the constant liar); failed ones are left out. So the sequence is reproducible from the seed and
@@ -40,7 +40,7 @@ public sealed class TrialProposer
     public ImmutableDictionary<string, string> Propose(int index, IEnumerable<Seen> earlier)
     {
         ArgumentNullException.ThrowIfNull(earlier);
-        var observations = new List<TpeObservation>();
+        var observations = new List<SearchObservation>();
         foreach (var trial in earlier)
         {
             double? value = trial.Outcome switch
@@ -54,9 +54,12 @@ public sealed class TrialProposer
             {
                 continue;
             }
-            observations.Add(new TpeObservation(Decode(trial.Parameters), value));
+            observations.Add(new SearchObservation(Decode(trial.Parameters), value));
         }
-        var point = TpeSampler.Propose(_spec.Space, observations, Seeds.Derive(_spec.Seed, 2_000_000 + index), _spec.Search.Tpe);
+        var seed = Seeds.Derive(_spec.Seed, 2_000_000 + index);
+        var point = _spec.Search.Kind == SearchKind.Gp
+            ? GpSampler.Propose(_spec.Space, observations, seed, _spec.Search.Gp)
+            : TpeSampler.Propose(_spec.Space, observations, seed, _spec.Search.Tpe);
         return TrialSpecFactory.Describe(point);
     }
 

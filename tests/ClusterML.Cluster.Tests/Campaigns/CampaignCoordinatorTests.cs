@@ -259,7 +259,7 @@ public sealed class CampaignCoordinatorTests : IDisposable
     }
 
     /// <summary>A TPE campaign over the fake engine's nx (loss 1/nx): the plan as the CLI journals it (the spec's text).</summary>
-    private static CampaignSubmitted Tpe(string id, int trials, int maxConcurrent)
+    private static CampaignSubmitted Tpe(string id, int trials, int maxConcurrent, string kind = "tpe")
     {
         var text = $$"""
             name: tpe
@@ -268,7 +268,7 @@ public sealed class CampaignCoordinatorTests : IDisposable
             base: { alpha: 0.1, length: 1.0, t_end: 0.01, r: 0.4 }
             space:
               nx: { type: int, low: 3, high: 60 }
-            search: { kind: tpe, startup_trials: 5 }
+            search: { kind: {{kind}}, startup_trials: 5 }
             budget: { max_trials: {{trials}}, max_concurrent: {{maxConcurrent}} }
             """;
         var spec = ClusterML.Core.Campaigns.CampaignSpecReader.Parse(text, "tpe.yaml");
@@ -280,16 +280,17 @@ public sealed class CampaignCoordinatorTests : IDisposable
         [.. store.Results(id).OrderBy(r => r.Index).Select(r => int.Parse(r.Parameters["nx"], System.Globalization.CultureInfo.InvariantCulture))];
 
     [Theory]
-    [InlineData(Backend.Sqlite)]
-    [InlineData(Backend.Postgres)]
-    public async Task A_tpe_campaign_should_propose_from_results_and_a_resumed_one_should_continue_the_same_sequence(Backend backend)
+    [InlineData(Backend.Sqlite, "tpe")]
+    [InlineData(Backend.Postgres, "tpe")]
+    [InlineData(Backend.Sqlite, "gp")]
+    public async Task A_model_based_campaign_should_propose_from_results_and_a_resumed_one_should_continue_the_same_sequence(Backend backend, string kind)
     {
         // One trial at a time, so every proposal sees all earlier results: the sequence depends on the seed alone.
         int[] expected;
         var whole = Storage(backend, "whole");
         await using (var uninterrupted = await TestCluster.StartAsync(whole, new FakeEngine(), slots: 1))
         {
-            await uninterrupted.Campaigns.Ask<CampaignStatus>(Tpe("p1", 30, 1), TimeSpan.FromSeconds(30));
+            await uninterrupted.Campaigns.Ask<CampaignStatus>(Tpe("p1", 30, 1, kind), TimeSpan.FromSeconds(30));
             var status = await uninterrupted.WaitAsync("p1", TimeSpan.FromSeconds(60));
             Assert.Equal(("completed", 30), (status.Status, status.Completed));
             expected = Nx(uninterrupted.Store, "p1");
@@ -297,15 +298,16 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.Equal(30, expected.Length);
         Assert.All(expected, nx => Assert.InRange(nx, 3, 60));
         // The model learns that a larger nx is better (loss 1/nx): the last ten proposals beat the five random start-up ones.
+        // (GP proposals may repeat the best point once the model is sure.)
         Assert.True(expected.TakeLast(10).Average() > expected.Take(5).Average() + 5, $"proposals: {string.Join(' ', expected)}");
-        Assert.True(expected.Distinct().Count() > 5, "the proposals should not all be the same point");
+        Assert.True(expected.Distinct().Count() > 5, $"the proposals should not all be the same point: {string.Join(' ', expected)}");
 
         // The same campaign stopped at a seeded point (after snapshots that hold the proposals), then resumed.
         var interrupted = Storage(backend, "interrupted");
         const string hocon = "clusterml.campaign.snapshot-every = 7";
         var stopAfter = new Random(11).Next(8, 20);
         var cluster = await TestCluster.StartAsync(interrupted, new FakeEngine { EpochDelay = TimeSpan.FromMilliseconds(2) }, slots: 1, hocon);
-        await cluster.Campaigns.Ask<CampaignStatus>(Tpe("p1", 30, 1), TimeSpan.FromSeconds(30));
+        await cluster.Campaigns.Ask<CampaignStatus>(Tpe("p1", 30, 1, kind), TimeSpan.FromSeconds(30));
         while ((await cluster.Campaigns.Ask<CampaignStatus>(new GetCampaignStatus("p1"), TimeSpan.FromSeconds(10))).Finished < stopAfter)
         {
             await Task.Delay(5);

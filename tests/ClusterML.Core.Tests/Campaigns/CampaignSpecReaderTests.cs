@@ -131,7 +131,7 @@ public sealed class CampaignSpecReaderTests
     [InlineData("engine: fd\nspace:\n  x:\n    type: uniform\n    low: 1\n    high: 3\n    step: 2\nsearch: {kind: grid}\n", "space.x.step", 7, "not a known key")]
     // search and budget
     [InlineData("engine: fd\nspace:\n  x: {type: int, low: 1, high: 3}\nsearch:\n  points_per_axis: 3\n", "search.kind", 5, "is required")]
-    [InlineData("engine: fd\nspace:\n  x: {type: int, low: 1, high: 3}\nsearch: {kind: anneal}\n", "search.kind", 4, "'anneal' is not grid, random, sobol or tpe")]
+    [InlineData("engine: fd\nspace:\n  x: {type: int, low: 1, high: 3}\nsearch: {kind: anneal}\n", "search.kind", 4, "'anneal' is not grid, random, sobol, tpe or gp")]
     [InlineData("engine: fd\nspace:\n  x: {type: int, low: 1, high: 3}\nsearch: {kind: grid, points_per_axis: 1}\n", "search.points_per_axis", 4, "between 2 and 1000")]
     [InlineData("engine: fd\nspace:\n  x: {type: int, low: 1, high: 3}\nsearch: {kind: random}\n", "budget.max_trials", 4, "is required for random search")]
     [InlineData("engine: fd\nspace:\n  x: {type: int, low: 1, high: 3}\nsearch: {kind: sobol}\nbudget:\n  max_concurrent: 2\n", "budget.max_trials", 6, "is required for sobol search")]
@@ -169,7 +169,7 @@ public sealed class CampaignSpecReaderTests
 
         var misplaced = Assert.Throws<InvalidInputException>(() => CampaignSpecReader.Parse(space + "search:\n  kind: random\n  startup_trials: 4\nbudget: {max_trials: 40}\n", "/t.yaml"));
         Assert.Equal(("search.startup_trials", 6), (misplaced.Field, misplaced.Line));
-        Assert.Contains("tpe search only", misplaced.Message, StringComparison.Ordinal);
+        Assert.Contains("applies to tpe and gp search only", misplaced.Message, StringComparison.Ordinal);
         var notFlag = Assert.Throws<InvalidInputException>(() => CampaignSpecReader.Parse(space + "search: {kind: tpe, multivariate: 3}\nbudget: {max_trials: 40}\n", "/t.yaml"));
         Assert.Equal("search.multivariate", notFlag.Field);
         var noBudget = Assert.Throws<InvalidInputException>(() => CampaignSpecReader.Parse(space + "search: {kind: tpe}\n", "/t.yaml"));

@@ -18,14 +18,14 @@ public sealed class TpeSamplerTests
     }
 
     /// <summary>Runs a sequential study of <paramref name="trials"/> proposals; returns the best value and the observations.</summary>
-    private static (double Best, List<TpeObservation> Observations) Study(IReadOnlyList<ParameterSpace> space, Func<IReadOnlyDictionary<string, CampaignValue>, double> objective,
+    private static (double Best, List<SearchObservation> Observations) Study(IReadOnlyList<ParameterSpace> space, Func<IReadOnlyDictionary<string, CampaignValue>, double> objective,
         int seed, int trials, TpeOptions? options = null)
     {
-        var observations = new List<TpeObservation>();
+        var observations = new List<SearchObservation>();
         for (var k = 0; k < trials; k++)
         {
             var proposal = TpeSampler.Propose(space, observations, Seeds.Derive(seed, 2000 + k), options);
-            observations.Add(new TpeObservation(proposal, objective(proposal)));
+            observations.Add(new SearchObservation(proposal, objective(proposal)));
         }
         return (observations.Min(o => o.Value!.Value), observations);
     }
@@ -104,7 +104,7 @@ public sealed class TpeSamplerTests
         static double Objective(IReadOnlyDictionary<string, CampaignValue> p) => Math.Pow(((CampaignValue.Real)p["x"]).Value - 0.3, 2);
         var (_, observations) = Study(space, Objective, seed: 9, trials: 60);
         // Three workers are already running trials at the optimum that the model has found.
-        var running = Enumerable.Range(0, 3).Select(_ => new TpeObservation(ImmutableDictionary<string, CampaignValue>.Empty.Add("x", new CampaignValue.Real(0.3)), null));
+        var running = Enumerable.Range(0, 3).Select(_ => new SearchObservation(ImmutableDictionary<string, CampaignValue>.Empty.Add("x", new CampaignValue.Real(0.3)), null));
         var withRunning = observations.Concat(running).ToList();
         double[] Proposals(bool liar) => [.. Enumerable.Range(0, 100)
             .Select(seed => ((CampaignValue.Real)TpeSampler.Propose(space, withRunning, seed, new TpeOptions(ConstantLiar: liar))["x"]).Value)];
@@ -120,7 +120,7 @@ public sealed class TpeSamplerTests
     public void An_observation_outside_the_space_should_be_refused()
     {
         ParameterSpace[] space = [new ChoiceSpace("c", [new CampaignValue.Text("a"), new CampaignValue.Text("b")])];
-        var observations = Enumerable.Range(0, 12).Select(_ => new TpeObservation(ImmutableDictionary<string, CampaignValue>.Empty.Add("c", new CampaignValue.Text("z")), 1.0)).ToList();
+        var observations = Enumerable.Range(0, 12).Select(_ => new SearchObservation(ImmutableDictionary<string, CampaignValue>.Empty.Add("c", new CampaignValue.Text("z")), 1.0)).ToList();
         Assert.Throws<ArgumentException>(() => TpeSampler.Propose(space, observations, 1));
     }
 }
