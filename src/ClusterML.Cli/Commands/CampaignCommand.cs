@@ -413,7 +413,7 @@ internal static class CampaignCommand
             var folder = Export(context, store, campaignId, null);
             if (CampaignModels.Best(results) is { } best)
             {
-                context.Out.WriteLine($"Best: {best.TrialId} loss {best.FinalLoss!.Value.ToString("G6", CultureInfo.InvariantCulture)} with {string.Join(", ", best.Parameters.OrderBy(x => x.Key).Select(x => $"{x.Key}={x.Value}"))}");
+                context.Out.WriteLine($"Best: {best.TrialId} loss {best.FinalLoss!.Value.ToString("G6", CultureInfo.InvariantCulture)} with {string.Join(", ", best.Parameters.OrderBy(x => x.Key).Select(x => $"{x.Key}={CampaignReports.Shown(x.Value)}"))}");
                 if (CampaignModels.ModelFolder(context.DataDir, best) is { } model)
                 {
                     context.Out.WriteLine($"Best model: {model} (copy it with: campaign results --id {campaignId} --best-model DIR)");

@@ -28,7 +28,7 @@ internal static class CampaignReports
             rank++;
             table.AddRow([
                 rank.ToString(CultureInfo.InvariantCulture), r.TrialId,
-                .. parameters.Select(p => Markup.Escape(r.Parameters.TryGetValue(p, out var v) ? v : "")),
+                .. parameters.Select(p => Markup.Escape(r.Parameters.TryGetValue(p, out var v) ? Shown(v) : "")),
                 Loss(r),
                 r.Status.ToString().ToLowerInvariant() + (r.Error is { } e ? $": {Markup.Escape(e.Length > 60 ? e[..60] + "…" : e)}" : ""),
                 r.Attempts.ToString(CultureInfo.InvariantCulture),
@@ -38,6 +38,16 @@ internal static class CampaignReports
         }
         return table;
     }
+
+    /// <summary>
+    /// A hyperparameter as tables and messages show it: a real number with more than 6 significant digits (a random or
+    /// model-based search's 0.028129412836451522) to 6 (0.0281294); anything else as stored. Exports keep every digit.
+    /// </summary>
+    public static string Shown(string value) =>
+        value.Length > 8 && value.Any(c => c is '.' or 'e' or 'E')
+            && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number)
+            ? number.ToString("G6", CultureInfo.InvariantCulture)
+            : value;
 
     /// <summary>A trial's final loss for tables (5 significant digits), or – when it has none.</summary>
     public static string Loss(TrialResult result) => result.FinalLoss is { } l ? l.ToString("G5", CultureInfo.InvariantCulture) : "–";
