@@ -6,15 +6,9 @@ namespace ClusterML.Core.Tests.Campaigns;
 
 public sealed class GpSamplerTests
 {
-    private static readonly ParameterSpace[] Branin = [new UniformSpace("x1", -5, 10), new UniformSpace("x2", 0, 15)];
+    private static readonly ParameterSpace[] Branin = TestProblems.BraninSpace;
 
-    private static double BraninValue(IReadOnlyDictionary<string, CampaignValue> p)
-    {
-        var x1 = ((CampaignValue.Real)p["x1"]).Value;
-        var x2 = ((CampaignValue.Real)p["x2"]).Value;
-        const double b = 5.1 / (4 * Math.PI * Math.PI), c = 5 / Math.PI, t = 1 / (8 * Math.PI);
-        return Math.Pow(x2 - (b * x1 * x1) + (c * x1) - 6, 2) + (10 * (1 - t) * Math.Cos(x1)) + 10;
-    }
+    private static double BraninValue(IReadOnlyDictionary<string, CampaignValue> p) => TestProblems.Branin(p);
 
     private static List<SearchObservation> Study(int seed, int trials, GpOptions options)
     {
