@@ -124,7 +124,7 @@ public static class GpSampler
 
     /// <summary>
     /// The GP's hyperparameters by maximum marginal likelihood: θ = (log ℓ₁ … log ℓ_d, log σ_f², log σ_n²), ℓ in [0.01, 10],
-    /// σ_f² in [0.05, 20], σ_n² in [1e-6, 1] (the objective is standardised), from three starts.
+    /// σ_f² in [0.05, 20], σ_n² in [1e-6, 1] (the objective is standardised), from three starts of at most 150·(d + 2) evaluations.
     /// </summary>
     private static Model Fit(double[][] x, Vector<double> y, int dimensions, Random random)
     {
@@ -151,7 +151,7 @@ public static class GpSampler
             Vector<double> theta;
             try
             {
-                var result = NelderMeadSimplex.Minimum(ObjectiveFunction.Value(Objective), Vector<double>.Build.Dense(start), 1e-6, 400 * (dimensions + 2));
+                var result = NelderMeadSimplex.Minimum(ObjectiveFunction.Value(Objective), Vector<double>.Build.Dense(start), 1e-6, 150 * (dimensions + 2));
                 theta = result.MinimizingPoint;
             }
             catch (MaximumIterationsException)
