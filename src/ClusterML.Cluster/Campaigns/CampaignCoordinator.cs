@@ -494,7 +494,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     /// <summary>Proposes the point of a model-based search's trial and puts it in the book; the dispatch event journals it.</summary>
     private PlannedTrial Propose(PlannedTrial placeholder)
     {
-        var parameters = _proposer!.Propose(placeholder.Index, _book.Before(placeholder.Index));
+        var parameters = _proposer!.Propose(placeholder.Index, _book.Before(placeholder.Index), placeholder.Parameters);
         PlannedTrial trial;
         try
         {

@@ -37,6 +37,8 @@ namespace ClusterML.Core.Campaigns;
 ///   reduction_factor: 3           # eta >= 2
 ///   max_epochs: 300               # optional: no rung above it; >= grace_period
 /// retries: 2                      # optional, default 1 (0-100): re-runs of a failed trial before it counts as failed
+/// enqueue:                        # optional (not with grid): points tried first, in order; axes left out come from the search
+///   - { width: 64, lr: 3.0e-3 }
 /// </code>
 /// Values follow YAML's plain-scalar rules: <c>true</c>/<c>false</c> are booleans, whole numbers 64-bit integers, other
 /// numbers doubles, and quoted or block scalars text. Unknown keys, wrong types and out-of-range values are errors that name
@@ -56,6 +58,12 @@ public sealed record CampaignSpec(
     int Retries,
     string SourcePath)
 {
+    /// <summary>
+    /// Points the first trials take, in order (<c>enqueue</c>): each sets some axes to values inside them; the trial's other axes
+    /// come from the search. Empty by default.
+    /// </summary>
+    public ImmutableArray<ImmutableDictionary<string, CampaignValue>> Enqueue { get; init; } = [];
+
     /// <summary>
     /// 1-based YAML line of each setting a trial can get (<c>base.KEY</c>'s value, or the <c>space.KEY</c> axis, which wins);
     /// empty for specs not read from YAML. Engine errors about a setting point here.

@@ -31,8 +31,28 @@ public static partial class CampaignSpecReader
     private const string NullTag = "tag:yaml.org,2002:null";
     private static readonly TimeSpan LongestWallTime = TimeSpan.FromDays(365);
     private static readonly string[] TopLevelKeys =
-        ["name", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries"];
+        ["name", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries", "enqueue"];
     private static readonly string[] SearchKeys = ["kind", "points_per_axis", "startup_trials", "candidates", "multivariate", "constant_liar"];
+    /// <summary>The value as the axis holds it when it lies in the axis (a choice's value, an int on a step, a number in range), else null.</summary>
+    private static CampaignValue? Within(ParameterSpace axis, CampaignValue value) => axis switch
+    {
+        ChoiceSpace c => c.Values.FirstOrDefault(v => v == value || (v.TryGetDouble(out var a) && value.TryGetDouble(out var b) && a == b)),
+        IntSpace i when value.TryGetDouble(out var n) && n == Math.Floor(n) && n >= i.Low && n <= i.High && ((long)n - i.Low) % i.Step == 0
+            => new CampaignValue.Integer((long)n),
+        UniformSpace u when value.TryGetDouble(out var x) && x >= u.Low && x <= u.High => new CampaignValue.Real(x),
+        LogUniformSpace l when value.TryGetDouble(out var x) && x >= l.Low && x <= l.High => new CampaignValue.Real(x),
+        _ => null,
+    };
+
+    private static string Describe(ParameterSpace axis) => axis switch
+    {
+        ChoiceSpace c => "one of " + string.Join(", ", c.Values),
+        IntSpace i => FormattableString.Invariant($"a whole number {i.Low}…{i.High}") + (i.Step > 1 ? FormattableString.Invariant($" in steps of {i.Step}") : ""),
+        UniformSpace u => FormattableString.Invariant($"a number {u.Low}…{u.High}"),
+        LogUniformSpace l => FormattableString.Invariant($"a number {l.Low}…{l.High}"),
+        _ => axis.Name,
+    };
+
     private static readonly string[] TpeKeys = ["startup_trials", "candidates", "multivariate", "constant_liar"];
     private static readonly string[] BudgetKeys = ["max_trials", "max_concurrent", "wall_time"];
     private static readonly string[] EarlyStoppingKeys = ["metric", "mode", "grace_period", "reduction_factor", "max_epochs"];
@@ -186,6 +206,44 @@ public static partial class CampaignSpecReader
 
         var early = r.Optional(root, "early_stopping") is { } esNode ? r.EarlyStopping(esNode) : null;
 
+        var enqueue = ImmutableArray<ImmutableDictionary<string, CampaignValue>>.Empty;
+        if (r.Optional(root, "enqueue") is { } enqueueNode)
+        {
+            if (enqueueNode is not YamlSequenceNode points)
+            {
+                throw r.Error(enqueueNode, "enqueue", "must be a list of points ({ axis: value, … })");
+            }
+            if (kind == SearchKind.Grid)
+            {
+                throw r.Error(enqueueNode, "enqueue", "does not apply to grid search (a grid tries every point anyway)");
+            }
+            if (points.Children.Count > (maxTrials ?? 0))
+            {
+                throw r.Error(enqueueNode, "enqueue", $"lists {points.Children.Count} points, more than budget.max_trials ({maxTrials})");
+            }
+            var builder = ImmutableArray.CreateBuilder<ImmutableDictionary<string, CampaignValue>>(points.Children.Count);
+            for (var i = 0; i < points.Children.Count; i++)
+            {
+                var field = $"enqueue[{i}]";
+                var point = r.Mapping(points.Children[i], field);
+                var values = ImmutableDictionary.CreateBuilder<string, CampaignValue>(StringComparer.Ordinal);
+                foreach (var (keyNode, valueNode) in point.Children)
+                {
+                    var key = r.KeyName(keyNode, field);
+                    var axis = space.FirstOrDefault(a => a.Name == key)
+                        ?? throw r.Error(keyNode, $"{field}.{key}", $"is not a hyperparameter of the space ({string.Join(", ", space.Select(a => a.Name))})");
+                    var value = r.Value(valueNode, $"{field}.{key}");
+                    values[key] = Within(axis, value) ?? throw r.Error(valueNode, $"{field}.{key}", $"'{value}' is not a value of the space's {key} ({Describe(axis)})");
+                }
+                if (values.Count == 0)
+                {
+                    throw r.Error(point, field, "sets no hyperparameter");
+                }
+                builder.Add(values.ToImmutable());
+            }
+            enqueue = builder.MoveToImmutable();
+        }
+
         var lines = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
         if (r.Optional(root, "base") is YamlMappingNode baseMapping)
         {
@@ -201,6 +259,7 @@ public static partial class CampaignSpecReader
         return new CampaignSpec(name, engine, seed, device, baseSettings, space, new SearchSpec(kind, pointsPerAxis) { Tpe = tpe, Gp = gp },
             new BudgetSpec(maxTrials, maxConcurrent, wallTime), early, retries, sourcePath)
         {
+            Enqueue = enqueue,
             SettingLines = lines.ToImmutable(),
             EngineLine = Math.Max(1, (int)engineNode.Start.Line),
         };

@@ -18,6 +18,7 @@ namespace ClusterML.Core.Campaigns;
 /// <para>Sobol: the first <c>max_trials</c> points of <see cref="SobolSequence"/> (the zero point skipped), coordinate d on
 /// axis d. A coordinate u ∈ [0, 1) maps to choice value ⌊u·count⌋, int value low + step·⌊u·count⌋, uniform value
 /// low + u(high − low), log-uniform value exp(ln low + u(ln high − ln low)) (clamped to [low, high] against rounding).</para>
+/// <para>Enqueued points (<see cref="CampaignSpec.Enqueue"/>) replace the axes they set in the first trials, in order.</para>
 /// <para>Trial k (0-based) has id <c>t</c> + k zero-padded to four digits (more when the campaign has 10 000 trials or more:
 /// all ids of a campaign have the same width) and seed <c>Seeds.Derive(seed, 1000 + k)</c>.</para>
 /// </remarks>
@@ -52,6 +53,17 @@ public static class SearchPlanner
             SearchKind.Tpe or SearchKind.Gp => Random(spec),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Search.Kind, "unknown search kind"),
         };
+        // Enqueued points come first: each sets some axes of trial k; the rest keep the search's point k.
+        for (var k = 0; k < spec.Enqueue.Length && k < points.Count; k++)
+        {
+            for (var a = 0; a < spec.Space.Length; a++)
+            {
+                if (spec.Enqueue[k].TryGetValue(spec.Space[a].Name, out var value))
+                {
+                    points[k][a] = value;
+                }
+            }
+        }
         var width = Math.Max(4, (points.Count - 1).ToString(CultureInfo.InvariantCulture).Length);
         var trials = ImmutableArray.CreateBuilder<TrialPlan>(points.Count);
         for (var i = 0; i < points.Count; i++)

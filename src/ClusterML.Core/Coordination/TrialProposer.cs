@@ -36,10 +36,17 @@ public sealed class TrialProposer
     /// <summary>What a proposal knows of an earlier trial: its parameters as journaled, and its outcome.</summary>
     public readonly record struct Seen(IReadOnlyDictionary<string, string> Parameters, byte Outcome, double Loss);
 
-    /// <summary>The parameters of trial <paramref name="index"/>, given the trials dispatched before it (in index order).</summary>
-    public ImmutableDictionary<string, string> Propose(int index, IEnumerable<Seen> earlier)
+    /// <summary>
+    /// The parameters of trial <paramref name="index"/>, given the trials dispatched before it (in index order); an enqueued
+    /// trial keeps its planned point (<paramref name="planned"/>: the enqueued axes, the others drawn at random).
+    /// </summary>
+    public ImmutableDictionary<string, string> Propose(int index, IEnumerable<Seen> earlier, ImmutableDictionary<string, string> planned)
     {
         ArgumentNullException.ThrowIfNull(earlier);
+        if (index < _spec.Enqueue.Length)
+        {
+            return planned;
+        }
         var observations = new List<SearchObservation>();
         foreach (var trial in earlier)
         {

@@ -177,6 +177,37 @@ public sealed class CampaignSpecReaderTests
     }
 
     [Fact]
+    public void Enqueued_points_should_be_checked_against_the_space_and_come_first()
+    {
+        const string head = "engine: fd\nspace:\n  nx: {type: int, low: 11, high: 81, step: 10}\n  r: {type: uniform, low: 0.1, high: 0.4}\n  scheme: {type: choice, values: [explicit, implicit]}\n";
+        var spec = CampaignSpecReader.Parse(head + "search: {kind: random}\nbudget: {max_trials: 6}\nenqueue:\n  - {nx: 41, r: 0.25, scheme: implicit}\n  - {nx: 81}\n", "/e.yaml");
+        Assert.Equal(2, spec.Enqueue.Length);
+        Assert.Equal(new CampaignValue.Integer(81), spec.Enqueue[1]["nx"]);
+        var trials = SearchPlanner.Expand(spec);
+        Assert.Equal("41 0.25 implicit", string.Join(' ', trials[0].Parameters["nx"], trials[0].Parameters["r"], trials[0].Parameters["scheme"]));
+        Assert.Equal(new CampaignValue.Integer(81), trials[1].Parameters["nx"]);
+        var plain = SearchPlanner.Expand(spec with { Enqueue = [] });
+        Assert.Equal(plain[1].Parameters["r"], trials[1].Parameters["r"]); // the axes left out keep the search's point
+        Assert.Equal(plain[2].Parameters, trials[2].Parameters);
+
+        (string Yaml, string Field, int Line, string Problem)[] bad =
+        [
+            ("search: {kind: random}\nbudget: {max_trials: 6}\nenqueue:\n  - {nx: 45}\n", "enqueue[0].nx", 9, "a whole number 11…81 in steps of 10"),
+            ("search: {kind: random}\nbudget: {max_trials: 6}\nenqueue:\n  - {r: 0.9}\n", "enqueue[0].r", 9, "a number 0.1…0.4"),
+            ("search: {kind: random}\nbudget: {max_trials: 6}\nenqueue:\n  - {scheme: crank}\n", "enqueue[0].scheme", 9, "one of explicit, implicit"),
+            ("search: {kind: random}\nbudget: {max_trials: 6}\nenqueue:\n  - {alpha: 0.1}\n", "enqueue[0].alpha", 9, "not a hyperparameter"),
+            ("search: {kind: grid}\nenqueue:\n  - {nx: 41}\n", "enqueue", 8, "grid"),
+            ("search: {kind: random}\nbudget: {max_trials: 1}\nenqueue:\n  - {nx: 41}\n  - {nx: 51}\n", "enqueue", 9, "more than budget.max_trials"),
+        ];
+        foreach (var (yaml, field, line, problem) in bad)
+        {
+            var error = Assert.Throws<InvalidInputException>(() => CampaignSpecReader.Parse(head + yaml, "/e.yaml"));
+            Assert.Equal((field, line), (error.Field, error.Line));
+            Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Sobol_search_should_refuse_more_than_21_hyperparameters()
     {
         var axes = string.Concat(Enumerable.Range(0, 22).Select(i => $"  p{i}: {{type: uniform, low: 0, high: 1}}\n"));
