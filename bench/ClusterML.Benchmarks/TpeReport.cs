@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using ClusterML.Core.Campaigns;
 using ClusterML.Core.Engines;
+using ClusterML.Engines.Surrogate;
 
 namespace ClusterML.Benchmarks;
 
@@ -76,12 +77,6 @@ public static class TpeReport
         return best;
     }
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]);
-    }
-
     public static void Quality(string[] args)
     {
         var seeds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
@@ -121,8 +116,8 @@ public static class TpeReport
         foreach (var ((problemName, sampler), runs) in curves.OrderBy(c => c.Key.Problem, StringComparer.Ordinal))
         {
             var minimum = Problems.First(p => p.Name == problemName).Minimum;
-            var at50 = Median(runs.Select(r => r[49]));
-            var at100 = Median(runs.Select(r => r[99]));
+            var at50 = Statistics.Quantile([.. runs.Select(r => r[49])], 0.5);
+            var at100 = Statistics.Quantile([.. runs.Select(r => r[99])], 0.5);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {problemName} | {sampler} | {at50:G5} | {at50 - minimum:G3} | {at100:G5} | {at100 - minimum:G3} |"));
         }

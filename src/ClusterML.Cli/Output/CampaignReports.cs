@@ -161,9 +161,9 @@ internal static class CampaignReports
                     var box = plot.Add.Box(new Box
                     {
                         Position = i,
-                        BoxMin = Quantile(completed, 0.25),
-                        BoxMax = Quantile(completed, 0.75),
-                        BoxMiddle = Quantile(completed, 0.5),
+                        BoxMin = ClusterML.Engines.Surrogate.Statistics.Quantile(completed, 0.25),
+                        BoxMax = ClusterML.Engines.Surrogate.Statistics.Quantile(completed, 0.75),
+                        BoxMiddle = ClusterML.Engines.Surrogate.Statistics.Quantile(completed, 0.5),
                         WhiskerMin = completed[0],
                         WhiskerMax = completed[^1],
                         Width = 0.5,
@@ -246,14 +246,5 @@ internal static class CampaignReports
         // Room for the legend beside a data area of about 750 px (legend text is about 7 px a character).
         var longest = spec.Curves.Select(c => c.Stopped ? 20 : c.Label.Length).DefaultIfEmpty(10).Max();
         plot.SavePng(path, 800 + (7 * longest), 550);
-    }
-
-    /// <summary>Linear-interpolated quantile of sorted values.</summary>
-    private static double Quantile(double[] sorted, double q)
-    {
-        var at = q * (sorted.Length - 1);
-        var low = (int)Math.Floor(at);
-        var high = Math.Min(low + 1, sorted.Length - 1);
-        return sorted[low] + ((at - low) * (sorted[high] - sorted[low]));
     }
 }

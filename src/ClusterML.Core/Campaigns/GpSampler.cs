@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using MathNet.Numerics.Distributions;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Optimization;
 
@@ -73,7 +74,7 @@ public static class GpSampler
             var step = 0.05;
             for (var i = 0; i < 60; i++)
             {
-                var trial = point.Select(v => Math.Clamp(v + (step * Normal(random)), 0, 1)).ToArray();
+                var trial = point.Select(v => Math.Clamp(v + (step * Gaussian(random)), 0, 1)).ToArray();
                 var s = model.ExpectedImprovement(trial, best);
                 if (s > score)
                 {
@@ -92,7 +93,7 @@ public static class GpSampler
         return space.Select((axis, a) => (axis.Name, Value: Decode(axis, top.Point[a]))).ToImmutableDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
     }
 
-    private static double Normal(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+    private static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     private static double[] Encode(IReadOnlyList<ParameterSpace> space, IReadOnlyDictionary<string, CampaignValue> parameters)
     {
@@ -226,9 +227,7 @@ public static class GpSampler
             var variance = Math.Max(_signal - kStar.DotProduct(_cholesky.Solve(kStar)), 1e-12);
             var sigma = Math.Sqrt(variance);
             var z = (best - mean) / sigma;
-            var cdf = 0.5 * MathNet.Numerics.SpecialFunctions.Erfc(-z / Math.Sqrt(2));
-            var pdf = Math.Exp(-0.5 * z * z) / Math.Sqrt(2 * Math.PI);
-            return ((best - mean) * cdf) + (sigma * pdf);
+            return ((best - mean) * Normal.CDF(0, 1, z)) + (sigma * Normal.PDF(0, 1, z));
         }
     }
 }

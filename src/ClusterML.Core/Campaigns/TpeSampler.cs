@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using MathNet.Numerics;
+using MathNet.Numerics.Distributions;
 
 namespace ClusterML.Core.Campaigns;
 
@@ -348,7 +349,7 @@ public static class TpeSampler
             return LogSumExp(terms);
         }
 
-        private static double Cdf(double z) => 0.5 * SpecialFunctions.Erfc(-z / Math.Sqrt(2));
+        private static double Cdf(double z) => Normal.CDF(0, 1, z);
 
         private static double LogSumExp(double[] terms)
         {
