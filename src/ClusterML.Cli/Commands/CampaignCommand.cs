@@ -248,7 +248,8 @@ internal static class CampaignCommand
             }
             var folder = Export(context, store, campaignId, context.Parse.GetValue(outDir));
             var results = store.Results(campaignId);
-            Tables.Write(context.Out, CampaignReports.Leaderboard(results, context.Parse.GetValue(top)), context.Parse.GetValue(format));
+            var shownAs = context.Parse.GetValue(format);
+            Tables.Write(context.Out, CampaignReports.Leaderboard(results, context.Parse.GetValue(top), exact: shownAs != TableFormat.Table), shownAs);
             context.Log.Information("Exported results of {CampaignId} to {Out}", campaignId, folder);
             if (context.Parse.GetValue(bestModel) is { } destination)
             {

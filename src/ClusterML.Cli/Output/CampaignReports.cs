@@ -12,7 +12,9 @@ namespace ClusterML.Cli.Output;
 /// <summary>Leaderboards and exports of a campaign's results: CSV, JSON, metric-vs-hyperparameter and learning-curve plots.</summary>
 internal static class CampaignReports
 {
-    public static Table Leaderboard(IReadOnlyList<TrialResult> results, int top)
+    /// <summary>The best <paramref name="top"/> of <paramref name="results"/> as a table; hyperparameters as <see cref="Shown"/>, or as
+    /// stored when <paramref name="exact"/> (for --format csv|json, which scripts read).</summary>
+    public static Table Leaderboard(IReadOnlyList<TrialResult> results, int top, bool exact = false)
     {
         var parameters = results.SelectMany(r => r.Parameters.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
         var table = new Table().AddColumn("rank").AddColumn("trial");
@@ -28,7 +30,7 @@ internal static class CampaignReports
             rank++;
             table.AddRow([
                 rank.ToString(CultureInfo.InvariantCulture), r.TrialId,
-                .. parameters.Select(p => Markup.Escape(r.Parameters.TryGetValue(p, out var v) ? Shown(v) : "")),
+                .. parameters.Select(p => Markup.Escape(r.Parameters.TryGetValue(p, out var v) ? exact ? v : Shown(v) : "")),
                 Loss(r),
                 r.Status.ToString().ToLowerInvariant() + (r.Error is { } e ? $": {Markup.Escape(e.Length > 60 ? e[..60] + "…" : e)}" : ""),
                 r.Attempts.ToString(CultureInfo.InvariantCulture),

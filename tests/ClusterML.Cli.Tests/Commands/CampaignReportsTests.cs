@@ -15,4 +15,20 @@ public sealed class CampaignReportsTests
     [InlineData("true", "true")]
     public void Long_real_numbers_should_show_six_significant_digits_and_the_rest_as_stored(string stored, string shown) =>
         Assert.Equal(shown, CampaignReports.Shown(stored));
+
+    [Fact]
+    public void The_leaderboard_should_round_for_people_and_keep_every_digit_for_scripts()
+    {
+        var result = new ClusterML.Core.Results.TrialResult("c1", "t0000", 0,
+            System.Collections.Immutable.ImmutableDictionary<string, string>.Empty.Add("lr", "0.028129412836451522"), 1,
+            ClusterML.Core.Results.TrialStatus.Completed, 0.5, System.Collections.Immutable.ImmutableDictionary<string, double>.Empty, null, [], "node", 1, 0, 1);
+        string Csv(bool exact)
+        {
+            var text = new StringWriter();
+            Tables.Write(text, CampaignReports.Leaderboard([result], 5, exact), TableFormat.Csv);
+            return text.ToString();
+        }
+        Assert.Contains(",0.0281294,", Csv(exact: false), StringComparison.Ordinal);
+        Assert.Contains(",0.028129412836451522,", Csv(exact: true), StringComparison.Ordinal);
+    }
 }
