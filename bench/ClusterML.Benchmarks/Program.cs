@@ -13,6 +13,7 @@ public static class Program
 {
     public static void Main(string[] args)
     {
+        ClusterML.Cli.Hosting.ClusterHost.RegisterEngines();
         if (args is ["blob-transfer", .. var transferArgs])
         {
             BlobTransferReport.Run(transferArgs);

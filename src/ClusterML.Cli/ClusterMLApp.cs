@@ -10,6 +10,7 @@ public static class ClusterMLApp
     /// <summary>Parses <paramref name="args"/>, runs the command and returns its exit code (<see cref="ExitCodes"/>).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
+        ClusterHost.RegisterEngines();
         var (root, parse) = Parse(args, output, error);
         if (parse.Errors.Count > 0)
         {

@@ -19,6 +19,18 @@ namespace ClusterML.Engines.Surrogate;
 /// </summary>
 public sealed class SurrogateEngine : Engine<SurrogateSpec>, IEngine
 {
+    /// <summary>The <c>surrogate</c> engine: its settings are the options of <c>clusterml surrogate train</c> in snake_case.</summary>
+    public static EngineRegistration Registration { get; } = new EngineRegistration<SurrogateSpec>(
+        "surrogate", "an MLP ensemble on tabular data (a CSV's input columns → a target)",
+        s => new SurrogateSpec(
+            s.Path("data"), s.Text("target", ""), s.List("inputs"), s.List("log"), s.Bool("log_auto", true),
+            s.Int("layers", 3), s.Int("width", 64), s.Text("activation", "silu"), s.Int("epochs", 1000),
+            s.Int("batch_size", 128), s.Double("lr", 3e-3), s.Double("weight_decay", 0), s.Int("patience", 100),
+            s.Double("validation_fraction", 0.15), s.Double("test_fraction", 0.2), s.Int("ensemble", 1),
+            null, s.Bool("bootstrap", true), s.Int("neighbors", 5), s.Text("schedule", "cosine"),
+            s.Double("calibration_fraction", 0.1)).Validated(),
+        () => new SurrogateEngine(), legacyWireKey: 0);
+
     /// <summary>Folder of the model inside the artifact folder.</summary>
     public const string ModelFolder = "model";
 

@@ -1,5 +1,6 @@
 using ClusterML.Core.Engines;
 using ClusterML.Core.Specs;
+using ClusterML.Engines.FiniteDifferences;
 
 namespace ClusterML.Cluster.Tests;
 

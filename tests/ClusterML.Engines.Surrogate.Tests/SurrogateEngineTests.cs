@@ -1,6 +1,7 @@
 using ClusterML.Core.Engines;
 using ClusterML.Core.Specs;
 using ClusterML.Core.Validation;
+using ClusterML.Engines.Surrogate;
 
 namespace ClusterML.Engines.Surrogate.Tests;
 

@@ -7,7 +7,7 @@ using ClusterML.Core.Validation;
 using ClusterML.Engines.Nep.Data;
 using ClusterML.Engines.Nep.Model;
 using ClusterML.Engines.Pinn.Heat;
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 using ClusterML.Oracles;
 
 namespace ClusterML.Cli.Commands;

@@ -3,7 +3,7 @@ using ClusterML.Cli.Hosting;
 using ClusterML.Cli.Output;
 using ClusterML.Core.IO;
 using ClusterML.Core.Validation;
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 
 namespace ClusterML.Cli.Commands;
 

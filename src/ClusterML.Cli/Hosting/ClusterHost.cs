@@ -9,7 +9,7 @@ using ClusterML.Core.Results;
 using ClusterML.Engines.Nep.Training;
 using ClusterML.Engines.Nep.Training.Sharding;
 using ClusterML.Engines.Pinn.Heat;
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 using ClusterML.Engines.Surrogate;
 using ClusterML.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -93,8 +93,19 @@ internal sealed record ClusterHostOptions(
 /// <summary>Builds the Akka.NET host of a ClusterML process (all roles by default), logging through Serilog.</summary>
 internal static class ClusterHost
 {
+    /// <summary>The engines of this build: each engine project's registration (name, settings, checks, wire form).</summary>
+    public static IReadOnlyList<EngineRegistration> Registrations { get; } =
+        [FdHeatEngine.Registration, SurrogateEngine.Registration, PinnHeatEngine.Registration, NepTrainEngine.Registration];
+
+    /// <summary>Registers this build's engines with <see cref="EngineRegistry"/> (idempotent); every command runs it first.</summary>
+    public static void RegisterEngines() => EngineRegistry.Register(Registrations);
+
     /// <summary>The engines a worker hosts.</summary>
-    public static IReadOnlyList<IEngine> Engines() => [new FdHeatEngine(), new SurrogateEngine(), new PinnHeatEngine(), new NepTrainEngine()];
+    public static IReadOnlyList<IEngine> Engines()
+    {
+        RegisterEngines();
+        return [.. Registrations.Select(r => r.CreateEngine())];
+    }
 
     /// <summary>
     /// Waits until this node is Up in the cluster; false (after logging why) when it has not joined within

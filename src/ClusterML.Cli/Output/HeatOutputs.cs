@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 
 namespace ClusterML.Cli.Output;
 

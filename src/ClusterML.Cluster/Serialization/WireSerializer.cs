@@ -15,8 +15,11 @@ public sealed class WireSerializer : SerializerWithStringManifest
     /// <summary>Serializer id (unique in the actor system; Akka reserves 0–40).</summary>
     public const int Id = 5271;
 
-    private static readonly MessagePackSerializerOptions Options =
-        MessagePackSerializerOptions.Standard.WithResolver(StandardResolver.Instance).WithSecurity(MessagePackSecurity.UntrustedData);
+    /// <summary>The options every ClusterML message is written and read with (trial specs through the engine registry).</summary>
+    public static MessagePackSerializerOptions Options { get; } =
+        MessagePackSerializerOptions.Standard
+            .WithResolver(CompositeResolver.Create([new TrialSpecFormatter()], [StandardResolver.Instance]))
+            .WithSecurity(MessagePackSecurity.UntrustedData);
 
     public WireSerializer(ExtendedActorSystem system)
         : base(system)

@@ -1,12 +1,8 @@
-using MessagePack;
-
 namespace ClusterML.Core.Specs;
 
 /// <summary>
-/// What one trial trains. Each engine has one spec type. Union keys are part of the wire contract: append, never renumber.
+/// What one trial trains. Each engine has one spec type, defined in its own project and registered with
+/// <see cref="Engines.EngineRegistry"/>; on the wire a spec is its engine's name and its own MessagePack object (the
+/// cluster's wire serializer resolves it through the registry).
 /// </summary>
-[Union(0, typeof(SurrogateSpec))]
-[Union(1, typeof(FdHeatTrialSpec))]
-[Union(2, typeof(PinnHeatTrialSpec))]
-[Union(3, typeof(NepTrainTrialSpec))]
 public interface ITrialSpec;

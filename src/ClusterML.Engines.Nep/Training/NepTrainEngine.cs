@@ -22,6 +22,12 @@ namespace ClusterML.Engines.Nep.Training;
 /// </summary>
 public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
 {
+    /// <summary>The <c>nep</c> engine: its settings are the options of <c>clusterml nep train</c> in snake_case.</summary>
+    public static EngineRegistration Registration { get; } = new EngineRegistration<NepTrainTrialSpec>(
+        "nep", "a NEP machine-learned interatomic potential fitted to extended-XYZ frames",
+        s => new NepTrainTrialSpec(s.Path("train"), s.OptionalPath("test"), s.Texts(NepTrainTrialSpec.Keys)),
+        () => new NepTrainEngine(), legacyWireKey: 3);
+
     /// <summary>Epochs between checkpoints of a campaign trial (where checkpoints are kept) without <c>checkpoint_every</c>.</summary>
     public const int DefaultCheckpointEvery = 10;
 

@@ -1,4 +1,4 @@
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 
 namespace ClusterML.Engines.Pinn.Heat;
 

@@ -1,6 +1,6 @@
 using ClusterML.Core.IO;
 using ClusterML.Core.Validation;
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 
 namespace ClusterML.Engines.Pinn.Heat;
 

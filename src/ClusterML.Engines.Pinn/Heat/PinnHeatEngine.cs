@@ -12,6 +12,12 @@ namespace ClusterML.Engines.Pinn.Heat;
 /// </summary>
 public sealed class PinnHeatEngine : Engine<PinnHeatTrialSpec>, IEngine
 {
+    /// <summary>The <c>pinn</c> engine: its settings are the options of <c>clusterml pinn heat</c> in snake_case.</summary>
+    public static EngineRegistration Registration { get; } = new EngineRegistration<PinnHeatTrialSpec>(
+        "pinn", "a physics-informed network for the 1D heat equation (forward, or inverse for α)",
+        s => new PinnHeatTrialSpec(s.Texts(PinnHeatTrialSpec.Keys), s.OptionalPath("observations"), s.Bool("inverse", false)),
+        () => new PinnHeatEngine(), legacyWireKey: 2);
+
     public static PinnHeatSettings ToSettings(PinnHeatTrialSpec spec)
     {
         var settings = spec.Settings.Aggregate(new PinnHeatSettings(), (s, kv) => PinnHeatSettingsBinder.Apply(s, kv.Key, kv.Value, kv.Key));

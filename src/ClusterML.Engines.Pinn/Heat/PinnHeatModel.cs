@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ClusterML.Core.IO;
 using ClusterML.Core.Validation;
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
 using ClusterML.Core.Validation;
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 
 namespace ClusterML.Engines.Pinn.Heat;
 

@@ -9,7 +9,7 @@ namespace ClusterML.Engines.Pinn.Heat;
 /// </summary>
 public static class PinnHeatSettingsBinder
 {
-    public static IReadOnlyList<string> Keys => ClusterML.Core.Specs.PinnHeatTrialSpec.Keys;
+    public static IReadOnlyList<string> Keys => PinnHeatTrialSpec.Keys;
 
     /// <exception cref="InvalidInputException">Unknown key or a value of the wrong kind (names <paramref name="field"/>).</exception>
     public static PinnHeatSettings Apply(PinnHeatSettings s, string key, string value, string field)

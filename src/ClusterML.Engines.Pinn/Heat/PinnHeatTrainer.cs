@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using ClusterML.Core.Engines;
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 using ClusterML.Engines.Torch;
 using TorchSharp;
 using TorchSharp.Modules;

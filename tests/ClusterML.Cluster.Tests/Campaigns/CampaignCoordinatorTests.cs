@@ -3,6 +3,7 @@ using Akka.Actor;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
 using ClusterML.Core.Specs;
+using ClusterML.Engines.FiniteDifferences;
 
 namespace ClusterML.Cluster.Tests.Campaigns;
 

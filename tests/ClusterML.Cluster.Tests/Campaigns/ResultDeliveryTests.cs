@@ -8,6 +8,7 @@ using ClusterML.Cluster.Campaigns;
 using ClusterML.Cluster.Hosting;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Specs;
+using ClusterML.Engines.FiniteDifferences;
 
 namespace ClusterML.Cluster.Tests.Campaigns;
 

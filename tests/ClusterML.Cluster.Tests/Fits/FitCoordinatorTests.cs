@@ -6,6 +6,7 @@ using ClusterML.Core.Engines;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
 using ClusterML.Core.Specs;
+using ClusterML.Engines.FiniteDifferences;
 
 namespace ClusterML.Cluster.Tests.Fits;
 

@@ -6,6 +6,10 @@ using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
 using ClusterML.Core.Specs;
+using ClusterML.Engines.FiniteDifferences;
+using ClusterML.Engines.Nep.Training;
+using ClusterML.Engines.Pinn.Heat;
+using ClusterML.Engines.Surrogate;
 using MessagePack;
 
 namespace ClusterML.Cluster.Tests.Serialization;

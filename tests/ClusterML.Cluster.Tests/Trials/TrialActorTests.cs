@@ -6,6 +6,8 @@ using ClusterML.Cluster.Hosting;
 using ClusterML.Cluster.Trials;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Specs;
+using ClusterML.Engines.FiniteDifferences;
+using ClusterML.Engines.Surrogate;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClusterML.Cluster.Tests.Trials;

@@ -5,6 +5,7 @@ using ClusterML.Core.Coordination;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Specs;
 using ClusterML.Core.Validation;
+using ClusterML.Engines.FiniteDifferences;
 
 namespace ClusterML.Core.Tests.Campaigns;
 

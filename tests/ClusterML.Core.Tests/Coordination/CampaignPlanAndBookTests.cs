@@ -5,6 +5,8 @@ using ClusterML.Core.Coordination;
 using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Specs;
+using ClusterML.Engines.FiniteDifferences;
+using ClusterML.Engines.Surrogate;
 using MessagePack;
 
 namespace ClusterML.Core.Tests.Coordination;
@@ -42,7 +44,7 @@ public sealed class CampaignPlanAndBookTests
         Assert.Equal(data, Path.GetFullPath(((SurrogateSpec)plan.Trials[7].Spec).DataPath));
 
         // The journal's first event: kilobytes for 10⁵ trials, where the listed plan is megabytes.
-        var options = MessagePackSerializerOptions.Standard;
+        var options = ClusterML.Cluster.Serialization.WireSerializer.Options;
         var compactBytes = MessagePackSerializer.Serialize(compact, options).Length;
         var listedBytes = MessagePackSerializer.Serialize(plan, options).Length;
         Assert.True(compactBytes < 2_000, $"{compactBytes} bytes");
@@ -76,7 +78,7 @@ public sealed class CampaignPlanAndBookTests
 
         var asha = Asha.Report(AshaState.Empty, 2, 2, null, false, "t0003", 2, 1.5).State;
         var snapshot = book.ToSnapshot(0, false, [], asha);
-        var back = MessagePackSerializer.Deserialize<CampaignSnapshot>(MessagePackSerializer.Serialize(snapshot));
+        var back = MessagePackSerializer.Deserialize<CampaignSnapshot>(MessagePackSerializer.Serialize(snapshot, ClusterML.Cluster.Serialization.WireSerializer.Options), ClusterML.Cluster.Serialization.WireSerializer.Options);
         var restored = CampaignBook.From(back, trials);
         Assert.Equal(book.ToStatus("c"), restored.ToStatus("c"));
         Assert.Equal(book.NextUndispatched, restored.NextUndispatched);

@@ -3,6 +3,7 @@ using ClusterML.Core.Coordination;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Specs;
 using ClusterML.Core.Validation;
+using ClusterML.Engines.FiniteDifferences;
 
 namespace ClusterML.Core.Tests.Coordination;
 

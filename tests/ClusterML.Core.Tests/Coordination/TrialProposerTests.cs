@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using ClusterML.Core.Campaigns;
 using ClusterML.Core.Coordination;
 using ClusterML.Core.Files;
+using ClusterML.Engines.FiniteDifferences;
 
 namespace ClusterML.Core.Tests.Coordination;
 
@@ -37,7 +38,7 @@ public sealed class TrialProposerTests
         var second = proposer.Propose(1, [new TrialProposer.Seen(first, CampaignBook.Completed, 0.01)], plan.Trials[1].Parameters);
         var rebuilt = proposer.Trial(plan.Trials[1], second);
         Assert.Equal((plan.Trials[1].TrialId, plan.Trials[1].Seed), (rebuilt.TrialId, rebuilt.Seed));
-        var spec = Assert.IsType<ClusterML.Core.Specs.FdHeatTrialSpec>(rebuilt.Spec);
+        var spec = Assert.IsType<FdHeatTrialSpec>(rebuilt.Spec);
         Assert.Equal(second["nx"], spec.Nx.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(second, rebuilt.Parameters);
         // Same inputs, same proposal: the coordinator's sequence is reproducible.

@@ -3,7 +3,7 @@ using ClusterML.Core.Engines;
 using ClusterML.Core.Specs;
 using ClusterML.Core.Validation;
 using ClusterML.Engines.Pinn.Heat;
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,7 +2,9 @@ using System.Collections.Immutable;
 using ClusterML.Core.Files;
 using MessagePack;
 
-namespace ClusterML.Core.Specs;
+using ClusterML.Core.Specs;
+
+namespace ClusterML.Engines.Nep.Training;
 
 /// <summary>
 /// One NEP fit as a trial: the training (and optional test) frames (by content in campaigns,

@@ -1,4 +1,4 @@
-namespace ClusterML.Engines.Pinn.Reference;
+namespace ClusterML.Engines.FiniteDifferences;
 
 /// <summary>
 /// The explicit finite-difference solution at given times and positions: the classical reference a PINN is compared with

@@ -1,4 +1,4 @@
-namespace ClusterML.Engines.Pinn.Reference;
+namespace ClusterML.Engines.FiniteDifferences;
 
 /// <summary>
 /// Crank–Nicolson: −(r/2) T_{i−1}^{n+1} + (1 + r) T_i^{n+1} − (r/2) T_{i+1}^{n+1} = (r/2) T_{i−1}^n + (1 − r) T_i^n + (r/2) T_{i+1}^n,

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ClusterML.Engines.Pinn.Reference;
+namespace ClusterML.Engines.FiniteDifferences;
 
 /// <summary>
 /// The classical reference solver of <see cref="HeatProblem"/>: explicit FTCS or Crank–Nicolson on a uniform grid.

@@ -1,6 +1,6 @@
 using ClusterML.Core.Validation;
 
-namespace ClusterML.Engines.Pinn.Reference;
+namespace ClusterML.Engines.FiniteDifferences;
 
 /// <summary>
 /// Settings of one finite-difference run. The grid has <see cref="Nx"/> points including both ends (Δx = L/(Nx − 1)).

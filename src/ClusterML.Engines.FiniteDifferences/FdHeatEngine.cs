@@ -2,7 +2,7 @@ using ClusterML.Core.Engines;
 using ClusterML.Core.Specs;
 using ClusterML.Core.Validation;
 
-namespace ClusterML.Engines.Pinn.Reference;
+namespace ClusterML.Engines.FiniteDifferences;
 
 /// <summary>
 /// The finite-difference heat solver as a campaign engine: one trial is one run of <see cref="FdHeatSolver"/>. The loss a
@@ -11,6 +11,15 @@ namespace ClusterML.Engines.Pinn.Reference;
 /// </summary>
 public sealed class FdHeatEngine : Engine<FdHeatTrialSpec>, IEngine
 {
+    /// <summary>The <c>fd</c> engine: its settings are the options of <c>clusterml fd heat</c> in snake_case.</summary>
+    public static EngineRegistration Registration { get; } = new EngineRegistration<FdHeatTrialSpec>(
+        "fd", "finite-difference solution of the 1D heat equation (explicit or Crank–Nicolson)",
+        s => new FdHeatTrialSpec(
+            s.Double("alpha", 0.1), s.Double("length", 1.0), s.Double("left", 0.0), s.Double("right", 1.0), s.Double("initial", 0.0),
+            s.Int("nx", 101), s.Double("t_end", 1.0), s.OptionalDouble("dt"), s.OptionalDouble("r"), s.Text("scheme", "explicit"),
+            s.Int("snapshots", 6)),
+        () => new FdHeatEngine(), legacyWireKey: 1);
+
     /// <summary>The solver settings of a trial (not yet validated: <see cref="FdHeatSettings.Plan"/> does that, as for <c>fd heat</c>).</summary>
     /// <exception cref="InvalidInputException">The scheme is not explicit or crank-nicolson.</exception>
     public static FdHeatSettings ToSettings(FdHeatTrialSpec spec)

@@ -1,4 +1,4 @@
-namespace ClusterML.Engines.Pinn.Reference;
+namespace ClusterML.Engines.FiniteDifferences;
 
 /// <summary>
 /// Result of a finite-difference run. Fields are plain arrays owned by the caller.

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 
-namespace ClusterML.Engines.Pinn.Reference;
+namespace ClusterML.Engines.FiniteDifferences;
 
 /// <summary>
 /// FTCS: T_i^{n+1} = T_i^n + r (T_{i+1}^n − 2T_i^n + T_{i−1}^n), written as (1 − 2r) T_i + r (T_{i−1} + T_{i+1}).

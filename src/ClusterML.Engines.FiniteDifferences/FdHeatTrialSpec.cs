@@ -1,6 +1,7 @@
+using ClusterML.Core.Specs;
 using MessagePack;
 
-namespace ClusterML.Core.Specs;
+namespace ClusterML.Engines.FiniteDifferences;
 
 /// <summary>
 /// One finite-difference run of the 1D heat equation as a trial (the fields of <c>clusterml fd heat</c>; units as there).

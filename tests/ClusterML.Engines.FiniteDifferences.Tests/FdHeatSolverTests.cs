@@ -1,7 +1,7 @@
 using ClusterML.Core.Validation;
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 
-namespace ClusterML.Engines.Pinn.Tests.Reference;
+namespace ClusterML.Engines.FiniteDifferences.Tests;
 
 public sealed class FdHeatSolverTests
 {

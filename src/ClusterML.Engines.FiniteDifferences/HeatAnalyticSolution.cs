@@ -1,6 +1,6 @@
 using MathNet.Numerics;
 
-namespace ClusterML.Engines.Pinn.Reference;
+namespace ClusterML.Engines.FiniteDifferences;
 
 /// <summary>
 /// Exact solution of <see cref="HeatProblem"/>, the oracle for the finite-difference and PINN engines.

@@ -2,7 +2,9 @@ using ClusterML.Core.Files;
 using ClusterML.Core.Validation;
 using MessagePack;
 
-namespace ClusterML.Core.Specs;
+using ClusterML.Core.Specs;
+
+namespace ClusterML.Engines.Surrogate;
 
 /// <summary>
 /// A surrogate model: an ensemble of MLPs that learns <see cref="Target"/> from the <see cref="Inputs"/> columns of the CSV at

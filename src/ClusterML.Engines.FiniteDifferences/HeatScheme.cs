@@ -1,4 +1,4 @@
-namespace ClusterML.Engines.Pinn.Reference;
+namespace ClusterML.Engines.FiniteDifferences;
 
 /// <summary>Time-stepping scheme of the finite-difference heat solver.</summary>
 public enum HeatScheme

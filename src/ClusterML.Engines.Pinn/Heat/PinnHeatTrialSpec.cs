@@ -2,7 +2,9 @@ using System.Collections.Immutable;
 using ClusterML.Core.Files;
 using MessagePack;
 
-namespace ClusterML.Core.Specs;
+using ClusterML.Core.Specs;
+
+namespace ClusterML.Engines.Pinn.Heat;
 
 /// <summary>
 /// One PINN run of the 1D heat problem as a trial: its settings as snake_case keys and text values (the options of

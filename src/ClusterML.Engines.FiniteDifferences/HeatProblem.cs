@@ -1,6 +1,6 @@
 using ClusterML.Core.Validation;
 
-namespace ClusterML.Engines.Pinn.Reference;
+namespace ClusterML.Engines.FiniteDifferences;
 
 /// <summary>
 /// The 1D heat equation T_t = α T_xx on 0 ≤ x ≤ L with Dirichlet values T(t,0) = <see cref="Left"/>,

@@ -1,9 +1,9 @@
 using ClusterML.Core.Engines;
 using ClusterML.Core.Specs;
 using ClusterML.Core.Validation;
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 
-namespace ClusterML.Engines.Pinn.Tests.Reference;
+namespace ClusterML.Engines.FiniteDifferences.Tests;
 
 public sealed class FdHeatEngineTests
 {
@@ -25,11 +25,13 @@ public sealed class FdHeatEngineTests
         var engine = new FdHeatEngine();
         Assert.Equal("--r", Assert.Throws<InvalidInputException>(() => engine.Train(new FdHeatTrialSpec(R: 0.9), new RunContext(0), CancellationToken.None)).Field);
         Assert.Equal("scheme", Assert.Throws<InvalidInputException>(() => engine.Train(new FdHeatTrialSpec(Scheme: "leapfrog"), new RunContext(0), CancellationToken.None)).Field);
-        Assert.False(engine.Accepts(new SurrogateSpec("a", "b", [], [])));
+        Assert.False(engine.Accepts(new OtherSpec()));
     }
 
     private sealed class Sync(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);
     }
+
+    private sealed record OtherSpec : ITrialSpec;
 }

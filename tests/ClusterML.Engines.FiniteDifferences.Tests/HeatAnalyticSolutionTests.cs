@@ -1,6 +1,6 @@
-using ClusterML.Engines.Pinn.Reference;
+using ClusterML.Engines.FiniteDifferences;
 
-namespace ClusterML.Engines.Pinn.Tests.Reference;
+namespace ClusterML.Engines.FiniteDifferences.Tests;
 
 public sealed class HeatAnalyticSolutionTests
 {

@@ -1,4 +1,4 @@
-namespace ClusterML.Engines.Pinn.Reference;
+namespace ClusterML.Engines.FiniteDifferences;
 
 /// <summary>Advances a grid field of the heat equation in time. Implementations allocate nothing in <see cref="Advance"/>.</summary>
 internal interface IHeatStepper
