@@ -83,6 +83,26 @@ internal static class CampaignCommand
             {
                 throw new InvalidInputException("--id", $"campaign '{campaignId}' exists already; use campaign resume --id {campaignId}");
             }
+            if (parsed.WarmStart is { } warmId)
+            {
+                // The earlier results are read once, here, and journaled with the plan: every proposal (and a resumed campaign) sees the same ones.
+                var warm = WithStore(context, options.PostgresConnectionString, store =>
+                {
+                    _ = store.FindCampaign(warmId) ?? throw new InvalidInputException("warm_start",
+                        $"no campaign '{warmId}' in {(store is PostgresResultStore ? "the PostgreSQL database" : context.DataDir)} (clusterml campaign status lists them)",
+                        parsed.SourcePath, parsed.WarmStartLine);
+                    var results = store.Results(warmId);
+                    return (Usable: TrialProposer.WarmStartFrom(parsed, results), Completed: results.Count(r => r.Status == TrialStatus.Completed));
+                });
+                context.Log.Information("Warm start: {Usable} of the {Completed} completed trials of campaign {WarmId} lie in this campaign's space",
+                    warm.Usable.Count, warm.Completed, warmId);
+                if (warm.Usable.Count == 0)
+                {
+                    context.Log.Warning("Warm start from {WarmId} gives the search nothing: none of its completed trials has a value inside this space on every axis ({Axes})",
+                        warmId, string.Join(", ", parsed.Space.Select(a => a.Name)));
+                }
+                plan = plan with { WarmStart = warm.Usable };
+            }
             BlobStore? blobs = null;
             IReadOnlyDictionary<string, BlobRef> byPath = new Dictionary<string, BlobRef>();
             if (CampaignLock.FindDriver(context.DataDir, campaignId) is null)

@@ -39,6 +39,7 @@ namespace ClusterML.Core.Campaigns;
 /// retries: 2                      # optional, default 1 (0-100): re-runs of a failed trial before it counts as failed
 /// enqueue:                        # optional (not with grid): points tried first, in order; axes left out come from the search
 ///   - { width: 64, lr: 3.0e-3 }
+/// warm_start: surrogate-tpe-20261201-101500   # optional (tpe, gp): an earlier campaign's results seed the model
 /// </code>
 /// Values follow YAML's plain-scalar rules: <c>true</c>/<c>false</c> are booleans, whole numbers 64-bit integers, other
 /// numbers doubles, and quoted or block scalars text. Unknown keys, wrong types and out-of-range values are errors that name
@@ -63,6 +64,15 @@ public sealed record CampaignSpec(
     /// come from the search. Empty by default.
     /// </summary>
     public ImmutableArray<ImmutableDictionary<string, CampaignValue>> Enqueue { get; init; } = [];
+
+    /// <summary>
+    /// The id of an earlier campaign whose completed trials a model-based search learns from before its own (<c>warm_start</c>);
+    /// the trials are read once when the campaign is submitted and journaled with it. Null by default.
+    /// </summary>
+    public string? WarmStart { get; init; }
+
+    /// <summary>1-based YAML line of <c>warm_start</c> (0 when absent).</summary>
+    public int WarmStartLine { get; init; }
 
     /// <summary>
     /// 1-based YAML line of each setting a trial can get (<c>base.KEY</c>'s value, or the <c>space.KEY</c> axis, which wins);

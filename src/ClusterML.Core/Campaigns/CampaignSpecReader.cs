@@ -31,10 +31,10 @@ public static partial class CampaignSpecReader
     private const string NullTag = "tag:yaml.org,2002:null";
     private static readonly TimeSpan LongestWallTime = TimeSpan.FromDays(365);
     private static readonly string[] TopLevelKeys =
-        ["name", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries", "enqueue"];
+        ["name", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries", "enqueue", "warm_start"];
     private static readonly string[] SearchKeys = ["kind", "points_per_axis", "startup_trials", "candidates", "multivariate", "constant_liar"];
     /// <summary>The value as the axis holds it when it lies in the axis (a choice's value, an int on a step, a number in range), else null.</summary>
-    private static CampaignValue? Within(ParameterSpace axis, CampaignValue value) => axis switch
+    internal static CampaignValue? Within(ParameterSpace axis, CampaignValue value) => axis switch
     {
         ChoiceSpace c => c.Values.FirstOrDefault(v => v == value || (v.TryGetDouble(out var a) && value.TryGetDouble(out var b) && a == b)),
         IntSpace i when value.TryGetDouble(out var n) && n == Math.Floor(n) && n >= i.Low && n <= i.High && ((long)n - i.Low) % i.Step == 0
@@ -244,6 +244,22 @@ public static partial class CampaignSpecReader
             enqueue = builder.MoveToImmutable();
         }
 
+        string? warmStart = null;
+        var warmStartLine = 0;
+        if (r.Optional(root, "warm_start") is { } warmNode)
+        {
+            warmStart = r.Text(warmNode, "warm_start");
+            if (kind is not (SearchKind.Tpe or SearchKind.Gp))
+            {
+                throw r.Error(warmNode, "warm_start", "feeds earlier results to a model-based search: needs search.kind tpe or gp");
+            }
+            if (warmStart.Length == 0)
+            {
+                throw r.Error(warmNode, "warm_start", "must name an earlier campaign's id");
+            }
+            warmStartLine = Math.Max(1, (int)warmNode.Start.Line);
+        }
+
         var lines = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
         if (r.Optional(root, "base") is YamlMappingNode baseMapping)
         {
@@ -260,6 +276,8 @@ public static partial class CampaignSpecReader
             new BudgetSpec(maxTrials, maxConcurrent, wallTime), early, retries, sourcePath)
         {
             Enqueue = enqueue,
+            WarmStart = warmStart,
+            WarmStartLine = warmStartLine,
             SettingLines = lines.ToImmutable(),
             EngineLine = Math.Max(1, (int)engineNode.Start.Line),
         };

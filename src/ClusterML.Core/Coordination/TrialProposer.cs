@@ -4,6 +4,7 @@ using ClusterML.Core.Campaigns;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
+using ClusterML.Core.Results;
 
 namespace ClusterML.Core.Coordination;
 
@@ -11,15 +12,21 @@ namespace ClusterML.Core.Coordination;
 /// Proposes the points of a model-based (TPE or GP) campaign as its coordinator dispatches them, and rebuilds a proposed trial from
 /// the parameters journaled with its dispatch. Proposal k uses its own seed (<c>Seeds.Derive(seed, 2 000 000 + k)</c>) and the
 /// trials dispatched before it, in index order: completed ones with their loss (lower is better), stopped ones as the worst,
-/// running ones as running (the constant liar); failed ones are left out. So the sequence is reproducible from the seed and
-/// the results seen at each dispatch. Not thread-safe (one per coordinator).
+/// running ones as running (the constant liar); failed ones are left out; a warm-started campaign's earlier trials come
+/// first (they count toward the start-up trials, as in Optuna). So the sequence is reproducible from the seed, the warm-start
+/// trials journaled with the plan and the results seen at each dispatch. Not thread-safe (one per coordinator).
 /// </summary>
 public sealed class TrialProposer
 {
     private readonly CampaignSpec _spec;
     private readonly IReadOnlyDictionary<string, BlobRef>? _inputs;
+    private readonly IReadOnlyList<SearchObservation> _warm;
 
-    private TrialProposer(CampaignSpec spec, IReadOnlyDictionary<string, BlobRef>? inputs) => (_spec, _inputs) = (spec, inputs);
+    private TrialProposer(CampaignSpec spec, IReadOnlyDictionary<string, BlobRef>? inputs, IReadOnlyList<WarmStartTrial>? warm)
+    {
+        (_spec, _inputs) = (spec, inputs);
+        _warm = [.. (warm ?? []).Select(t => new SearchObservation(Decode(t.Parameters), double.IsFinite(t.Loss) ? t.Loss : double.PositiveInfinity))];
+    }
 
     /// <summary>The proposer of a compact plan whose search is model-based, or null (its trials are all planned up front).</summary>
     public static TrialProposer? For(CampaignSubmitted plan)
@@ -30,7 +37,41 @@ public sealed class TrialProposer
             return null;
         }
         var spec = CampaignSpecReader.Parse(plan.SpecText, plan.SpecPath ?? "campaign.yaml");
-        return spec.Search.IsModelBased ? new TrialProposer(spec, plan.Inputs) : null;
+        return spec.Search.IsModelBased ? new TrialProposer(spec, plan.Inputs, plan.WarmStart) : null;
+    }
+
+    /// <summary>
+    /// The completed trials of an earlier campaign that <paramref name="spec"/>'s search can learn from (<c>warm_start</c>): those
+    /// with a loss and a value inside the space on every axis (extra hyperparameters of the earlier campaign are ignored), in
+    /// index order.
+    /// </summary>
+    public static IReadOnlyList<WarmStartTrial> WarmStartFrom(CampaignSpec spec, IEnumerable<TrialResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(results);
+        var usable = new List<WarmStartTrial>();
+        foreach (var result in results.Where(r => r.Status == TrialStatus.Completed && r.FinalLoss is not null).OrderBy(r => r.Index))
+        {
+            var parameters = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+            foreach (var axis in spec.Space)
+            {
+                if (result.Parameters.TryGetValue(axis.Name, out var text) && CampaignSpecReader.Within(axis, Parse(text)) is { } value)
+                {
+                    parameters[axis.Name] = value.ToString();
+                }
+            }
+            if (parameters.Count == spec.Space.Length)
+            {
+                usable.Add(new WarmStartTrial(parameters.ToImmutable(), result.FinalLoss!.Value, result.Metrics.ToImmutableDictionary()));
+            }
+        }
+        return usable;
+
+        static CampaignValue Parse(string text) =>
+            long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole) ? new CampaignValue.Integer(whole)
+            : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) ? new CampaignValue.Real(real)
+            : bool.TryParse(text, out var flag) ? new CampaignValue.Boolean(flag)
+            : new CampaignValue.Text(text);
     }
 
     /// <summary>What a proposal knows of an earlier trial: its parameters as journaled, and its outcome.</summary>
@@ -47,7 +88,7 @@ public sealed class TrialProposer
         {
             return planned;
         }
-        var observations = new List<SearchObservation>();
+        var observations = new List<SearchObservation>(_warm);
         foreach (var trial in earlier)
         {
             double? value = trial.Outcome switch

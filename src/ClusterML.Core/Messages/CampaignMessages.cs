@@ -46,7 +46,18 @@ public sealed record CampaignSubmitted(
     [property: Key(9)] long SubmittedAtMs,
     [property: Key(10)] string? SpecText = null,
     [property: Key(11)] string? SpecPath = null,
-    [property: Key(12)] ImmutableDictionary<string, BlobRef>? Inputs = null) : IWithCampaignId, IWireMessage;
+    [property: Key(12)] ImmutableDictionary<string, BlobRef>? Inputs = null,
+    [property: Key(13)] IReadOnlyList<WarmStartTrial>? WarmStart = null) : IWithCampaignId, IWireMessage;
+
+/// <summary>
+/// A completed trial of an earlier campaign that a model-based search learns from (<c>warm_start</c>): its hyperparameters as
+/// text, its loss and final metrics. Read once at submission and journaled with the campaign, so proposals stay reproducible.
+/// </summary>
+[MessagePackObject]
+public sealed record WarmStartTrial(
+    [property: Key(0)] ImmutableDictionary<string, string> Parameters,
+    [property: Key(1)] double Loss,
+    [property: Key(2)] ImmutableDictionary<string, double>? Metrics = null);
 
 /// <summary>
 /// Event: attempt <see cref="Attempt"/> of a trial was dispatched, with the token its replies must carry. The first attempt of

@@ -208,6 +208,20 @@ public sealed class CampaignSpecReaderTests
     }
 
     [Fact]
+    public void Warm_start_should_name_an_earlier_campaign_and_apply_to_model_based_search_only()
+    {
+        const string head = "engine: fd\nspace:\n  nx: {type: int, low: 11, high: 81}\nbudget: {max_trials: 6}\n";
+        var spec = CampaignSpecReader.Parse(head + "search: {kind: tpe}\nwarm_start: fd-sweep-20261201-101500\n", "/w.yaml");
+        Assert.Equal(("fd-sweep-20261201-101500", 6), (spec.WarmStart, spec.WarmStartLine));
+        Assert.Null(CampaignSpecReader.Parse(head + "search: {kind: gp}\n", "/w.yaml").WarmStart);
+        var random = Assert.Throws<InvalidInputException>(() => CampaignSpecReader.Parse(head + "search: {kind: random}\nwarm_start: x\n", "/w.yaml"));
+        Assert.Equal(("warm_start", 6), (random.Field, random.Line));
+        Assert.Contains("tpe or gp", random.Message, StringComparison.Ordinal);
+        var empty = Assert.Throws<InvalidInputException>(() => CampaignSpecReader.Parse(head + "search: {kind: gp}\nwarm_start: ''\n", "/w.yaml"));
+        Assert.Equal("warm_start", empty.Field);
+    }
+
+    [Fact]
     public void Sobol_search_should_refuse_more_than_21_hyperparameters()
     {
         var axes = string.Concat(Enumerable.Range(0, 22).Select(i => $"  p{i}: {{type: uniform, low: 0, high: 1}}\n"));
