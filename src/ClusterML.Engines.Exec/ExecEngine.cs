@@ -79,11 +79,11 @@ public sealed class ExecEngine : Engine<ExecTrialSpec>, IEngine
         {
             throw new InvalidInputException("timeout", $"must be more than 0 s (got {t.ToString(CultureInfo.InvariantCulture)})");
         }
-        foreach (var pattern in spec.OutputsOrEmpty.Append(spec.MetricsFile ?? "metrics.json"))
+        foreach (var (key, pattern) in spec.OutputsOrEmpty.Select(o => ("outputs", o)).Append(("metrics_file", spec.MetricsFile ?? "metrics.json")))
         {
-            if (Path.IsPathRooted(pattern) || pattern.Replace('\\', '/').Split('/').Contains(".."))
+            if (pattern.Length == 0 || Path.IsPathRooted(pattern) || pattern.Replace('\\', '/').Split('/').Contains(".."))
             {
-                throw new InvalidInputException("outputs", $"'{pattern}' must be relative to the trial folder and inside it");
+                throw new InvalidInputException(key, $"'{pattern}' must be relative to the trial folder and inside it");
             }
         }
     }

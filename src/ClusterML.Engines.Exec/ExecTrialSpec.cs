@@ -50,6 +50,29 @@ public sealed record ExecTrialSpec(
     [IgnoreMember]
     public IReadOnlyList<InputFile> InputFiles => [.. InputsOrEmpty.Select(i => new InputFile(i.Name, i.Path, i.Blob))];
 
+    /// <summary>Equality by value, collections included (the generated one would compare the arrays' references).</summary>
+    public bool Equals(ExecTrialSpec? other) =>
+        other is not null && Command.AsSpan().SequenceEqual(other.Command.AsSpan()) && Shell == other.Shell
+        && Same(EnvironmentOrEmpty, other.EnvironmentOrEmpty) && TimeoutSeconds == other.TimeoutSeconds
+        && InputsOrEmpty.SequenceEqual(other.InputsOrEmpty) && OutputsOrEmpty.SequenceEqual(other.OutputsOrEmpty)
+        && MetricsFile == other.MetricsFile && Loss == other.Loss && Same(ParametersOrEmpty, other.ParametersOrEmpty);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var item in Command.IsDefault ? [] : Command)
+        {
+            hash.Add(item);
+        }
+        hash.Add(Shell);
+        hash.Add(TimeoutSeconds);
+        hash.Add(ParametersOrEmpty.Count);
+        return hash.ToHashCode();
+    }
+
+    private static bool Same(ImmutableDictionary<string, string> a, ImmutableDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(e => b.TryGetValue(e.Key, out var v) && v == e.Value);
+
     /// <inheritdoc/>
     public ITrialSpec WithInputFiles(IReadOnlyList<InputFile> inputs)
     {

@@ -205,6 +205,15 @@ public sealed class ExecEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_background_child_holding_stdout_should_not_hold_up_the_trial()
+    {
+        var clock = Stopwatch.StartNew();
+        var outcome = Run(Sh("sleep 8 & echo 'clusterml-metric loss=0.5 step=1'"));
+        Assert.Equal(0.5, outcome.FinalLoss);
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0, 7); // the 2 s grace for the readers, not the child's 8 s
+    }
+
+    [Fact]
     public void A_cancelled_token_should_stop_before_starting_anything()
     {
         using var cancel = new CancellationTokenSource();

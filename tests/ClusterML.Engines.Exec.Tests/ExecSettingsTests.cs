@@ -134,5 +134,12 @@ public sealed class ExecSettingsTests : IDisposable
         Assert.Equal(local.EnvironmentOrEmpty, back.EnvironmentOrEmpty);
         Assert.Equal(local.ParametersOrEmpty, back.ParametersOrEmpty);
         Assert.Equal(5, back.TimeoutSeconds);
+        Assert.Equal(local, back);
+        Assert.NotEqual(local, back with { Parameters = back.ParametersOrEmpty.SetItem("t", "301") });
+
+        var bare = new ExecTrialSpec(["true"]);
+        var bareBack = MessagePackSerializer.Deserialize<ExecTrialSpec>(MessagePackSerializer.Serialize(bare, options), options);
+        Assert.Equal(bare, bareBack);
+        Assert.Empty(bareBack.InputFiles);
     }
 }
