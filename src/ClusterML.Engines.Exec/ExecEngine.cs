@@ -75,6 +75,15 @@ public sealed class ExecEngine : Engine<ExecTrialSpec>, IEngine
                 throw new InvalidInputException($"env.{name}", $"in '{template}': {e.Message}");
             }
         }
+        foreach (var input in spec.InputsOrEmpty)
+        {
+            // The name comes over the wire: it must not place the copy outside the trial folder.
+            if (input.FileName.Length == 0 || input.FileName is "." or ".." || input.FileName.IndexOfAny(['/', '\\', '\0']) >= 0
+                || input.FileName is StdoutFile or StderrFile)
+            {
+                throw new InvalidInputException($"inputs.{input.Name}", $"'{input.FileName}' is not a file name for the trial folder");
+            }
+        }
         if (spec.TimeoutSeconds is { } t && !(t > 0))
         {
             throw new InvalidInputException("timeout", $"must be more than 0 s (got {t.ToString(CultureInfo.InvariantCulture)})");

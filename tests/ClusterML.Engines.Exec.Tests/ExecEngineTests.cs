@@ -292,6 +292,8 @@ public sealed class ExecEngineTests : IDisposable
     {
         Assert.Equal("command", Assert.Throws<InvalidInputException>(() => _engine.Check(new ExecTrialSpec([]))).Field);
         Assert.Equal("command", Assert.Throws<InvalidInputException>(() => _engine.Check(new ExecTrialSpec(["echo", "{nope}"]))).Field);
+        Assert.Equal("inputs.x", Assert.Throws<InvalidInputException>(() => _engine.Check(new ExecTrialSpec(["true"], Inputs: [new ExecInput("x", "/a", "../escape")]))).Field);
+        Assert.Equal("metrics_file", Assert.Throws<InvalidInputException>(() => _engine.Check(new ExecTrialSpec(["true"], MetricsFile: "/tmp/m.json"))).Field);
         _engine.Check(new ExecTrialSpec(["some-program-not-on-this-machine", "{seed}"]));
         Assert.True(_engine.Accepts(new ExecTrialSpec(["true"])));
         Assert.False(_engine.Accepts(new FdHeatTrialSpec()));
