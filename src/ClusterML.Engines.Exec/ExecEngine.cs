@@ -23,6 +23,14 @@ namespace ClusterML.Engines.Exec;
 /// </summary>
 public sealed class ExecEngine : Engine<ExecTrialSpec>, IEngine
 {
+    /// <summary>
+    /// The <c>exec</c> engine: settings as <see cref="ExecSettings"/> reads them; every setting it does not know is a parameter
+    /// of the program, so none is refused as unknown.
+    /// </summary>
+    public static EngineRegistration Registration { get; } = new EngineRegistration<ExecTrialSpec>(
+        "exec", "any program: hyperparameters substituted into its command line, metrics read from its output",
+        s => ExecSettings.Read(s.TakeAll(), s.SpecPath), () => new ExecEngine());
+
     /// <summary>The file that receives the program's standard output.</summary>
     public const string StdoutFile = "stdout.txt";
 

@@ -12,8 +12,8 @@ namespace ClusterML.Engines.Exec;
 /// <c>2d</c>, <c>hh:mm:ss</c>), <c>inputs</c> (list of <c>name=path</c>) or <c>inputs.NAME: path</c> (relative to the
 /// spec's folder; the file must exist), <c>outputs</c> (glob patterns relative to the trial folder), <c>metrics_file</c> and
 /// <c>loss</c>. Every other setting is a parameter, substituted as <c>{name}</c> and exported as
-/// <c>CLUSTERML_PARAM_NAME</c>. Campaign values cannot be mappings, hence the list and dotted forms of <c>env</c> and
-/// <c>inputs</c>. Every template is checked here, so a typo in a placeholder fails the plan, not the trials. Stateless.
+/// <c>CLUSTERML_PARAM_NAME</c>. A campaign's <c>env: {NAME: value}</c> mapping arrives as dotted settings
+/// (<c>env.NAME</c>), as does <c>inputs</c>. Every template is checked here, so a typo in a placeholder fails the plan, not the trials. Stateless.
 /// </summary>
 public static class ExecSettings
 {

@@ -296,7 +296,7 @@ public sealed class ExecEngineTests : IDisposable
         Assert.Equal("metrics_file", Assert.Throws<InvalidInputException>(() => _engine.Check(new ExecTrialSpec(["true"], MetricsFile: "/tmp/m.json"))).Field);
         _engine.Check(new ExecTrialSpec(["some-program-not-on-this-machine", "{seed}"]));
         Assert.True(_engine.Accepts(new ExecTrialSpec(["true"])));
-        Assert.False(_engine.Accepts(new FdHeatTrialSpec()));
+        Assert.False(_engine.Accepts(new OtherSpec()));
     }
 
     private static bool Alive(int pid)
@@ -318,4 +318,6 @@ public sealed class ExecEngineTests : IDisposable
     {
         public void Report(TrainingProgress value) => report(value);
     }
+
+    private sealed record OtherSpec : ClusterML.Core.Specs.ITrialSpec;
 }

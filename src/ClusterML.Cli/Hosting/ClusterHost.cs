@@ -9,6 +9,7 @@ using ClusterML.Core.Results;
 using ClusterML.Engines.Nep.Training;
 using ClusterML.Engines.Nep.Training.Sharding;
 using ClusterML.Engines.Pinn.Heat;
+using ClusterML.Engines.Exec;
 using ClusterML.Engines.FiniteDifferences;
 using ClusterML.Engines.Surrogate;
 using ClusterML.Storage;
@@ -95,7 +96,7 @@ internal static class ClusterHost
 {
     /// <summary>The engines of this build: each engine project's registration (name, settings, checks, wire form).</summary>
     public static IReadOnlyList<EngineRegistration> Registrations { get; } =
-        [FdHeatEngine.Registration, SurrogateEngine.Registration, PinnHeatEngine.Registration, NepTrainEngine.Registration];
+        [FdHeatEngine.Registration, SurrogateEngine.Registration, PinnHeatEngine.Registration, NepTrainEngine.Registration, ExecEngine.Registration];
 
     /// <summary>Registers this build's engines with <see cref="EngineRegistry"/> (idempotent); every command runs it first.</summary>
     public static void RegisterEngines() => EngineRegistry.Register(Registrations);

@@ -266,6 +266,13 @@ public static partial class CampaignSpecReader
             foreach (var (key, value) in baseMapping.Children)
             {
                 lines[r.KeyName(key, "base")] = Math.Max(1, (int)value.Start.Line);
+                if (value is YamlMappingNode group)
+                {
+                    foreach (var (innerKey, innerValue) in group.Children)
+                    {
+                        lines[$"{r.KeyName(key, "base")}.{r.KeyName(innerKey, "base")}"] = Math.Max(1, (int)innerValue.Start.Line);
+                    }
+                }
             }
         }
         foreach (var key in spaceNode.Children.Keys)
@@ -437,6 +444,16 @@ public static partial class CampaignSpecReader
             foreach (var (key, value) in mapping.Children)
             {
                 var name = KeyName(key, "base");
+                if (value is YamlMappingNode group)
+                {
+                    // A group of settings (an exec trial's env: {NAME: value}) is flattened to dotted names: env.NAME.
+                    foreach (var (innerKey, innerValue) in group.Children)
+                    {
+                        var inner = KeyName(innerKey, $"base.{name}");
+                        settings[$"{name}.{inner}"] = Value(innerValue, $"base.{name}.{inner}");
+                    }
+                    continue;
+                }
                 settings[name] = Value(value, $"base.{name}");
             }
             return settings.ToImmutable();

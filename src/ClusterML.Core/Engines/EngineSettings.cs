@@ -27,6 +27,13 @@ public sealed class EngineSettings(IReadOnlyDictionary<string, CampaignValue> se
         return All.TryGetValue(key, out var value) ? value : null;
     }
 
+    /// <summary>Every setting, all marked as read: for engines that take unknown settings as their own parameters (exec).</summary>
+    public IReadOnlyDictionary<string, CampaignValue> TakeAll()
+    {
+        _used.UnionWith(All.Keys);
+        return All;
+    }
+
     /// <summary>An error about setting <paramref name="key"/> in this spec.</summary>
     public InvalidInputException Bad(string key, string problem) => new(key, problem, SpecPath);
 
