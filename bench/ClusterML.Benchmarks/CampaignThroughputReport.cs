@@ -8,6 +8,7 @@ using ClusterML.Core.Engines;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
 using ClusterML.Core.Specs;
+using ClusterML.Engines.Exec;
 using ClusterML.Engines.FiniteDifferences;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -22,6 +23,41 @@ namespace ClusterML.Benchmarks;
 /// </summary>
 public static class CampaignThroughputReport
 {
+    /// <summary>
+    /// The exec engine's overhead: <paramref name="trials"/> trials of <c>true</c> (a process started, waited for, its output
+    /// kept as artifacts and sent to the aggregator) against the no-op engine on the same path in the same run.
+    /// </summary>
+    public static void RunExec(int trials)
+    {
+        Console.WriteLine("| case | trials | slots | wall s | trials/s | vs no-op engine |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        var noop = Measure(new NoOpEngine(TimeSpan.Zero), trials, 8, 64);
+        Console.WriteLine($"| no-op engine (baseline) | {trials} | 8 | {noop:F2} | {trials / noop:F0} | 1.00 |");
+        foreach (var slots in new[] { 2, 8 })
+        {
+            var exec = Measure(new ExecEngine(), trials, slots, 64, new ExecTrialSpec(["true"]));
+            Console.WriteLine($"| exec `true` | {trials} | {slots} | {exec:F2} | {trials / exec:F0} | {noop / exec:F2} |");
+        }
+    }
+
+    /// <summary>The exec engine alone (no cluster): runs of <c>true</c> per second, with and without an artifact folder.</summary>
+    public static void RunExecEngineAlone(int runs)
+    {
+        var engine = new ExecEngine();
+        foreach (var withFolder in new[] { false, true })
+        {
+            var root = Directory.CreateTempSubdirectory("clusterml-exec-").FullName;
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < runs; i++)
+            {
+                var folder = withFolder ? Directory.CreateDirectory(Path.Combine(root, $"t{i}")).FullName : null;
+                engine.Train(new ExecTrialSpec(["true"]), new RunContext(i, ArtifactDirectory: folder), CancellationToken.None);
+            }
+            Console.WriteLine($"| exec engine alone, artifact folder {withFolder} | {runs} | {clock.Elapsed.TotalMilliseconds / runs:F2} ms/run |");
+            Directory.Delete(root, true);
+        }
+    }
+
     public static void Run()
     {
         Console.WriteLine("| case | trials | slots | wall s | trials/s | vs ideal |");
@@ -35,7 +71,7 @@ public static class CampaignThroughputReport
         Console.WriteLine($"| 1 s engine | 100 | 2 | {sleepy:F2} | {100 / sleepy:F2} | {(sleepy / 50 - 1) * 100:+0.0;-0.0} % |");
     }
 
-    private static double Measure(IEngine engine, int trials, int slots, int maxConcurrent)
+    private static double Measure(IEngine engine, int trials, int slots, int maxConcurrent, ITrialSpec? spec = null)
     {
         var folder = Directory.CreateTempSubdirectory("clusterml-throughput-").FullName;
         try
@@ -47,15 +83,16 @@ public static class CampaignThroughputReport
             host.Start();
             var campaigns = host.Services.GetRequiredService<ActorRegistry>().GetAsync<CampaignRegion>().GetAwaiter().GetResult();
             // Warm-up campaign: JIT, shard allocation, table creation.
-            Submit(campaigns, store, "warm", 20, maxConcurrent);
+            Submit(campaigns, store, "warm", 20, maxConcurrent, spec);
             Wait(campaigns, "warm");
             var clock = Stopwatch.StartNew();
-            Submit(campaigns, store, "measured", trials, maxConcurrent);
+            Submit(campaigns, store, "measured", trials, maxConcurrent, spec);
             Wait(campaigns, "measured");
             var seconds = clock.Elapsed.TotalSeconds;
-            if (store.Results("measured").Count != trials)
+            var results = store.Results("measured");
+            if (results.Count != trials || results.Any(r => r.Status != TrialStatus.Completed))
             {
-                throw new InvalidOperationException("not every trial was recorded once");
+                throw new InvalidOperationException($"not every trial completed and was recorded once: {results.FirstOrDefault(r => r.Error is not null)?.Error}");
             }
             host.StopAsync().GetAwaiter().GetResult();
             return seconds;
@@ -67,11 +104,11 @@ public static class CampaignThroughputReport
         }
     }
 
-    private static void Submit(IActorRef campaigns, IResultStore store, string id, int trials, int maxConcurrent)
+    private static void Submit(IActorRef campaigns, IResultStore store, string id, int trials, int maxConcurrent, ITrialSpec? spec)
     {
         store.SaveCampaign(new CampaignRecord(id, id, "noop", "", "", "running", trials, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null));
         var plan = new CampaignSubmitted(id, id, "noop",
-            [.. Enumerable.Range(0, trials).Select(i => new PlannedTrial($"t{i:D5}", i, new FdHeatTrialSpec(), i, ImmutableDictionary<string, string>.Empty))],
+            [.. Enumerable.Range(0, trials).Select(i => new PlannedTrial($"t{i:D5}", i, spec ?? new FdHeatTrialSpec(), i, ImmutableDictionary<string, string>.Empty))],
             maxConcurrent, 0, "cpu", null, null, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         campaigns.Ask<CampaignStatus>(plan, TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
     }

@@ -49,6 +49,16 @@ public static class Program
             CampaignScaleReport.Run(scaleArgs);
             return;
         }
+        if (args is ["exec-engine", ..])
+        {
+            CampaignThroughputReport.RunExecEngineAlone(200);
+            return;
+        }
+        if (args is ["exec-throughput", .. var execArgs])
+        {
+            CampaignThroughputReport.RunExec(execArgs is [var n, ..] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : 1000);
+            return;
+        }
         if (args is ["campaign-throughput", ..])
         {
             CampaignThroughputReport.Run();

@@ -247,10 +247,21 @@ public sealed class ExecEngine : Engine<ExecTrialSpec>, IEngine
                 final.Set(name, value);
             }
         }
+        var artifacts = new List<string> { StdoutFile, StderrFile };
+        if (spec.MetricsFile is { } mf && File.Exists(Path.Combine(folder, mf)))
+        {
+            artifacts.Add(mf.Replace('\\', '/'));
+        }
+        artifacts.AddRange(Glob(folder, spec.OutputsOrEmpty).Where(a => !artifacts.Contains(a)));
         if (final.Count == 0)
         {
+            if (spec.MetricsFile is null && spec.Loss is null)
+            {
+                // Nothing asked for metrics: a sweep that only runs the program (and collects its files) completes without a loss.
+                return new TrainingOutcome(double.NaN, [], [], new Dictionary<string, double>(), artifacts);
+            }
             throw new ExecTrialException($"the program reported no metrics: no '{ExecMetricLine.Marker} name=value' line on stdout"
-                + (spec.MetricsFile is { } f ? $" and no metrics file {f} in the trial folder" : " and no metrics_file set"), 0);
+                + (spec.MetricsFile is { } f ? $" and no metrics file {f} in the trial folder" : " (loss is set, so a metric is expected)"), 0);
         }
         var lossName = metrics.LossName(final.Names);
         if (!final.TryGet(lossName, out var loss))
@@ -258,12 +269,6 @@ public sealed class ExecEngine : Engine<ExecTrialSpec>, IEngine
             throw new ExecTrialException($"the loss metric '{lossName}' was not reported (reported: {string.Join(", ", final.Names)})", 0);
         }
 
-        var artifacts = new List<string> { StdoutFile, StderrFile };
-        if (spec.MetricsFile is { } mf && File.Exists(Path.Combine(folder, mf)))
-        {
-            artifacts.Add(mf.Replace('\\', '/'));
-        }
-        artifacts.AddRange(Glob(folder, spec.OutputsOrEmpty).Where(a => !artifacts.Contains(a)));
         return new TrainingOutcome(loss, metrics.Curve(lossName), [], final.ToDictionary(), artifacts);
     }
 

@@ -160,11 +160,19 @@ public sealed class ExecEngineTests : IDisposable
     }
 
     [Fact]
-    public void A_successful_run_without_metrics_should_fail_naming_the_channels_checked()
+    public void A_successful_run_without_metrics_should_fail_naming_the_channels_checked_when_metrics_were_asked_for()
     {
         var error = Assert.Throws<ExecTrialException>(() => Run(new ExecTrialSpec(["/bin/true"], MetricsFile: "results.json")));
         Assert.Contains(ExecMetricLine.Marker, error.Message, StringComparison.Ordinal);
         Assert.Contains("results.json", error.Message, StringComparison.Ordinal);
+        var named = Assert.Throws<ExecTrialException>(() => Run(new ExecTrialSpec(["/bin/true"], Loss: "energy")));
+        Assert.Contains("loss is set", named.Message, StringComparison.Ordinal);
+
+        // A run that was asked for nothing (a sweep that only runs the program) completes without a loss.
+        var plain = Run(new ExecTrialSpec(["/bin/true"]));
+        Assert.True(double.IsNaN(plain.FinalLoss));
+        Assert.Empty(plain.Metrics!);
+        Assert.Equal([ExecEngine.StdoutFile, ExecEngine.StderrFile], plain.Artifacts);
     }
 
     [Fact]
