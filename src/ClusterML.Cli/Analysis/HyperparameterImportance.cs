@@ -22,7 +22,7 @@ namespace ClusterML.Cli.Analysis;
 internal static class HyperparameterImportance
 {
     /// <summary>The method's name as reports show it.</summary>
-    public const string Method = "fANOVA (random forest, 64 trees)";
+    public const string Method = "fANOVA on a random forest of 64 trees";
 
     private const int Trees = 64;
 

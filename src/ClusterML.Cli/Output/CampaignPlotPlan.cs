@@ -183,7 +183,7 @@ internal sealed record CampaignPlotPlan(string Objective, string ObjectiveLabel,
     /// </summary>
     public static ImportancePlot? ImportanceOf(ClusterML.Cli.Analysis.ImportanceReport report, string objectiveLabel) =>
         report.HasImportances
-            ? new ImportancePlot("importance.png", $"Hyperparameter importance for the {objectiveLabel} ({report.TrialsUsed} completed trials, fANOVA)",
+            ? new ImportancePlot("importance.png", $"Importance for the {objectiveLabel} (fANOVA, {report.TrialsUsed} trials)",
                 "importance (fraction of variance)", [.. report.Axes.OrderBy(a => a.Importance).Select(a => (a.Axis, a.Importance))])
             : null;
 

@@ -284,12 +284,16 @@ internal static class CampaignReports
         bars.Horizontal = true;
         bars.ValueLabelStyle.FontSize = 12;
         plot.Axes.Left.SetTicks([.. Enumerable.Range(0, spec.Bars.Count).Select(i => (double)i)], [.. spec.Bars.Select(b => b.Parameter)]);
-        // From 0, with room on the right for the value labels.
-        plot.Axes.SetLimitsX(0, Math.Max(0.05, spec.Bars.Max(b => b.Importance)) * 1.18);
+        // From 0, with room on the right for the value labels; ticks every 0.1 (0.05 when every bar is short).
+        var right = Math.Min(1.1, Math.Max(0.05, spec.Bars.Max(b => b.Importance)) * 1.2);
+        var step = right > 0.3 ? 0.1 : 0.05;
+        var ticks = Enumerable.Range(0, (int)Math.Floor(right / step) + 1).Select(k => Math.Round(k * step, 2)).Where(x => x <= 1).ToArray();
+        plot.Axes.Bottom.SetTicks(ticks, [.. ticks.Select(x => x.ToString("0.##", CultureInfo.InvariantCulture))]);
+        plot.Axes.SetLimitsX(0, right);
         plot.Axes.SetLimitsY(-0.6, spec.Bars.Count - 0.4);
         plot.Title(spec.Title);
         plot.XLabel(spec.XLabel);
-        plot.SavePng(path, 760, 140 + (45 * spec.Bars.Count));
+        plot.SavePng(path, 800, Math.Max(260, 140 + (45 * spec.Bars.Count)));
     }
 
     private static void Draw(LearningCurvePlot spec, string path)
