@@ -149,8 +149,11 @@ internal static class HyperparameterImportance
         public float Label { get; set; }
     }
 
-    /// <summary>Fits the forest and returns its trees in the axes' terms.</summary>
-    private static IReadOnlyList<SplitTree> Fit(ImportanceAxis[] axes, List<(double[] X, double Y)> rows, int seed)
+    /// <summary>
+    /// Fits the forest to <paramref name="rows"/> (points in the axes' units: numbers, or category indices) and returns its
+    /// trees in the axes' terms; their predictions sum (or average) to the forest's. Internal for tests.
+    /// </summary>
+    internal static IReadOnlyList<SplitTree> Fit(ImportanceAxis[] axes, List<(double[] X, double Y)> rows, int seed)
     {
         // Feature f is (axis, category): category −1 for a numeric axis, else the indicator of that category.
         var features = axes.SelectMany((a, i) => a.IsCategorical ? Enumerable.Range(0, a.Categories).Select(c => (Axis: i, Category: c)) : [(Axis: i, Category: -1)]).ToArray();

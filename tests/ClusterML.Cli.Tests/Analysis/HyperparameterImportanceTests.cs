@@ -111,6 +111,25 @@ public sealed class HyperparameterImportanceTests
     }
 
     [Fact]
+    public void The_forests_trees_read_back_in_the_axes_terms_should_predict_what_they_were_fitted_on()
+    {
+        // y = effect[category] + 2x: the trees, read back from ML.NET (one-hot splits as category sets, thresholds in x's
+        // units), must give category 2 five times category 1's lift over category 0, and rise with x. Scale-free ratios:
+        // whether the forest averages its trees or sums them does not matter.
+        ImportanceAxis[] axes = [ImportanceAxis.Numeric("x", 0, 1), ImportanceAxis.Categorical("c", 3)];
+        double[] effect = [0, 1, 5];
+        var random = new Random(11);
+        var rows = Enumerable.Range(0, 90).Select(k => (X: new[] { random.NextDouble(), k % 3 }, Y: 0.0)).Select(r => (r.X, Y: effect[(int)r.X[1]] + (2 * r.X[0]))).ToList();
+
+        var trees = HyperparameterImportance.Fit(axes, rows, seed: 1);
+
+        double Predict(double x, int c) => trees.Sum(t => t.Predict([x, c]));
+        var lift = (Predict(0.5, 2) - Predict(0.5, 0)) / (Predict(0.5, 1) - Predict(0.5, 0));
+        Assert.Equal(5, lift, tolerance: 0.6);
+        Assert.Equal(2, (Predict(0.9, 0) - Predict(0.1, 0)) / (Predict(0.5, 1) - Predict(0.5, 0)) / 0.8, tolerance: 0.6);
+    }
+
+    [Fact]
     public void A_constant_objective_should_give_a_message_and_no_importances()
     {
         ParameterSpace[] space = [new UniformSpace("a", 0, 1), new UniformSpace("b", 0, 1)];
