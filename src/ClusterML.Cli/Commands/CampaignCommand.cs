@@ -255,7 +255,11 @@ internal static class CampaignCommand
         var trial = new Option<string?>("--trial") { Description = "With --best-model: this trial's model instead of the best one." };
         var postgres = Postgres();
         var format = Format();
-        var command = new Command("results", "Leaderboard, and export to CSV, JSON and plots (loss vs each hyperparameter, best learning curves); --best-model DIR copies a trained model out.") { id, top, outDir, bestModel, trial, postgres, format };
+        var importance = new Option<bool>("--importance")
+        {
+            Description = "With --format json: print {\"trials\": [the rows], \"importance\": {...}} instead of the rows alone. The table always shows importance; csv is the rows only.",
+        };
+        var command = new Command("results", "Leaderboard, hyperparameter importance (fANOVA), and export to CSV, JSON and plots (loss vs each hyperparameter, best learning curves, importance.png); --best-model DIR copies a trained model out.") { id, top, outDir, bestModel, trial, postgres, format, importance };
         runner.SetAction(command, (context, _) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
@@ -266,10 +270,40 @@ internal static class CampaignCommand
             {
                 throw new InvalidInputException("--trial", "goes with --best-model DIR");
             }
-            var folder = Export(context, store, campaignId, context.Parse.GetValue(outDir));
-            var results = store.Results(campaignId);
             var shownAs = context.Parse.GetValue(format);
-            Tables.Write(context.Out, CampaignReports.Leaderboard(results, context.Parse.GetValue(top), exact: shownAs != TableFormat.Table), shownAs);
+            var withImportance = context.Parse.GetValue(importance);
+            if (withImportance && shownAs == TableFormat.Csv)
+            {
+                throw new InvalidInputException("--importance", "goes with --format json (the table shows importance anyway; csv holds the trial rows only)");
+            }
+            var folder = Export(context, store, campaignId, context.Parse.GetValue(outDir), out var report);
+            var results = store.Results(campaignId);
+            var leaderboard = CampaignReports.Leaderboard(results, context.Parse.GetValue(top), exact: shownAs != TableFormat.Table);
+            if (shownAs == TableFormat.Json && withImportance)
+            {
+                // The rows exactly as --format json prints them, under "trials".
+                var rows = new StringWriter(CultureInfo.InvariantCulture);
+                Tables.Write(rows, leaderboard, TableFormat.Json);
+                var both = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["trials"] = System.Text.Json.Nodes.JsonNode.Parse(rows.ToString()),
+                    ["importance"] = report is null ? null : CampaignReports.ImportanceJson(report),
+                };
+                context.Out.WriteLine(both.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                Tables.Write(context.Out, leaderboard, shownAs);
+            }
+            if (shownAs == TableFormat.Table)
+            {
+                context.Out.WriteLine();
+                context.Out.WriteLine(report is null ? "Importance: the campaign's spec is not stored or no longer reads, so its search space is unknown" : CampaignReports.ImportanceHeading(report));
+                if (report is { HasImportances: true })
+                {
+                    Tables.Write(context.Out, CampaignReports.ImportanceTable(report));
+                }
+            }
             context.Log.Information("Exported results of {CampaignId} to {Out}", campaignId, folder);
             if (context.Parse.GetValue(bestModel) is { } destination)
             {
@@ -357,10 +391,12 @@ internal static class CampaignCommand
         store.FindCampaign(campaignId) ?? throw new InvalidInputException("--id",
             $"no campaign '{campaignId}' in {(store is PostgresResultStore ? "the PostgreSQL database" : context.DataDir)}");
 
-    private static string Export(CommandContext context, IResultStore store, string campaignId, string? outDir)
+    private static string Export(CommandContext context, IResultStore store, string campaignId, string? outDir) => Export(context, store, campaignId, outDir, out _);
+
+    private static string Export(CommandContext context, IResultStore store, string campaignId, string? outDir, out Analysis.ImportanceReport? importance)
     {
         using var output = AtomicOutputDirectory.Begin(outDir ?? Path.Combine(context.DataDir, "campaigns", campaignId));
-        CampaignReports.Export(store, campaignId, context.DataDir, output.PathFor);
+        CampaignReports.Export(store, campaignId, context.DataDir, output.PathFor, out importance);
         output.Commit();
         return output.Target;
     }

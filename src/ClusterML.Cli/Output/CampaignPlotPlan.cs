@@ -43,6 +43,12 @@ internal sealed record LearningCurve(string TrialId, string Label, bool Stopped,
 internal sealed record LearningCurvePlot(string Metric, string YLabel, AxisScale YScale, IReadOnlyList<LearningCurve> Curves);
 
 /// <summary>
+/// <c>importance.png</c>: one horizontal bar per hyperparameter, <see cref="Bars"/> bottom to top (so the most important is on
+/// top), each the fraction (0–1) of the objective's variance it explains alone.
+/// </summary>
+internal sealed record ImportancePlot(string File, string Title, string XLabel, IReadOnlyList<(string Parameter, double Importance)> Bars);
+
+/// <summary>
 /// The plots a campaign export draws, decided from the campaign's engine, spec and results without drawing anything (so the
 /// choices can be tested): the objective each engine's trials minimise on the y axes, a plot per hyperparameter whose kind and
 /// x scale follow the search space (log-uniform → log axis, choices of text or booleans → strip plots), early-stopped trials
@@ -170,6 +176,16 @@ internal sealed record CampaignPlotPlan(string Objective, string ObjectiveLabel,
         var yScale = curves.All(c => c.Points.All(p => p.Value > 0)) ? AxisScale.Log10 : AxisScale.Linear;
         return new LearningCurvePlot(metric, EpochMetricLabel(engine, metric), yScale, curves);
     }
+
+    /// <summary>
+    /// The importance plot of <paramref name="report"/>, or null when it has no importances (too few trials, one axis, a
+    /// constant objective: the table says why).
+    /// </summary>
+    public static ImportancePlot? ImportanceOf(ClusterML.Cli.Analysis.ImportanceReport report, string objectiveLabel) =>
+        report.HasImportances
+            ? new ImportancePlot("importance.png", $"Importance for the {objectiveLabel} (fANOVA, {report.TrialsUsed} trials)",
+                "importance (fraction of variance)", [.. report.Axes.OrderBy(a => a.Importance).Select(a => (a.Axis, a.Importance))])
+            : null;
 
     /// <summary>A hyperparameter's text for a legend: numbers to 4 significant digits (a sampled learning rate has 17).</summary>
     private static string Short(string text) => Number(text) is { } x && text.Length > 6 ? x.ToString("G4", CultureInfo.InvariantCulture) : text;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ClusterML.Cli.Analysis;
 using ClusterML.Core.Campaigns;
 using ClusterML.Core.IO;
 using ClusterML.Core.Results;
@@ -65,9 +66,62 @@ internal static class CampaignReports
             _ => System.Text.Json.Nodes.JsonValue.Create(text),
         };
 
+    /// <summary>
+    /// The hyperparameter importance of a campaign's completed trials for their final loss (<see cref="HyperparameterImportance"/>,
+    /// seeded with the campaign's seed), or null when the campaign's spec is not stored or no longer reads (its space is needed).
+    /// </summary>
+    public static ImportanceReport? Importance(CampaignRecord? campaign, IReadOnlyList<TrialResult> results)
+    {
+        if (SpecOf(campaign) is not { } spec)
+        {
+            return null;
+        }
+        var completed = results.Where(r => r.Status == TrialStatus.Completed && r.FinalLoss is { } l && double.IsFinite(l)).OrderBy(r => r.Index).ToArray();
+        return HyperparameterImportance.Evaluate(spec.Space, [.. completed.Select(r => r.Parameters)], [.. completed.Select(r => r.FinalLoss!.Value)], spec.Seed);
+    }
+
+    /// <summary>The importance table: each hyperparameter, its share of the loss's variance in % (1 decimal) and a bar of up to 20 blocks.</summary>
+    public static Table ImportanceTable(ImportanceReport report)
+    {
+        var table = new Table().AddColumn("hyperparameter").AddColumn(new TableColumn("importance").RightAligned()).AddColumn("");
+        foreach (var axis in report.Axes)
+        {
+            table.AddRow(Markup.Escape(axis.Axis), (100 * axis.Importance).ToString("F1", CultureInfo.InvariantCulture) + " %", new string('█', (int)Math.Round(20 * axis.Importance)));
+        }
+        return table;
+    }
+
+    /// <summary>The heading printed above the importance table (or the message when there is none).</summary>
+    public static string ImportanceHeading(ImportanceReport report) =>
+        report.HasImportances
+            ? $"Importance: the share of the final loss's variance each hyperparameter explains alone ({report.Method}, {report.TrialsUsed} completed trials)"
+            : $"Importance: {report.Message}";
+
+    /// <summary>The importance as a JSON object for <c>--format json</c>: importances as fractions (0–1), largest first.</summary>
+    public static System.Text.Json.Nodes.JsonObject ImportanceJson(ImportanceReport report) => new()
+    {
+        ["method"] = report.Method,
+        ["objective"] = "final_loss",
+        ["trials_used"] = report.TrialsUsed,
+        ["minimum_trials"] = report.MinimumTrials,
+        ["message"] = report.Message,
+        ["hyperparameters"] = new System.Text.Json.Nodes.JsonArray([.. report.Axes.Select(a => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+        {
+            ["hyperparameter"] = a.Axis,
+            ["importance"] = a.Importance,
+        })]),
+    };
+
     /// <summary>Writes results.csv, results.json, one PNG of the loss against each hyperparameter and the best trials' learning curves.</summary>
     /// <remarks>Each trial's artifact folder appears as an absolute path on this node (<c>artifact_folder</c>), empty when it kept none.</remarks>
-    public static IReadOnlyList<string> Export(IResultStore store, string campaignId, string dataDir, Func<string, string> pathFor)
+    public static IReadOnlyList<string> Export(IResultStore store, string campaignId, string dataDir, Func<string, string> pathFor) =>
+        Export(store, campaignId, dataDir, pathFor, out _);
+
+    /// <summary>
+    /// As <see cref="Export(IResultStore, string, string, Func{string, string})"/>, and <c>importance.png</c> when the
+    /// campaign's trials give importances; <paramref name="importance"/> is the report drawn (null without a readable spec).
+    /// </summary>
+    public static IReadOnlyList<string> Export(IResultStore store, string campaignId, string dataDir, Func<string, string> pathFor, out ImportanceReport? importance)
     {
         var results = store.Results(campaignId);
         var parameters = results.SelectMany(r => r.Parameters.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -112,11 +166,17 @@ internal static class CampaignReports
             Draw(curves, pathFor("learning_curves.png"));
             written.Add("learning_curves.png");
         }
+        importance = Importance(campaign, results);
+        if (importance is not null && CampaignPlotPlan.ImportanceOf(importance, plan.ObjectiveLabel) is { } bars)
+        {
+            Draw(bars, pathFor(bars.File));
+            written.Add(bars.File);
+        }
         return written;
     }
 
     /// <summary>The campaign's spec as stored with it, or null when there is none or it no longer reads (the plots then guess kinds from the values).</summary>
-    private static CampaignSpec? SpecOf(CampaignRecord? campaign)
+    internal static CampaignSpec? SpecOf(CampaignRecord? campaign)
     {
         if (campaign is not { SpecText.Length: > 0 })
         {
@@ -214,6 +274,26 @@ internal static class CampaignReports
         plot.YLabel(spec.YLabel + (spec.YScale == AxisScale.Log10 ? " (log scale)" : ""));
         plot.ShowLegend(Edge.Bottom); // outside the data, which can sit in any corner
         plot.SavePng(path, 700, 540);
+    }
+
+    private static void Draw(ImportancePlot spec, string path)
+    {
+        var plot = new Plot();
+        var color = new ScottPlot.Palettes.Category10().GetColor(0);
+        var bars = plot.Add.Bars(spec.Bars.Select((b, i) => new Bar { Position = i, Value = b.Importance, FillColor = color, Label = b.Importance.ToString("P1", CultureInfo.InvariantCulture) }).ToList());
+        bars.Horizontal = true;
+        bars.ValueLabelStyle.FontSize = 12;
+        plot.Axes.Left.SetTicks([.. Enumerable.Range(0, spec.Bars.Count).Select(i => (double)i)], [.. spec.Bars.Select(b => b.Parameter)]);
+        // From 0, with room on the right for the value labels; ticks every 0.1 (0.05 when every bar is short).
+        var right = Math.Min(1.1, Math.Max(0.05, spec.Bars.Max(b => b.Importance)) * 1.2);
+        var step = right > 0.3 ? 0.1 : 0.05;
+        var ticks = Enumerable.Range(0, (int)Math.Floor(right / step) + 1).Select(k => Math.Round(k * step, 2)).Where(x => x <= 1).ToArray();
+        plot.Axes.Bottom.SetTicks(ticks, [.. ticks.Select(x => x.ToString("0.##", CultureInfo.InvariantCulture))]);
+        plot.Axes.SetLimitsX(0, right);
+        plot.Axes.SetLimitsY(-0.6, spec.Bars.Count - 0.4);
+        plot.Title(spec.Title);
+        plot.XLabel(spec.XLabel);
+        plot.SavePng(path, 800, Math.Max(260, 140 + (45 * spec.Bars.Count)));
     }
 
     private static void Draw(LearningCurvePlot spec, string path)
