@@ -21,4 +21,10 @@ public interface IEngine
     void Check(ITrialSpec spec)
     {
     }
+
+    /// <summary>
+    /// True when the engine trains in epochs and honours <see cref="RunContext.UntilEpoch"/> and <see cref="RunContext.StartFrom"/>
+    /// (checkpoint and continue: population-based training needs it). A segment's outcome is that of the epochs trained so far.
+    /// </summary>
+    bool TrainsInSegments => false;
 }
