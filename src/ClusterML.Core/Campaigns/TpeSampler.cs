@@ -25,16 +25,20 @@ public sealed record TpeOptions(int StartupTrials = 10, int Candidates = 24, dou
 /// trial order) and seed give the same proposal on any machine. Thread-safe.
 /// </summary>
 /// <remarks>
+/// Estimator for estimator, this is Optuna 3.1.0's (checked against its <c>_ParzenEstimator</c> in TpeOptunaParityTests).
 /// Axes are modelled on their natural scale: uniform as is, log-uniform as ln x, an int axis as its step index k (a continuous
-/// k ∈ [−½, count − ½], rounded), a choice axis as a categorical distribution. A numeric estimator is a mixture of Gaussians
+/// k ∈ [−½, count − ½]), a choice axis as a categorical distribution. A numeric estimator is a mixture of Gaussians
 /// truncated to the axis, one at each observation plus a prior one at the centre with σ = the axis width; each observation's
-/// σ is the larger distance to its sorted neighbours, clipped to [width / min(100, 1 + components), width] (Optuna's "magic
-/// clip"). Observation weights are 1, except with more than 25 observations, where the older ones ramp up linearly from 1/n
-/// and the newest 25 weigh 1; the prior weighs <see cref="TpeOptions.PriorWeight"/>. A categorical component puts
-/// (prior weight / count + 1) / (prior weight + 1) on its observation's value and prior weight / count / (prior weight + 1)
-/// on each other value; the prior's is uniform. Univariate proposals score each axis on its own; multivariate ones draw a whole point from one
-/// component of l and score the product of the axes' densities per component, every observation's σ being
-/// 0.2·n^(−1/(d+4))·width on d axes.
+/// σ is the larger distance to its neighbours among the sorted means (the prior's included; the axis ends beyond the extremes,
+/// which use their inner neighbour), clipped to [width / min(100, 2 + observations), width] (Optuna's "magic clip").
+/// As in Optuna 3.1, a component's log density leaves out log σ (its truncnorm.logpdf does). An int candidate is rounded to
+/// its index first and scored by the mass of its bin [k − ½, k + ½]. Observation weights are 1, except with more than 25
+/// observations, where the older ones ramp up linearly from 1/n and the newest 25 weigh 1; the prior weighs
+/// <see cref="TpeOptions.PriorWeight"/>. A categorical component puts (s + 1) / (count·s + 1) on its observation's value and
+/// s / (count·s + 1) on each other value, s = prior weight / (observations + 1); the prior's is uniform. γ counts finished
+/// trials only; failed ones (NaN) are left out. Univariate proposals score each axis on its own; multivariate ones draw a
+/// whole point from one component of l and score the product of the axes' densities per component, every observation's σ
+/// being 0.2·n^(−1/(d+4))·width on d axes.
 /// </remarks>
 public static class TpeSampler
 {
@@ -364,8 +368,9 @@ public static class TpeSampler
         }
 
         /// <summary>
-        /// log of component <paramref name="i"/>'s density at x. For categories, an observation's component is smoothed towards
-        /// the prior: (prior / count + [x is its category]) / (prior + 1); the prior's is 1 / count.
+        /// log of component <paramref name="i"/>'s density at x (Optuna 3.1's: no log σ; an int index's bin mass). For categories,
+        /// an observation's component is smoothed towards the prior: (s + [x is its category]) / (count·s + 1) with
+        /// s = prior / (observations + 1); the prior's is 1 / count.
         /// </summary>
         private double ComponentLogDensity(int i, double x)
         {
