@@ -57,7 +57,10 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     private CampaignBook _book = new();
     private AshaState _asha = AshaState.Empty;
 
-    /// <summary>For a model-based search: proposes each trial's point at dispatch (the point is journaled with the dispatch).</summary>
+    /// <summary>
+    /// For a model-based search: proposes each trial's point at dispatch (the point is journaled with the dispatch); for
+    /// population-based training: decides each segment's hyperparameters and checkpoint once the generation before has finished.
+    /// </summary>
     private TrialProposer? _proposer;
 
     // Transient: written but not yet acknowledged by the journal.
@@ -478,7 +481,9 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         {
             return;
         }
-        var next = _book.Undispatched(Math.Max(_dispatchCursor, _book.NextUndispatched), free).Where(t => !_starting.ContainsKey(t.TrialId)).ToArray();
+        var next = _book.Undispatched(Math.Max(_dispatchCursor, _book.NextUndispatched), free).Where(t => !_starting.ContainsKey(t.TrialId))
+            .TakeWhile(t => _proposer is null || _proposer.Ready(t.Index, i => _book.IsFinished(_book.Trials[i].TrialId)))
+            .ToArray();
         if (next.Length > 0)
         {
             _dispatchCursor = next[^1].Index + 1;
@@ -549,7 +554,8 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         {
             Timers.StartPeriodicTimer("watchdog", Watchdog.Instance, WatchdogInterval);
         }
-        _trials.Tell(new StartTrial(_campaignId, trial.TrialId, attempt, trial.Spec, trial.Seed, _book.Campaign!.Device, _book.TokenOf(trial.TrialId)), Self);
+        _trials.Tell(new StartTrial(_campaignId, trial.TrialId, attempt, trial.Spec, trial.Seed, _book.Campaign!.Device, _book.TokenOf(trial.TrialId),
+            trial.UntilEpoch, trial.StartFrom), Self);
     }
 
     private void ResendInFlight(string why, IReadOnlySet<string>? only = null)

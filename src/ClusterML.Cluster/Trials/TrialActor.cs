@@ -192,7 +192,8 @@ public sealed class TrialActor : ReceiveActor, IWithStash
             using (slot)
             {
                 token.ThrowIfCancellationRequested();
-                return new Attempted(await RunEngineAsync(engine, start.Spec, new RunContext(start.Seed, start.Device, progress, Shards: _shards, Checkpoints: _checkpoints, FitId: FitIdOf(start.CampaignId, start.TrialId)), token).ConfigureAwait(false), []);
+                return new Attempted(await RunEngineAsync(engine, start.Spec, new RunContext(start.Seed, start.Device, progress, Shards: _shards, Checkpoints: _checkpoints, FitId: FitIdOf(start.CampaignId, start.TrialId),
+                    UntilEpoch: start.UntilEpoch, StartFrom: start.StartFrom is { } from ? FitIdOf(start.CampaignId, from) : null), token).ConfigureAwait(false), []);
             }
         }
         var leases = new List<IDisposable>();
@@ -205,7 +206,8 @@ public sealed class TrialActor : ReceiveActor, IWithStash
                 log.Begin();
                 log.Write($"attempt {start.Attempt} of trial {start.TrialId} (campaign {start.CampaignId}) on {_node}, seed {start.Seed}, device {start.Device}");
                 var spec = await LocalInputsAsync(start.Spec, requester, leases, log, token).ConfigureAwait(false);
-                outcome = await RunEngineAsync(engine, spec, new RunContext(start.Seed, start.Device, progress, log.Folder, _shards, _checkpoints, FitIdOf(start.CampaignId, start.TrialId)), token).ConfigureAwait(false);
+                outcome = await RunEngineAsync(engine, spec, new RunContext(start.Seed, start.Device, progress, log.Folder, _shards, _checkpoints, FitIdOf(start.CampaignId, start.TrialId),
+                    start.UntilEpoch, start.StartFrom is { } from ? FitIdOf(start.CampaignId, from) : null), token).ConfigureAwait(false);
             }
             log.Write($"finished: loss {outcome.FinalLoss:G6}; {string.Join(", ", (outcome.Metrics ?? ImmutableDictionary<string, double>.Empty).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key}={m.Value:G6}"))}");
             var files = await UploadAsync(start, log, token).ConfigureAwait(false);

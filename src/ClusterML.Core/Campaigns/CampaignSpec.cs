@@ -40,6 +40,12 @@ namespace ClusterML.Core.Campaigns;
 /// enqueue:                        # optional (not with grid): points tried first, in order; axes left out come from the search
 ///   - { width: 64, lr: 3.0e-3 }
 /// warm_start: surrogate-tpe-20261201-101500   # optional (tpe, gp): an earlier campaign's results seed the model
+/// schedule:                       # optional: population-based training of the search's points (grid, random, sobol)
+///   kind: pbt
+///   perturbation_interval: 20     # epochs per segment; base.epochs is the whole training
+///   quantile_fraction: 0.25       # optional: worst quarter copies the best quarter
+///   resample_probability: 0.25    # optional
+///   perturbation_factors: [1.2, 0.8]   # optional
 /// </code>
 /// Values follow YAML's plain-scalar rules: <c>true</c>/<c>false</c> are booleans, whole numbers 64-bit integers, other
 /// numbers doubles, and quoted or block scalars text. Unknown keys, wrong types and out-of-range values are errors that name
@@ -73,6 +79,9 @@ public sealed record CampaignSpec(
 
     /// <summary>1-based YAML line of <c>warm_start</c> (0 when absent).</summary>
     public int WarmStartLine { get; init; }
+
+    /// <summary>Population-based training (<c>schedule: {kind: pbt, …}</c>), or null.</summary>
+    public PbtSpec? Pbt { get; init; }
 
     /// <summary>
     /// 1-based YAML line of each setting a trial can get (<c>base.KEY</c>'s value, or the <c>space.KEY</c> axis, which wins);

@@ -31,7 +31,7 @@ public static partial class CampaignSpecReader
     private const string NullTag = "tag:yaml.org,2002:null";
     private static readonly TimeSpan LongestWallTime = TimeSpan.FromDays(365);
     private static readonly string[] TopLevelKeys =
-        ["name", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries", "enqueue", "warm_start"];
+        ["name", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries", "enqueue", "warm_start", "schedule"];
     private static readonly string[] SearchKeys = ["kind", "points_per_axis", "startup_trials", "candidates", "multivariate", "constant_liar"];
     /// <summary>The value as the axis holds it when it lies in the axis (a choice's value, an int on a step, a number in range), else null.</summary>
     internal static CampaignValue? Within(ParameterSpace axis, CampaignValue value) => axis switch
@@ -55,6 +55,7 @@ public static partial class CampaignSpecReader
 
     private static readonly string[] TpeKeys = ["startup_trials", "candidates", "multivariate", "constant_liar"];
     private static readonly string[] BudgetKeys = ["max_trials", "max_concurrent", "wall_time"];
+    private static readonly string[] ScheduleKeys = ["kind", "perturbation_interval", "quantile_fraction", "resample_probability", "perturbation_factors"];
     private static readonly string[] EarlyStoppingKeys = ["metric", "mode", "grace_period", "reduction_factor", "max_epochs"];
     private static readonly string[] ChoiceKeys = ["type", "values"];
     private static readonly string[] IntKeys = ["type", "low", "high", "step"];
@@ -260,6 +261,20 @@ public static partial class CampaignSpecReader
             warmStartLine = Math.Max(1, (int)warmNode.Start.Line);
         }
 
+        PbtSpec? pbt = null;
+        if (r.Optional(root, "schedule") is { } scheduleNode)
+        {
+            pbt = r.Pbt(scheduleNode, baseSettings, space);
+            if (kind is not (SearchKind.Grid or SearchKind.Random or SearchKind.Sobol))
+            {
+                throw r.Error(scheduleNode, "schedule", "population-based training starts from a grid, random or sobol population (search.kind), not a model-based search");
+            }
+            if (early is not null)
+            {
+                throw r.Error(scheduleNode, "schedule", "population-based training and early_stopping exclude each other (PBT replaces the worst members instead of stopping them)");
+            }
+        }
+
         var lines = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
         if (r.Optional(root, "base") is YamlMappingNode baseMapping)
         {
@@ -285,6 +300,7 @@ public static partial class CampaignSpecReader
             Enqueue = enqueue,
             WarmStart = warmStart,
             WarmStartLine = warmStartLine,
+            Pbt = pbt,
             SettingLines = lines.ToImmutable(),
             EngineLine = Math.Max(1, (int)engineNode.Start.Line),
         };
@@ -528,6 +544,66 @@ public static partial class CampaignSpecReader
                 }
             }
             return new EarlyStoppingSpec(metric, mode, grace, eta, maxEpochs);
+        }
+
+        public PbtSpec Pbt(YamlNode node, IReadOnlyDictionary<string, CampaignValue> baseSettings, ImmutableArray<ParameterSpace> space)
+        {
+            const string Field = "schedule";
+            var mapping = Mapping(node, Field);
+            OnlyKeys(mapping, Field, ScheduleKeys);
+            _ = OneOf(Required(mapping, "kind", Field), $"{Field}.kind", ["pbt"]);
+            var interval = (int)Integer(Required(mapping, "perturbation_interval", Field), $"{Field}.perturbation_interval", 1, 100_000_000);
+            var quantile = 0.25;
+            if (Optional(mapping, "quantile_fraction") is { } quantileNode)
+            {
+                quantile = Number(quantileNode, $"{Field}.quantile_fraction");
+                if (!(quantile > 0 && quantile <= 0.5))
+                {
+                    throw Error(quantileNode, $"{Field}.quantile_fraction", $"must be in (0, 0.5] (got {Require.Show(quantile)})");
+                }
+            }
+            var resample = 0.25;
+            if (Optional(mapping, "resample_probability") is { } resampleNode)
+            {
+                resample = Number(resampleNode, $"{Field}.resample_probability");
+                if (!(resample >= 0 && resample <= 1))
+                {
+                    throw Error(resampleNode, $"{Field}.resample_probability", $"must be in [0, 1] (got {Require.Show(resample)})");
+                }
+            }
+            ImmutableArray<double> factors = [1.2, 0.8];
+            if (Optional(mapping, "perturbation_factors") is { } factorsNode)
+            {
+                var list = Value(factorsNode, $"{Field}.perturbation_factors");
+                var items = list is CampaignValue.List l ? l.Items : [list];
+                var parsed = new List<double>();
+                foreach (var item in items)
+                {
+                    if (!item.TryGetDouble(out var factor) || !(factor > 0) || !double.IsFinite(factor))
+                    {
+                        throw Error(factorsNode, $"{Field}.perturbation_factors", $"must be positive numbers such as [1.2, 0.8] (got {item})");
+                    }
+                    parsed.Add(factor);
+                }
+                if (parsed.Count == 0)
+                {
+                    throw Error(factorsNode, $"{Field}.perturbation_factors", "must list at least one factor");
+                }
+                factors = [.. parsed];
+            }
+            if (space.Any(a => a.Name == "epochs"))
+            {
+                throw Error(node, Field, "epochs cannot be a hyperparameter under population-based training: it is the length of every member's training (set it in base)");
+            }
+            if (!baseSettings.TryGetValue("epochs", out var epochsValue) || epochsValue is not CampaignValue.Integer { Value: >= 1 and <= 100_000_000 } epochs)
+            {
+                throw Error(node, Field, "population-based training needs base.epochs (a whole number): the epochs each member trains in all");
+            }
+            if (epochs.Value < interval)
+            {
+                throw Error(node, $"{Field}.perturbation_interval", $"must be at most base.epochs ({epochs.Value}; got {interval})");
+            }
+            return new PbtSpec(interval, quantile, resample, factors, (int)epochs.Value, Math.Max(1, (int)node.Start.Line));
         }
 
         /// <summary>A plain value or a list of plain values, typed by the rules in the class remarks.</summary>

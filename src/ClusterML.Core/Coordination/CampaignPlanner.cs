@@ -49,20 +49,62 @@ public static class CampaignPlanner
         return plan.Inputs is { Count: > 0 } inputs ? CampaignInputs.WithBlobs(trials, inputs) : trials;
     }
 
-    private static ImmutableArray<PlannedTrial> Expand(CampaignSpec spec) =>
-        [.. SearchPlanner.Expand(spec)
-            .Select(t =>
+    private static ImmutableArray<PlannedTrial> Expand(CampaignSpec spec)
+    {
+        var points = SearchPlanner.Expand(spec);
+        if (spec.Pbt is not { } pbt)
+        {
+            return [.. points.Select(t => Planned(spec, t, t.TrialId, t.Index, TrialSpecFactory.Describe(t.Parameters)))];
+        }
+        // Population-based training: member m's segment g is trial g·P + m; it continues from its own segment g − 1 until the
+        // coordinator decides otherwise (TrialProposer), which it does once generation g − 1 has finished.
+        var population = points.Length;
+        var total = (long)population * pbt.Generations;
+        if (total > SearchPlanner.MaxTrials)
+        {
+            throw new InvalidInputException("schedule", $"{population} members × {pbt.Generations} segments is {total} trials, more than {SearchPlanner.MaxTrials}",
+                spec.SourcePath, pbt.Line);
+        }
+        var trials = ImmutableArray.CreateBuilder<PlannedTrial>((int)total);
+        for (var g = 0; g < pbt.Generations; g++)
+        {
+            for (var m = 0; m < population; m++)
             {
-                try
-                {
-                    return new PlannedTrial(t.TrialId, t.Index, TrialSpecFactory.Create(spec.Engine, t.Settings(spec), spec.SourcePath), t.Seed,
-                        TrialSpecFactory.Describe(t.Parameters));
-                }
-                catch (InvalidInputException e)
-                {
-                    throw Locate(spec, e, t.TrialId, TrialSpecFactory.Describe(t.Parameters));
-                }
-            })];
+                var index = (g * population) + m;
+                var from = g == 0 ? null : PbtTrialId(spec, index - population, (int)total);
+                var parameters = TrialSpecFactory.Describe(points[m].Parameters).SetItems(PbtKeys(m, g, from));
+                trials.Add(Planned(spec, points[m], PbtTrialId(spec, index, (int)total), index, parameters) with { UntilEpoch = pbt.UntilEpoch(g), StartFrom = from });
+            }
+        }
+        return trials.MoveToImmutable();
+    }
+
+    /// <summary>The parameters a PBT trial carries besides its axes: member, generation and the trial it continues from.</summary>
+    internal static IEnumerable<KeyValuePair<string, string>> PbtKeys(int member, int generation, string? from)
+    {
+        yield return new(Pbt.MemberKey, member.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return new(Pbt.GenerationKey, generation.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (from is not null)
+        {
+            yield return new(Pbt.FromKey, from);
+        }
+    }
+
+    /// <summary>Trial ids of a PBT campaign: <c>t</c> and the index, zero-padded to the width of the largest (at least four digits).</summary>
+    internal static string PbtTrialId(CampaignSpec spec, int index, int total) =>
+        "t" + index.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(Math.Max(4, (total - 1).ToString(System.Globalization.CultureInfo.InvariantCulture).Length), '0');
+
+    private static PlannedTrial Planned(CampaignSpec spec, TrialPlan point, string trialId, int index, ImmutableDictionary<string, string> parameters)
+    {
+        try
+        {
+            return new PlannedTrial(trialId, index, TrialSpecFactory.Create(spec.Engine, point.Settings(spec), spec.SourcePath), point.Seed, parameters);
+        }
+        catch (InvalidInputException e)
+        {
+            throw Locate(spec, e, trialId, parameters);
+        }
+    }
 
     /// <summary>
     /// Has the engine of every planned trial check its settings (<see cref="IEngine.Check"/>), so a campaign with a setting no
@@ -78,6 +120,11 @@ public static class CampaignPlanner
         {
             var engine = engines.FirstOrDefault(e => e.Accepts(trial.Spec))
                 ?? throw new InvalidInputException("engine", $"'{spec.Engine}' has no engine in this process", spec.SourcePath, spec.EngineLine);
+            if (spec.Pbt is { } pbt && !engine.TrainsInSegments)
+            {
+                throw new InvalidInputException("schedule", $"engine '{spec.Engine}' does not train in segments from checkpoints, which population-based training needs",
+                    spec.SourcePath, pbt.Line);
+            }
             try
             {
                 engine.Check(trial.Spec);

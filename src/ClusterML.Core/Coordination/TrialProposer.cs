@@ -22,9 +22,19 @@ public sealed class TrialProposer
     private readonly IReadOnlyDictionary<string, BlobRef>? _inputs;
     private readonly IReadOnlyList<SearchObservation> _warm;
 
+    /// <summary>Members of a population-based training campaign (0 otherwise).</summary>
+    private readonly int _population;
+
+    private readonly int _total;
+
     private TrialProposer(CampaignSpec spec, IReadOnlyDictionary<string, BlobRef>? inputs, IReadOnlyList<WarmStartTrial>? warm)
     {
         (_spec, _inputs) = (spec, inputs);
+        if (spec.Pbt is { } pbt)
+        {
+            _population = SearchPlanner.Expand(spec).Length;
+            _total = _population * pbt.Generations;
+        }
         _warm = [.. (warm ?? []).Select(t => new SearchObservation(Decode(t.Parameters), double.IsFinite(t.Loss) ? t.Loss : double.PositiveInfinity))];
     }
 
@@ -37,7 +47,7 @@ public sealed class TrialProposer
             return null;
         }
         var spec = CampaignSpecReader.Parse(plan.SpecText, plan.SpecPath ?? "campaign.yaml");
-        return spec.Search.IsModelBased ? new TrialProposer(spec, plan.Inputs, plan.WarmStart) : null;
+        return spec.Search.IsModelBased || spec.Pbt is not null ? new TrialProposer(spec, plan.Inputs, plan.WarmStart) : null;
     }
 
     /// <summary>
@@ -84,6 +94,10 @@ public sealed class TrialProposer
     public ImmutableDictionary<string, string> Propose(int index, IEnumerable<Seen> earlier, ImmutableDictionary<string, string> planned)
     {
         ArgumentNullException.ThrowIfNull(earlier);
+        if (_spec.Pbt is { } pbt)
+        {
+            return ProposePbt(pbt, index, earlier, planned);
+        }
         if (index < _spec.Enqueue.Length)
         {
             return planned;
@@ -111,6 +125,48 @@ public sealed class TrialProposer
         return TrialSpecFactory.Describe(point);
     }
 
+    /// <summary>
+    /// Whether trial <paramref name="index"/> may be dispatched: always, except under population-based training, where a
+    /// generation waits until every trial of the one before has finished (<paramref name="isFinished"/>, by index).
+    /// </summary>
+    public bool Ready(int index, Func<int, bool> isFinished)
+    {
+        ArgumentNullException.ThrowIfNull(isFinished);
+        if (_spec.Pbt is null || index < _population)
+        {
+            return true;
+        }
+        var first = ((index / _population) - 1) * _population;
+        for (var i = first; i < first + _population; i++)
+        {
+            if (!isFinished(i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>PBT: generation g's decision for member m from generation g − 1's losses (<see cref="Pbt.Next"/>).</summary>
+    private ImmutableDictionary<string, string> ProposePbt(PbtSpec pbt, int index, IEnumerable<Seen> earlier, ImmutableDictionary<string, string> planned)
+    {
+        var (generation, member) = (index / _population, index % _population);
+        if (generation == 0)
+        {
+            return planned;
+        }
+        var first = (generation - 1) * _population;
+        var previous = earlier.Skip(first).Take(_population).Select((seen, k) => new Pbt.Member(
+            CampaignPlanner.PbtTrialId(_spec, first + k, _total), Decode(seen.Parameters),
+            seen.Outcome == CampaignBook.Completed && double.IsFinite(seen.Loss) ? seen.Loss : null)).ToList();
+        if (previous.Count != _population)
+        {
+            throw new InvalidOperationException($"trial {index} is proposed before generation {generation - 1} was dispatched");
+        }
+        var step = Pbt.Next(pbt, _spec.Space, previous, _spec.Seed, generation)[member];
+        return TrialSpecFactory.Describe(step.Values).SetItems(CampaignPlanner.PbtKeys(member, generation, step.From));
+    }
+
     /// <summary>Trial <paramref name="placeholder"/> with the journaled <paramref name="parameters"/> (its id, index and seed kept).</summary>
     /// <exception cref="Validation.InvalidInputException">The parameters do not make a valid engine spec.</exception>
     public PlannedTrial Trial(PlannedTrial placeholder, IReadOnlyDictionary<string, string> parameters)
@@ -118,6 +174,17 @@ public sealed class TrialProposer
         ArgumentNullException.ThrowIfNull(placeholder);
         var values = Decode(parameters);
         var plan = new TrialPlan(placeholder.Index, placeholder.TrialId, values, placeholder.Seed);
+        if (_spec.Pbt is not null)
+        {
+            // The member's segment keeps its epochs and carries its PBT keys; it continues from the trial the decision named.
+            var segment = placeholder with
+            {
+                Spec = TrialSpecFactory.Create(_spec.Engine, plan.Settings(_spec), _spec.SourcePath),
+                Parameters = parameters.ToImmutableDictionary(StringComparer.Ordinal),
+                StartFrom = parameters.TryGetValue(Pbt.FromKey, out var from) ? from : null,
+            };
+            return _inputs is { Count: > 0 } pbtInputs ? CampaignInputs.WithBlobs([segment], pbtInputs)[0] : segment;
+        }
         var trial = new PlannedTrial(placeholder.TrialId, placeholder.Index, TrialSpecFactory.Create(_spec.Engine, plan.Settings(_spec), _spec.SourcePath),
             placeholder.Seed, TrialSpecFactory.Describe(values));
         return _inputs is { Count: > 0 } inputs ? CampaignInputs.WithBlobs([trial], inputs)[0] : trial;

@@ -6,14 +6,20 @@ using MessagePack;
 
 namespace ClusterML.Core.Messages;
 
-/// <summary>One trial of a submitted campaign: its id and index, the engine spec, the seed, and its hyperparameters as text.</summary>
+/// <summary>
+/// One trial of a submitted campaign: its id and index, the engine spec, the seed, and its hyperparameters as text. A segment
+/// of population-based training also has the epoch it trains to (<see cref="UntilEpoch"/>) and the trial of this campaign whose
+/// checkpoint it continues from (<see cref="StartFrom"/>; null: from scratch).
+/// </summary>
 [MessagePackObject]
 public sealed record PlannedTrial(
     [property: Key(0)] string TrialId,
     [property: Key(1)] int Index,
     [property: Key(2)] ITrialSpec Spec,
     [property: Key(3)] int Seed,
-    [property: Key(4)] ImmutableDictionary<string, string> Parameters);
+    [property: Key(4)] ImmutableDictionary<string, string> Parameters,
+    [property: Key(5)] int? UntilEpoch = null,
+    [property: Key(6)] string? StartFrom = null);
 
 /// <summary>ASHA settings as the coordinator applies them (see the campaign spec's <c>early_stopping</c>).</summary>
 [MessagePackObject]

@@ -9,7 +9,8 @@ namespace ClusterML.Core.Messages;
 /// Run one attempt of a trial; the entity replies <see cref="TrialCompleted"/>, <see cref="TrialStopped"/> or
 /// <see cref="TrialFailed"/> to the sender and streams <see cref="TrialProgressed"/> to it, each carrying the attempt's
 /// <see cref="Token"/>: a random number only the member the attempt was dispatched to has seen (it travels over the
-/// cluster's TLS links), so the coordinator accepts results of an attempt from that member only.
+/// cluster's TLS links), so the coordinator accepts results of an attempt from that member only. A segment of
+/// population-based training trains to <see cref="UntilEpoch"/>, continuing from the checkpoint of trial <see cref="StartFrom"/>.
 /// </summary>
 [MessagePackObject]
 public sealed record StartTrial(
@@ -19,7 +20,9 @@ public sealed record StartTrial(
     [property: Key(3)] ITrialSpec Spec,
     [property: Key(4)] int Seed,
     [property: Key(5)] string Device,
-    [property: Key(6)] long Token = 0) : IWithTrialId, IWithCampaignId, IWireMessage;
+    [property: Key(6)] long Token = 0,
+    [property: Key(7)] int? UntilEpoch = null,
+    [property: Key(8)] string? StartFrom = null) : IWithTrialId, IWithCampaignId, IWireMessage;
 
 /// <summary>Stop a running trial (early stopping or a cancelled campaign); its engine is cancelled through its token.</summary>
 [MessagePackObject]

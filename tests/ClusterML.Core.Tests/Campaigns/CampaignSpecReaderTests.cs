@@ -105,7 +105,7 @@ public sealed class CampaignSpecReaderTests
     [InlineData("engine: fd\nspace: [1, 2\n", "yaml", 3, "did not find expected")]
     [InlineData(Minimal + "seed: 1\nseed: 2\n", "yaml", 6, "Duplicate key")]
     // base
-    [InlineData(Minimal + "base:\n  alpha: 0.1\n  opts: {a: 1}\n", "base.opts", 7, "not a mapping")]
+    [InlineData(Minimal + "base:\n  alpha: 0.1\n  opts: {a: {b: 1}}\n", "base.opts.a", 7, "not a mapping")]
     [InlineData(Minimal + "base:\n  inputs: [a, [b, c]]\n", "base.inputs[1]", 6, "lists cannot hold a list")]
     [InlineData(Minimal + "base:\n  alpha: ~\n", "base.alpha", 6, "has no value")]
     [InlineData(Minimal + "base:\n  alpha: .nan\n", "base.alpha", 6, "finite number")]
