@@ -39,6 +39,12 @@ namespace ClusterML.Core.Campaigns;
 /// retries: 2                      # optional, default 1 (0-100): re-runs of a failed trial before it counts as failed
 /// enqueue:                        # optional (not with grid): points tried first, in order; axes left out come from the search
 ///   - { width: 64, lr: 3.0e-3 }
+/// objective: { metric: test_rmse, mode: min }   # optional, default { metric: loss, mode: min }; mode optional (min)
+/// objectives:                     # or (not both): 2+ objectives, a Pareto front; not with gp
+///   - { metric: test_rmse, mode: min }
+///   - { metric: wall_seconds, mode: min }
+/// constraints:                    # optional: a trial outside a bound is infeasible (never best, not on the front)
+///   - { metric: test_r2, min: 0.9 }             # min and/or max
 /// </code>
 /// Values follow YAML's plain-scalar rules: <c>true</c>/<c>false</c> are booleans, whole numbers 64-bit integers, other
 /// numbers doubles, and quoted or block scalars text. Unknown keys, wrong types and out-of-range values are errors that name
@@ -63,6 +69,15 @@ public sealed record CampaignSpec(
     /// come from the search. Empty by default.
     /// </summary>
     public ImmutableArray<ImmutableDictionary<string, CampaignValue>> Enqueue { get; init; } = [];
+
+    /// <summary>
+    /// What the campaign optimises, in order (<c>objective</c>: one; <c>objectives</c>: two or more, a Pareto front). Default: the
+    /// engine's final loss, minimised. See <see cref="CampaignObjectives"/>.
+    /// </summary>
+    public ImmutableArray<ObjectiveSpec> Objectives { get; init; } = [ObjectiveSpec.Loss];
+
+    /// <summary>Bounds a trial's metrics must meet to be feasible (<c>constraints</c>); empty by default.</summary>
+    public ImmutableArray<ConstraintSpec> Constraints { get; init; } = [];
 
     /// <summary>
     /// 1-based YAML line of each setting a trial can get (<c>base.KEY</c>'s value, or the <c>space.KEY</c> axis, which wins);
