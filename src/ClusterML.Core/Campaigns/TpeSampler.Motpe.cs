@@ -18,8 +18,11 @@ public static partial class TpeSampler
     private static bool NeedsMotpeSplit(IReadOnlyList<SearchObservation> observations) =>
         observations.Any(o => o.Values.Length > 1 || o.Violation > 0);
 
-    /// <summary>The orders (indices into <paramref name="observations"/>) of the good group among <paramref name="considered"/>.</summary>
-    internal static HashSet<int> MotpeGood(IReadOnlyList<SearchObservation> observations, IReadOnlyList<int> considered, int goodCount)
+    /// <summary>
+    /// The good group of a multi-objective or constrained split: of the trials <paramref name="considered"/> (indices into
+    /// <paramref name="observations"/>), the <paramref name="goodCount"/> best, as indices into <paramref name="observations"/>.
+    /// </summary>
+    public static HashSet<int> MotpeGood(IReadOnlyList<SearchObservation> observations, IReadOnlyList<int> considered, int goodCount)
     {
         var violations = considered.Select(i => observations[i].Value is null ? 0 : observations[i].Violation).ToArray();
         // A stable order by violation: feasible ones (0) first, in trial order.
