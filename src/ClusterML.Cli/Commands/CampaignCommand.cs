@@ -201,7 +201,7 @@ internal static class CampaignCommand
                 ("name", campaign.Name), ("engine", campaign.Engine), ("status", campaign.Status),
                 ("finished / planned", $"{results.Count} / {campaign.PlannedTrials}"),
                 ("completed / failed / stopped", $"{results.Count(r => r.Status == TrialStatus.Completed)} / {results.Count(r => r.Status == TrialStatus.Failed)} / {results.Count(r => r.Status == TrialStatus.Stopped)}"),
-                ("best loss", CampaignModels.Best(results) is { } best ? $"{CampaignReports.Loss(best)} ({best.TrialId})" : "–"),
+                ("best", CampaignRanking.Of(results, CampaignReports.ObjectivesOf(campaign)).Summary() is { } best ? Markup.Escape(best.StartsWith("Best: ", StringComparison.Ordinal) ? best[6..] : best) : "–"),
                 ("artifacts", $"{results.Count(r => r.ArtifactFolder is not null)} trial folders, {Bytes.Show(CampaignModels.FolderSize(trials))} in {trials}"),
                 ("input blobs", Inputs(blobs, campaignId)),
                 ("blob store", BlobSummary(blobs)),
@@ -249,11 +249,16 @@ internal static class CampaignCommand
             var folder = Export(context, store, campaignId, context.Parse.GetValue(outDir));
             var results = store.Results(campaignId);
             var shownAs = context.Parse.GetValue(format);
-            Tables.Write(context.Out, CampaignReports.Leaderboard(results, context.Parse.GetValue(top), exact: shownAs != TableFormat.Table), shownAs);
+            var objectives = CampaignReports.ObjectivesOf(store.FindCampaign(campaignId));
+            Tables.Write(context.Out, CampaignReports.Leaderboard(results, context.Parse.GetValue(top), exact: shownAs != TableFormat.Table, objectives), shownAs);
+            if (shownAs == TableFormat.Table && CampaignRanking.Of(results, objectives).Summary() is { } summary)
+            {
+                context.Out.WriteLine(summary);
+            }
             context.Log.Information("Exported results of {CampaignId} to {Out}", campaignId, folder);
             if (context.Parse.GetValue(bestModel) is { } destination)
             {
-                var (picked, copied) = CampaignModels.CopyModel(context.DataDir, results, context.Parse.GetValue(trial), destination);
+                var (picked, copied) = CampaignModels.CopyModel(context.DataDir, results, context.Parse.GetValue(trial), destination, objectives);
                 context.Out.WriteLine($"Model of {picked.TrialId} (loss {CampaignReports.Loss(picked)}) copied to {copied}");
             }
             return Task.FromResult(ExitCodes.Ok);
@@ -410,11 +415,16 @@ internal static class CampaignCommand
             }
             status = await follow;
             var results = store.Results(campaignId);
-            Tables.Write(context.Out, CampaignReports.Leaderboard(results, top));
+            var objectives = CampaignReports.ObjectivesOf(store.FindCampaign(campaignId));
+            Tables.Write(context.Out, CampaignReports.Leaderboard(results, top, objectives: objectives));
             var folder = Export(context, store, campaignId, null);
-            if (CampaignModels.Best(results) is { } best)
+            var ranking = CampaignRanking.Of(results, objectives);
+            if (ranking.Summary() is { } summary)
             {
-                context.Out.WriteLine($"Best: {best.TrialId} loss {best.FinalLoss!.Value.ToString("G6", CultureInfo.InvariantCulture)} with {string.Join(", ", best.Parameters.OrderBy(x => x.Key).Select(x => $"{x.Key}={CampaignReports.Shown(x.Value)}"))}");
+                context.Out.WriteLine(summary);
+            }
+            if (ranking.Best is { } best)
+            {
                 if (CampaignModels.ModelFolder(context.DataDir, best) is { } model)
                 {
                     context.Out.WriteLine($"Best model: {model} (copy it with: campaign results --id {campaignId} --best-model DIR)");
