@@ -110,4 +110,14 @@ public sealed class CampaignObjectivesTests
         Assert.Equal([feasibleBetter, feasibleWorse, slightly, badly], ordered);
         Assert.Equal(double.PositiveInfinity, new ConstraintSpec("e", 0, 1).Violation(double.NaN));
     }
+
+    [Fact]
+    public void The_pareto_example_should_read_as_a_two_objective_constrained_tpe_campaign()
+    {
+        var spec = CampaignSpecReader.Read(Path.Combine(CampaignSpecReaderTests.RepoRoot(), "config", "campaigns", "surrogate-pareto.yaml"));
+        Assert.Equal(SearchKind.Tpe, spec.Search.Kind);
+        Assert.Equal([new ObjectiveSpec("test_rmse", MetricMode.Min), new ObjectiveSpec("wall_seconds", MetricMode.Min)], spec.Objectives);
+        Assert.Equal([new ConstraintSpec("test_r2", 0.5, null)], spec.Constraints);
+        Assert.True(spec.Budget.MaxTrials <= 24);
+    }
 }
