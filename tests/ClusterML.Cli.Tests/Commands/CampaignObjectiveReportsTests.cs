@@ -82,4 +82,19 @@ public sealed class CampaignObjectiveReportsTests
         Assert.Equal(6.0, pairs[2].Points.Max(p => p.Y)); // loss shown in its own units, not negated
         Assert.Empty(ParetoPlot.Of(CampaignRanking.Of(Results)));
     }
+
+    [Fact]
+    public void One_objective_other_than_the_loss_should_be_the_y_of_the_parameter_plots()
+    {
+        var spec = CampaignSpecReader.Parse("engine: surrogate\nspace:\n  width: { type: int, low: 16, high: 112, step: 16 }\nsearch: {kind: grid}\n"
+            + "objective: {metric: test_rmse, mode: max}\n", "p.yaml");
+        var plan = CampaignPlotPlan.Of("surrogate", spec, Results, []);
+        var plot = Assert.Single(plan.Parameters);
+        Assert.Equal("test_rmse_vs_width.png", plot.File);
+        Assert.Equal("test rmse (higher is better)", plot.YLabel);
+        // Completed trials at their test_rmse (not their loss 1 + index); the failed one is left out.
+        Assert.Equal([0.1, 0.2, 0.25, 0.3, 0.05, 0.01], plot.Points.Select(p => p.Y));
+        // Without an objective the plots stay the loss's.
+        Assert.Equal("loss_vs_width.png", Assert.Single(CampaignPlotPlan.Of("surrogate", null, Results, []).Parameters).File);
+    }
 }
