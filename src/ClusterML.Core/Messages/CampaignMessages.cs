@@ -142,7 +142,8 @@ public sealed record GetCampaignStatus([property: Key(0)] string CampaignId) : I
 
 /// <summary>
 /// A campaign's state: <see cref="Status"/> is <c>unknown</c> (never submitted), <c>running</c>, <c>completed</c>,
-/// <c>cancelled</c> or <c>timed-out</c>; counts of trials by state; the best final loss so far and its trial.
+/// <c>cancelled</c> or <c>timed-out</c>; counts of trials by state; the best trial so far by the campaign's objective (default:
+/// the final loss; null with several objectives, which have a Pareto front instead) and that trial's final loss.
 /// </summary>
 [MessagePackObject]
 public sealed record CampaignStatus(
