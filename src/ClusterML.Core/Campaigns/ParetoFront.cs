@@ -3,8 +3,8 @@ namespace ClusterML.Core.Campaigns;
 /// <summary>
 /// Pareto dominance on objective vectors where every coordinate is "lower is better" (<see cref="TrialScore.Values"/>):
 /// non-dominated sorting, hypervolume, each point's exclusive hypervolume contribution and greedy hypervolume subset
-/// selection. Pure, deterministic and thread-safe; meant for the hundreds to thousands of trials a campaign has (sorting is
-/// O(n²·m), the hypervolume exact by slicing, O(n^(m−1)·log n)).
+/// selection. Pure, deterministic and thread-safe. Sorting is O(n log n) for two objectives and O(n²·m) for more; the
+/// hypervolume is exact by slicing, O(n^(m−1)·log n), meant for the few hundred points of a front or a rank.
 /// </summary>
 public static class ParetoFront
 {
@@ -30,6 +30,10 @@ public static class ParetoFront
     public static int[] Ranks(IReadOnlyList<IReadOnlyList<double>> points)
     {
         ArgumentNullException.ThrowIfNull(points);
+        if (points.Count > 0 && points[0].Count == 2)
+        {
+            return Ranks2(points);
+        }
         var n = points.Count;
         var dominatedBy = new int[n];
         var dominates = new List<int>[n];
@@ -70,6 +74,45 @@ public static class ParetoFront
                 }
             }
             current = next;
+        }
+        return ranks;
+    }
+
+    /// <summary>
+    /// Two objectives in O(n log n): in order of (first, second) a point joins the first front whose last point does not
+    /// dominate it (found by bisection: if front k does not dominate a point, no later front does). Within a front, points
+    /// come in increasing first and decreasing second coordinate, so its last point is the one that could dominate the next.
+    /// </summary>
+    private static int[] Ranks2(IReadOnlyList<IReadOnlyList<double>> points)
+    {
+        var order = Enumerable.Range(0, points.Count).OrderBy(i => points[i][0]).ThenBy(i => points[i][1]).ToArray();
+        var lasts = new List<IReadOnlyList<double>>();
+        var ranks = new int[points.Count];
+        foreach (var i in order)
+        {
+            var p = points[i];
+            var (low, high) = (0, lasts.Count);
+            while (low < high)
+            {
+                var mid = (low + high) / 2;
+                if (Dominates(lasts[mid], p))
+                {
+                    low = mid + 1;
+                }
+                else
+                {
+                    high = mid;
+                }
+            }
+            if (low == lasts.Count)
+            {
+                lasts.Add(p);
+            }
+            else
+            {
+                lasts[low] = p;
+            }
+            ranks[i] = low;
         }
         return ranks;
     }

@@ -71,4 +71,23 @@ public sealed class ParetoFrontTests
     {
         Assert.Equal([2.2, -0.9, 1e-12], ParetoFront.Reference(Points([1, -1, 0], [2, -3, 0], [double.PositiveInfinity, -2, 0])));
     }
+
+    [Fact]
+    public void The_fast_two_objective_sorting_should_agree_with_the_general_one()
+    {
+        // The general O(n²) sorting runs for three coordinates; a constant third one leaves the dominance of the first two.
+        var random = new Random(5);
+        for (var round = 0; round < 20; round++)
+        {
+            // Values on a coarse grid, so ties and duplicates are frequent.
+            var points = Enumerable.Range(0, 60).Select(_ => new double[] { random.Next(8), random.Next(8) }).ToArray();
+            var fast = ParetoFront.Ranks([.. points.Select(p => (IReadOnlyList<double>)p)]);
+            var general = ParetoFront.Ranks([.. points.Select(p => (IReadOnlyList<double>)[p[0], p[1], 0])]);
+            Assert.Equal(general, fast);
+        }
+        var many = Enumerable.Range(0, 100_000).Select(i => (IReadOnlyList<double>)[random.NextDouble(), random.NextDouble()]).ToArray();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(100_000, ParetoFront.Ranks(many).Length);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{clock.Elapsed} for 10⁵ points");
+    }
 }
