@@ -74,7 +74,7 @@ public sealed record CampaignSpec(
     /// What the campaign optimises, in order (<c>objective</c>: one; <c>objectives</c>: two or more, a Pareto front). Default: the
     /// engine's final loss, minimised. See <see cref="CampaignObjectives"/>.
     /// </summary>
-    public ImmutableArray<ObjectiveSpec> Objectives { get; init; } = [ObjectiveSpec.Loss];
+    public ImmutableArray<ObjectiveSpec> Objectives { get; init; } = CampaignObjectives.Default.Objectives;
 
     /// <summary>Bounds a trial's metrics must meet to be feasible (<c>constraints</c>); empty by default.</summary>
     public ImmutableArray<ConstraintSpec> Constraints { get; init; } = [];

@@ -505,7 +505,7 @@ public static partial class CampaignSpecReader
         /// <summary><c>objective</c> or <c>objectives</c> (not both; default: loss, min) and <c>constraints</c>.</summary>
         public (ImmutableArray<ObjectiveSpec> Objectives, ImmutableArray<ConstraintSpec> Constraints) Objectives(YamlMappingNode root, SearchKind kind)
         {
-            ImmutableArray<ObjectiveSpec> objectives = [ObjectiveSpec.Loss];
+            var objectives = CampaignObjectives.Default.Objectives;
             var single = Optional(root, "objective");
             var several = Optional(root, "objectives");
             if (single is not null && several is not null)
