@@ -13,6 +13,9 @@ public sealed class FakeEngine : Engine<FdHeatTrialSpec>
 {
     public TimeSpan EpochDelay { get; init; } = TimeSpan.Zero;
 
+    /// <summary>Final metrics reported beside <c>seed</c> (for objective tests); none by default.</summary>
+    public Func<FdHeatTrialSpec, IReadOnlyDictionary<string, double>>? ExtraMetrics { get; init; }
+
     private int _runs;
 
     public int Runs => _runs;
@@ -39,6 +42,11 @@ public sealed class FakeEngine : Engine<FdHeatTrialSpec>
             curve.Add(1.0 / epoch);
             context.Progress?.Report(new TrainingProgress("fake", epoch, spec.Nx, 1.0 / epoch, 2.0 * spec.Length / epoch));
         }
-        return new TrainingOutcome(curve.Count > 0 ? curve[^1] : 0, curve, [], new Dictionary<string, double> { ["seed"] = context.Seed }, ["fake.txt"]);
+        var metrics = new Dictionary<string, double> { ["seed"] = context.Seed };
+        foreach (var (name, value) in ExtraMetrics?.Invoke(spec) ?? new Dictionary<string, double>())
+        {
+            metrics[name] = value;
+        }
+        return new TrainingOutcome(curve.Count > 0 ? curve[^1] : 0, curve, [], metrics, ["fake.txt"]);
     }
 }

@@ -221,7 +221,7 @@ internal static class CampaignCommand
                 ("name", campaign.Name), ("engine", campaign.Engine), ("status", campaign.Status),
                 ("finished / planned", $"{results.Count} / {campaign.PlannedTrials}"),
                 ("completed / failed / stopped", $"{results.Count(r => r.Status == TrialStatus.Completed)} / {results.Count(r => r.Status == TrialStatus.Failed)} / {results.Count(r => r.Status == TrialStatus.Stopped)}"),
-                ("best loss", CampaignModels.Best(results) is { } best ? $"{CampaignReports.Loss(best)} ({best.TrialId})" : "–"),
+                ("best", CampaignRanking.Of(results, CampaignReports.ObjectivesOf(campaign)).Summary() is { } best ? Markup.Escape(best.StartsWith("Best: ", StringComparison.Ordinal) ? best[6..] : best) : "–"),
                 ("artifacts", $"{results.Count(r => r.ArtifactFolder is not null)} trial folders, {Bytes.Show(CampaignModels.FolderSize(trials))} in {trials}"),
                 ("input blobs", Inputs(blobs, campaignId)),
                 ("blob store", BlobSummary(blobs)),
@@ -278,7 +278,8 @@ internal static class CampaignCommand
             }
             var folder = Export(context, store, campaignId, context.Parse.GetValue(outDir), out var report);
             var results = store.Results(campaignId);
-            var leaderboard = CampaignReports.Leaderboard(results, context.Parse.GetValue(top), exact: shownAs != TableFormat.Table);
+            var objectives = CampaignReports.ObjectivesOf(store.FindCampaign(campaignId));
+            var leaderboard = CampaignReports.Leaderboard(results, context.Parse.GetValue(top), exact: shownAs != TableFormat.Table, objectives);
             if (shownAs == TableFormat.Json && withImportance)
             {
                 // The rows exactly as --format json prints them, under "trials".
@@ -297,6 +298,10 @@ internal static class CampaignCommand
             }
             if (shownAs == TableFormat.Table)
             {
+                if (CampaignRanking.Of(results, objectives).Summary() is { } summary)
+                {
+                    context.Out.WriteLine(summary);
+                }
                 context.Out.WriteLine();
                 context.Out.WriteLine(report is null ? "Importance: the campaign's spec is not stored or no longer reads, so its search space is unknown" : CampaignReports.ImportanceHeading(report));
                 if (report is { HasImportances: true })
@@ -307,7 +312,7 @@ internal static class CampaignCommand
             context.Log.Information("Exported results of {CampaignId} to {Out}", campaignId, folder);
             if (context.Parse.GetValue(bestModel) is { } destination)
             {
-                var (picked, copied) = CampaignModels.CopyModel(context.DataDir, results, context.Parse.GetValue(trial), destination);
+                var (picked, copied) = CampaignModels.CopyModel(context.DataDir, results, context.Parse.GetValue(trial), destination, objectives);
                 context.Out.WriteLine($"Model of {picked.TrialId} (loss {CampaignReports.Loss(picked)}) copied to {copied}");
             }
             return Task.FromResult(ExitCodes.Ok);
@@ -466,11 +471,16 @@ internal static class CampaignCommand
             }
             status = await follow;
             var results = store.Results(campaignId);
-            Tables.Write(context.Out, CampaignReports.Leaderboard(results, top));
+            var objectives = CampaignReports.ObjectivesOf(store.FindCampaign(campaignId));
+            Tables.Write(context.Out, CampaignReports.Leaderboard(results, top, objectives: objectives));
             var folder = Export(context, store, campaignId, null);
-            if (CampaignModels.Best(results) is { } best)
+            var ranking = CampaignRanking.Of(results, objectives);
+            if (ranking.Summary() is { } summary)
             {
-                context.Out.WriteLine($"Best: {best.TrialId} loss {best.FinalLoss!.Value.ToString("G6", CultureInfo.InvariantCulture)} with {string.Join(", ", best.Parameters.OrderBy(x => x.Key).Select(x => $"{x.Key}={CampaignReports.Shown(x.Value)}"))}");
+                context.Out.WriteLine(summary);
+            }
+            if (ranking.Best is { } best)
+            {
                 if (CampaignModels.ModelFolder(context.DataDir, best) is { } model)
                 {
                     context.Out.WriteLine($"Best model: {model} (copy it with: campaign results --id {campaignId} --best-model DIR)");

@@ -8,10 +8,12 @@ namespace ClusterML.Cli.Output;
 /// <summary>The trained models of a campaign's trials, as the aggregator landed them under <c>campaigns/ID/trials/TRIAL/model</c>.</summary>
 internal static class CampaignModels
 {
-    /// <summary>The completed trial with the lowest finite loss (ties: lowest index), or null.</summary>
-    public static TrialResult? Best(IReadOnlyList<TrialResult> results) =>
-        results.Where(r => r.Status == TrialStatus.Completed && r.FinalLoss is { } l && double.IsFinite(l))
-            .OrderBy(r => r.FinalLoss).ThenBy(r => r.Index).FirstOrDefault();
+    /// <summary>
+    /// The best trial by the campaign's <paramref name="objectives"/> (default: the completed trial with the lowest finite loss;
+    /// ties: lowest index), or null (none, or several objectives: no single best).
+    /// </summary>
+    public static TrialResult? Best(IReadOnlyList<TrialResult> results, ClusterML.Core.Campaigns.CampaignObjectives? objectives = null) =>
+        CampaignRanking.Of(results, objectives).Best;
 
     /// <summary>The trial's artifact folder on this node (absolute), or null when it kept none.</summary>
     public static string? ArtifactFolder(string dataDir, TrialResult result) =>
@@ -26,10 +28,13 @@ internal static class CampaignModels
     /// file against the size and SHA-256 recorded with the result; the destination is written through a staging folder.
     /// </summary>
     /// <exception cref="InvalidInputException">No such trial, no completed trial, no model kept, or a file differs from its record.</exception>
-    public static (TrialResult Trial, string Destination) CopyModel(string dataDir, IReadOnlyList<TrialResult> results, string? trialId, string destination)
+    public static (TrialResult Trial, string Destination) CopyModel(string dataDir, IReadOnlyList<TrialResult> results, string? trialId, string destination,
+        ClusterML.Core.Campaigns.CampaignObjectives? objectives = null)
     {
         var trial = trialId is null
-            ? Best(results) ?? throw new InvalidInputException("--best-model", "the campaign has no completed trial yet")
+            ? Best(results, objectives) ?? throw new InvalidInputException("--best-model", objectives is { IsMultiObjective: true }
+                ? "a campaign with several objectives has no single best trial; choose one of the Pareto front with --trial"
+                : "the campaign has no completed trial yet")
             : results.FirstOrDefault(r => r.TrialId == trialId) ?? throw new InvalidInputException("--trial", $"no finished trial '{trialId}' (trials: {string.Join(", ", results.Select(r => r.TrialId).Take(20))})");
         if (trial.Status != TrialStatus.Completed)
         {

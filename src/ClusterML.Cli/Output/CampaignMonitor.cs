@@ -90,10 +90,10 @@ internal static class CampaignMonitor
             if (clock.Elapsed - lastLog >= PlainLogInterval)
             {
                 lastLog = clock.Elapsed;
-                var best = (await Board())?.Best.FirstOrDefault(); // only when a line is written
+                // The coordinator's best is chosen by the campaign's objective (none with several); its loss is shown.
                 context.Log.Information("Campaign {CampaignId}: {Finished}/{Planned} finished, {Running} running, {Failed} failed, {Stopped} stopped; best {BestLoss} ({BestTrial}) after {Seconds:F0} s{Eta}",
                     campaignId, status.Finished, status.Planned, status.Running, status.Failed, status.Stopped,
-                    best?.FinalLoss?.ToString("G5", CultureInfo.InvariantCulture) ?? "–", best?.TrialId ?? "–", clock.Elapsed.TotalSeconds, eta.Observe(status, clock.Elapsed));
+                    status.BestLoss?.ToString("G5", CultureInfo.InvariantCulture) ?? "–", status.BestTrialId ?? "–", clock.Elapsed.TotalSeconds, eta.Observe(status, clock.Elapsed));
             }
             await Task.Delay(PollInterval, cancellationToken);
         }

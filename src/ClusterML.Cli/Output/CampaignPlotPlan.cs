@@ -92,6 +92,14 @@ internal sealed record CampaignPlotPlan(string Objective, string ObjectiveLabel,
     public static CampaignPlotPlan Of(string engine, CampaignSpec? spec, IReadOnlyList<TrialResult> results, IReadOnlyList<EpochMetrics> epochs)
     {
         var objective = ObjectiveOf(engine);
+        // A campaign with one objective other than the loss (objective: {metric: …}) is drawn against that metric.
+        var chosen = spec?.Objectives is [var single] && single.Metric != CampaignObjectives.LossMetric ? single : null;
+        if (chosen is not null)
+        {
+            objective = new EngineObjective(chosen.Metric, $"{chosen.Metric.Replace('_', ' ')} ({(chosen.Mode == MetricMode.Max ? "higher" : "lower")} is better)",
+                [chosen.Metric], objective.ReportsEpochs);
+        }
+        var maximize = chosen?.Mode == MetricMode.Max;
         // Each trial's last attempt, in epoch order.
         var history = epochs.GroupBy(e => e.TrialId, StringComparer.Ordinal).ToDictionary(g => g.Key,
             g => g.GroupBy(e => e.Attempt).MaxBy(a => a.Key)!.OrderBy(e => e.Epoch).ToArray(), StringComparer.Ordinal);
@@ -104,8 +112,8 @@ internal sealed record CampaignPlotPlan(string Objective, string ObjectiveLabel,
         var drawn = results
             .Select(r => (Result: r, Y: r.Status switch
             {
-                TrialStatus.Completed => r.FinalLoss,
-                TrialStatus.Stopped => r.FinalLoss ?? LastReported(r.TrialId),
+                TrialStatus.Completed => chosen is null ? r.FinalLoss : CampaignObjectives.MetricValue(chosen.Metric, r),
+                TrialStatus.Stopped => (chosen is null ? r.FinalLoss : null) ?? LastReported(r.TrialId),
                 _ => null,
             }))
             .Where(t => t.Y is { } y && double.IsFinite(y))
@@ -141,15 +149,15 @@ internal sealed record CampaignPlotPlan(string Objective, string ObjectiveLabel,
                 (ParameterPlotKind.Scatter, IntSpace { Count: <= 12 } i) => [.. Enumerable.Range(0, (int)i.Count).Select(k => (double)i.ValueAt(k))],
                 _ => [],
             };
-            plots.Add(new ParameterPlot($"loss_vs_{Sanitize(parameter)}.png", parameter, kind, xScale, yScale, AxisLabels.Of(parameter), objective.Label, categories, points, ticks));
+            plots.Add(new ParameterPlot($"{(chosen is null ? "loss" : Sanitize(chosen.Metric))}_vs_{Sanitize(parameter)}.png", parameter, kind, xScale, yScale, AxisLabels.Of(parameter), objective.Label, categories, points, ticks));
         }
         var labelled = drawn.Select(d => (d.Result.TrialId, Label: $"{d.Result.TrialId}: {string.Join(", ", d.Result.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={Short(p.Value)}"))}",
             d.Y, d.Stopped)).ToArray();
-        return new CampaignPlotPlan(objective.Name, objective.Label, plots, Curves(engine, spec, objective, labelled, history));
+        return new CampaignPlotPlan(objective.Name, objective.Label, plots, Curves(engine, spec, objective, labelled, history, maximize));
     }
 
     private static LearningCurvePlot? Curves(string engine, CampaignSpec? spec, EngineObjective objective, (string TrialId, string Label, double Y, bool Stopped)[] drawn,
-        Dictionary<string, EpochMetrics[]> history)
+        Dictionary<string, EpochMetrics[]> history, bool maximize)
     {
         if (!objective.ReportsEpochs || history.Count == 0)
         {
@@ -162,7 +170,7 @@ internal sealed record CampaignPlotPlan(string Objective, string ObjectiveLabel,
         {
             return null;
         }
-        var chosen = drawn.Where(d => !d.Stopped).OrderBy(d => d.Y).Take(5).Concat(drawn.Where(d => d.Stopped)).ToArray();
+        var chosen = drawn.Where(d => !d.Stopped).OrderBy(d => maximize ? -d.Y : d.Y).Take(5).Concat(drawn.Where(d => d.Stopped)).ToArray();
         var curves = chosen
             .Select(d => new LearningCurve(d.TrialId, d.Label, d.Stopped, history.TryGetValue(d.TrialId, out var rows)
                 ? [.. rows.Where(e => e.Metrics.TryGetValue(metric, out var v) && double.IsFinite(v)).Select(e => (e.Epoch, e.Metrics[metric]))]

@@ -15,29 +15,64 @@ internal static class CampaignReports
 {
     /// <summary>The best <paramref name="top"/> of <paramref name="results"/> as a table; hyperparameters as <see cref="Shown"/>, or as
     /// stored when <paramref name="exact"/> (for --format csv|json, which scripts read).</summary>
-    public static Table Leaderboard(IReadOnlyList<TrialResult> results, int top, bool exact = false)
+    /// <remarks>
+    /// Ranked by the campaign's <paramref name="objectives"/> (<see cref="CampaignRanking"/>; default: the final loss). A
+    /// campaign with another objective gets a column per objective metric, one with several objectives a <c>front</c> column
+    /// (1: the Pareto front), one with constraints a <c>feasible</c> column (<c>no (+violation)</c>); a completed trial lacking a
+    /// metric shows it in its status.
+    /// </remarks>
+    public static Table Leaderboard(IReadOnlyList<TrialResult> results, int top, bool exact = false, CampaignObjectives? objectives = null)
     {
+        objectives ??= CampaignObjectives.Default;
+        var ranking = CampaignRanking.Of(results, objectives);
         var parameters = results.SelectMany(r => r.Parameters.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
-        var table = new Table().AddColumn("rank").AddColumn("trial");
+        var objectiveColumns = objectives.Objectives.Where(o => o.Metric != CampaignObjectives.LossMetric).ToArray();
+        var table = new Table().AddColumn("rank");
+        if (objectives.IsMultiObjective)
+        {
+            table.AddColumn(new TableColumn("front").RightAligned());
+        }
+        table.AddColumn("trial");
         foreach (var p in parameters)
         {
             table.AddColumn(Markup.Escape(p));
         }
-        table.AddColumn(new TableColumn("loss").RightAligned()).AddColumn("status").AddColumn("attempts").AddColumn("artifacts");
-        var ranked = results.OrderBy(r => r.Status == TrialStatus.Completed ? 0 : 1).ThenBy(r => r.FinalLoss ?? double.PositiveInfinity).Take(top);
-        var rank = 0;
-        foreach (var r in ranked)
+        table.AddColumn(new TableColumn("loss").RightAligned());
+        foreach (var o in objectiveColumns)
         {
+            table.AddColumn(new TableColumn(Markup.Escape($"{o.Metric} ({o.Mode.ToString().ToLowerInvariant()})")).RightAligned());
+        }
+        if (!objectives.Constraints.IsEmpty)
+        {
+            table.AddColumn("feasible");
+        }
+        table.AddColumn("status").AddColumn("attempts").AddColumn("artifacts");
+        var rank = 0;
+        foreach (var t in ranking.Ordered.Take(top))
+        {
+            var r = t.Result;
             rank++;
-            table.AddRow([
-                rank.ToString(CultureInfo.InvariantCulture), r.TrialId,
-                .. parameters.Select(p => Markup.Escape(r.Parameters.TryGetValue(p, out var v) ? exact ? v : Shown(v) : "")),
-                Loss(r),
-                r.Status.ToString().ToLowerInvariant() + (r.Error is { } e ? $": {Markup.Escape(e.Length > 60 ? e[..60] + "…" : e)}" : ""),
-                r.Attempts.ToString(CultureInfo.InvariantCulture),
-                // Relative to the campaign's export folder, where results.csv/json name the full path.
-                r.ArtifactFolder is { } folder ? Markup.Escape($"trials/{Path.GetFileName(folder)}") : "–",
-            ]);
+            List<string> row = [rank.ToString(CultureInfo.InvariantCulture)];
+            if (objectives.IsMultiObjective)
+            {
+                row.Add(t.Front is { } front ? front.ToString(CultureInfo.InvariantCulture) : t.Infeasible ? "infeasible" : "–");
+            }
+            row.Add(r.TrialId);
+            row.AddRange(parameters.Select(p => Markup.Escape(r.Parameters.TryGetValue(p, out var v) ? exact ? v : Shown(v) : "")));
+            row.Add(Loss(r));
+            row.AddRange(objectiveColumns.Select(o => CampaignObjectives.MetricValue(o.Metric, r) is { } v && r.Status == TrialStatus.Completed
+                ? exact ? v.ToString("R", CultureInfo.InvariantCulture) : v.ToString("G5", CultureInfo.InvariantCulture) : "–"));
+            if (!objectives.Constraints.IsEmpty)
+            {
+                row.Add(t.Score is { } score ? score.Feasible ? "yes" : $"no (+{score.Violation.ToString("G3", CultureInfo.InvariantCulture)})" : "–");
+            }
+            row.Add(r.Status.ToString().ToLowerInvariant()
+                + (t.Missing.Count > 0 ? Markup.Escape($": no {string.Join(", ", t.Missing)}") : "")
+                + (r.Error is { } e ? $": {Markup.Escape(e.Length > 60 ? e[..60] + "…" : e)}" : ""));
+            row.Add(r.Attempts.ToString(CultureInfo.InvariantCulture));
+            // Relative to the campaign's export folder, where results.csv/json name the full path.
+            row.Add(r.ArtifactFolder is { } folder ? Markup.Escape($"trials/{Path.GetFileName(folder)}") : "–");
+            table.AddRow([.. row]);
         }
         return table;
     }
@@ -172,8 +207,17 @@ internal static class CampaignReports
             Draw(bars, pathFor(bars.File));
             written.Add(bars.File);
         }
+        foreach (var pareto in ParetoPlot.Of(CampaignRanking.Of(results, ObjectivesOf(campaign))))
+        {
+            Draw(pareto, pathFor(pareto.File));
+            written.Add(pareto.File);
+        }
         return written;
     }
+
+    /// <summary>What the campaign optimises, from its stored spec (the final loss when there is none or it no longer reads).</summary>
+    public static CampaignObjectives ObjectivesOf(CampaignRecord? campaign) =>
+        SpecOf(campaign) is { } spec ? CampaignObjectives.Of(spec) : CampaignObjectives.Default;
 
     /// <summary>The campaign's spec as stored with it, or null when there is none or it no longer reads (the plots then guess kinds from the values).</summary>
     internal static CampaignSpec? SpecOf(CampaignRecord? campaign)
@@ -294,6 +338,42 @@ internal static class CampaignReports
         plot.Title(spec.Title);
         plot.XLabel(spec.XLabel);
         plot.SavePng(path, 800, Math.Max(260, 140 + (45 * spec.Bars.Count)));
+    }
+
+    private static void Draw(ParetoPlot spec, string path)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        if (spec.Line.Count >= 2)
+        {
+            var line = plot.Add.ScatterLine(spec.Line.Select(p => p.X).ToArray(), spec.Line.Select(p => p.Y).ToArray());
+            line.Color = palette.GetColor(3).WithAlpha(0.6);
+            line.LineWidth = 2;
+            line.MarkerSize = 0;
+        }
+        foreach (var (kind, name, color, shape, size) in new[]
+        {
+            (ParetoPointKind.Dominated, "dominated", palette.GetColor(0).WithAlpha(0.6), MarkerShape.FilledCircle, 7f),
+            (ParetoPointKind.Infeasible, "infeasible", Colors.Gray, MarkerShape.Eks, 8f),
+            (ParetoPointKind.Front, "Pareto front", palette.GetColor(3), MarkerShape.FilledDiamond, 11f),
+        })
+        {
+            var points = spec.Points.Where(p => p.Kind == kind).ToArray();
+            if (points.Length == 0)
+            {
+                continue;
+            }
+            var scatter = plot.Add.ScatterPoints(points.Select(p => p.X).ToArray(), points.Select(p => p.Y).ToArray());
+            scatter.Color = color;
+            scatter.MarkerShape = shape;
+            scatter.MarkerSize = size;
+            scatter.LegendText = $"{name} ({points.Length})";
+        }
+        plot.Title($"Pareto front: {spec.Points.Count(p => p.Kind == ParetoPointKind.Front)} of {spec.Points.Count} trials");
+        plot.XLabel(spec.XLabel);
+        plot.YLabel(spec.YLabel);
+        plot.ShowLegend(Edge.Bottom);
+        plot.SavePng(path, 700, 560);
     }
 
     private static void Draw(LearningCurvePlot spec, string path)

@@ -441,6 +441,11 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         var statusText = status.ToString().ToLowerInvariant();
         var result = new TrialResult(_campaignId, trialId, trial.Index, trial.Parameters, trial.Seed, status, loss, metrics, error, artifacts, node, attempts, startedAtMs, endedAtMs,
             files, files is { Count: > 0 } ? ArtifactLayout.TrialFolder(_campaignId, trialId) : null);
+        if (status == TrialStatus.Completed && _book.Objectives.Missing(result) is { Count: > 0 } missing)
+        {
+            _log.Warning("Trial {TrialId} completed without the metric {Missing} that the campaign's objectives/constraints need (it reported: {Reported}); "
+                + "the search treats it as failed and it is never the best", trialId, string.Join(", ", missing), string.Join(", ", CampaignObjectives.Reported(result)));
+        }
         _finishing.Add(trialId);
         PersistAsync(new TrialFinished(_campaignId, trialId, statusText, loss, result), e =>
         {

@@ -46,6 +46,12 @@ namespace ClusterML.Core.Campaigns;
 ///   quantile_fraction: 0.25       # optional: worst quarter copies the best quarter
 ///   resample_probability: 0.25    # optional
 ///   perturbation_factors: [1.2, 0.8]   # optional
+/// objective: { metric: test_rmse, mode: min }   # optional, default { metric: loss, mode: min }; mode optional (min)
+/// objectives:                     # or (not both): 2+ objectives, a Pareto front; not with gp
+///   - { metric: test_rmse, mode: min }
+///   - { metric: wall_seconds, mode: min }
+/// constraints:                    # optional: a trial outside a bound is infeasible (never best, not on the front)
+///   - { metric: test_r2, min: 0.9 }             # min and/or max
 /// </code>
 /// Values follow YAML's plain-scalar rules: <c>true</c>/<c>false</c> are booleans, whole numbers 64-bit integers, other
 /// numbers doubles, and quoted or block scalars text. Unknown keys, wrong types and out-of-range values are errors that name
@@ -82,6 +88,15 @@ public sealed record CampaignSpec(
 
     /// <summary>Population-based training (<c>schedule: {kind: pbt, …}</c>), or null.</summary>
     public PbtSpec? Pbt { get; init; }
+
+    /// <summary>
+    /// What the campaign optimises, in order (<c>objective</c>: one; <c>objectives</c>: two or more, a Pareto front). Default: the
+    /// engine's final loss, minimised. See <see cref="CampaignObjectives"/>.
+    /// </summary>
+    public ImmutableArray<ObjectiveSpec> Objectives { get; init; } = CampaignObjectives.Default.Objectives;
+
+    /// <summary>Bounds a trial's metrics must meet to be feasible (<c>constraints</c>); empty by default.</summary>
+    public ImmutableArray<ConstraintSpec> Constraints { get; init; } = [];
 
     /// <summary>
     /// 1-based YAML line of each setting a trial can get (<c>base.KEY</c>'s value, or the <c>space.KEY</c> axis, which wins);

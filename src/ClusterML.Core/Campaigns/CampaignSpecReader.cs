@@ -31,7 +31,10 @@ public static partial class CampaignSpecReader
     private const string NullTag = "tag:yaml.org,2002:null";
     private static readonly TimeSpan LongestWallTime = TimeSpan.FromDays(365);
     private static readonly string[] TopLevelKeys =
-        ["name", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries", "enqueue", "warm_start", "schedule"];
+        ["name", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries", "enqueue", "warm_start", "schedule",
+            "objective", "objectives", "constraints"];
+    private static readonly string[] ObjectiveKeys = ["metric", "mode"];
+    private static readonly string[] ConstraintKeys = ["metric", "min", "max"];
     private static readonly string[] SearchKeys = ["kind", "points_per_axis", "startup_trials", "candidates", "multivariate", "constant_liar"];
     /// <summary>The value as the axis holds it when it lies in the axis (a choice's value, an int on a step, a number in range), else null.</summary>
     internal static CampaignValue? Within(ParameterSpace axis, CampaignValue value) => axis switch
@@ -275,6 +278,8 @@ public static partial class CampaignSpecReader
             }
         }
 
+        var (objectives, constraints) = r.Objectives(root, kind);
+
         var lines = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
         if (r.Optional(root, "base") is YamlMappingNode baseMapping)
         {
@@ -301,6 +306,8 @@ public static partial class CampaignSpecReader
             WarmStart = warmStart,
             WarmStartLine = warmStartLine,
             Pbt = pbt,
+            Objectives = objectives,
+            Constraints = constraints,
             SettingLines = lines.ToImmutable(),
             EngineLine = Math.Max(1, (int)engineNode.Start.Line),
         };
@@ -604,6 +611,89 @@ public static partial class CampaignSpecReader
                 throw Error(node, $"{Field}.perturbation_interval", $"must be at most base.epochs ({epochs.Value}; got {interval})");
             }
             return new PbtSpec(interval, quantile, resample, factors, (int)epochs.Value, Math.Max(1, (int)node.Start.Line));
+    }
+
+        /// <summary><c>objective</c> or <c>objectives</c> (not both; default: loss, min) and <c>constraints</c>.</summary>
+        public (ImmutableArray<ObjectiveSpec> Objectives, ImmutableArray<ConstraintSpec> Constraints) Objectives(YamlMappingNode root, SearchKind kind)
+        {
+            var objectives = CampaignObjectives.Default.Objectives;
+            var single = Optional(root, "objective");
+            var several = Optional(root, "objectives");
+            if (single is not null && several is not null)
+            {
+                // Blame whichever of the two keys comes second in the file.
+                var second = root.Children.Keys.Where(k => k is YamlScalarNode { Value: "objective" or "objectives" }).MaxBy(k => k.Start.Line)!;
+                throw Error(second, KeyName(second, ""), "objective (one) and objectives (a Pareto front of several) exclude each other; keep one");
+            }
+            if (single is not null)
+            {
+                objectives = [Objective(single, "objective")];
+            }
+            else if (several is not null)
+            {
+                if (several is not YamlSequenceNode list)
+                {
+                    throw Error(several, "objectives", "must be a list of { metric: NAME, mode: min|max } (for one objective write objective: { … })");
+                }
+                if (list.Children.Count < 2)
+                {
+                    throw Error(several, "objectives", $"needs at least two entries (got {list.Children.Count}); for one write objective: {{ metric: NAME, mode: min|max }}");
+                }
+                var builder = ImmutableArray.CreateBuilder<ObjectiveSpec>(list.Children.Count);
+                for (var i = 0; i < list.Children.Count; i++)
+                {
+                    var objective = Objective(list.Children[i], $"objectives[{i}]");
+                    if (builder.Any(o => o.Metric == objective.Metric))
+                    {
+                        throw Error(list.Children[i], $"objectives[{i}].metric", $"repeats the metric '{objective.Metric}'");
+                    }
+                    builder.Add(objective);
+                }
+                if (kind == SearchKind.Gp)
+                {
+                    throw Error(several, "objectives", "gp search optimises one objective; use tpe (multi-objective TPE), random, sobol or grid for several");
+                }
+                objectives = builder.MoveToImmutable();
+            }
+            var constraints = ImmutableArray<ConstraintSpec>.Empty;
+            if (Optional(root, "constraints") is { } constraintsNode)
+            {
+                if (constraintsNode is not YamlSequenceNode list || list.Children.Count == 0)
+                {
+                    throw Error(constraintsNode, "constraints", "must be a non-empty list of { metric: NAME, min: X, max: Y } (min, max or both)");
+                }
+                var builder = ImmutableArray.CreateBuilder<ConstraintSpec>(list.Children.Count);
+                for (var i = 0; i < list.Children.Count; i++)
+                {
+                    var field = $"constraints[{i}]";
+                    var mapping = Mapping(list.Children[i], field);
+                    OnlyKeys(mapping, field, ConstraintKeys);
+                    var metric = Text(Required(mapping, "metric", field), $"{field}.metric");
+                    var min = Optional(mapping, "min") is { } minNode ? Number(minNode, $"{field}.min") : (double?)null;
+                    var maxNode = Optional(mapping, "max");
+                    var max = maxNode is not null ? Number(maxNode, $"{field}.max") : (double?)null;
+                    if (min is null && max is null)
+                    {
+                        throw Error(mapping, field, "needs min, max or both (a bound the metric must stay within)");
+                    }
+                    if (min > max)
+                    {
+                        throw Error(maxNode!, $"{field}.max", $"must be at least min ({Require.Show(min!.Value)}; got {Require.Show(max!.Value)})");
+                    }
+                    builder.Add(new ConstraintSpec(metric, min, max));
+                }
+                constraints = builder.MoveToImmutable();
+            }
+            return (objectives, constraints);
+        }
+
+        private ObjectiveSpec Objective(YamlNode node, string field)
+        {
+            var mapping = Mapping(node, field);
+            OnlyKeys(mapping, field, ObjectiveKeys);
+            var metric = Text(Required(mapping, "metric", field), $"{field}.metric");
+            var mode = Optional(mapping, "mode") is { } modeNode && OneOf(modeNode, $"{field}.mode", ["min", "max"]) == "max" ? MetricMode.Max : MetricMode.Min;
+            return new ObjectiveSpec(metric, mode);
         }
 
         /// <summary>A plain value or a list of plain values, typed by the rules in the class remarks.</summary>

@@ -40,7 +40,7 @@ public sealed record TpeOptions(int StartupTrials = 10, int Candidates = 24, dou
 /// whole point from one component of l and score the product of the axes' densities per component, every observation's σ
 /// being 0.2·n^(−1/(d+4))·width on d axes.
 /// </remarks>
-public static class TpeSampler
+public static partial class TpeSampler
 {
     /// <summary>γ(n) = min(⌈0.1·n⌉, 25): how many of n trials count as good.</summary>
     public static int Good(int n) => Math.Min((int)Math.Ceiling(0.1 * n), 25);
@@ -103,7 +103,10 @@ public static class TpeSampler
             .ToList();
         var goodCount = Good(considered.Count(o => !o.Running));
         var ranked = considered.OrderBy(o => o.Running).ThenBy(o => o.Value).ThenBy(o => o.Order).ToList();
-        var goodSet = ranked.Take(goodCount).Select(o => o.Order).ToHashSet();
+        // Several objectives or constraints: MOTPE's split (TpeSampler.Motpe.cs); else the best by value.
+        var goodSet = NeedsMotpeSplit(observations)
+            ? MotpeGood(observations, [.. considered.Select(o => o.Order)], goodCount)
+            : ranked.Take(goodCount).Select(o => o.Order).ToHashSet();
         var axes = space.Select(Axis.Of).ToArray();
         var good = considered.Where(o => goodSet.Contains(o.Order)).Select(o => Encode(axes, o.Parameters)).ToList();
         var bad = considered.Where(o => !goodSet.Contains(o.Order)).Select(o => Encode(axes, o.Parameters)).ToList();

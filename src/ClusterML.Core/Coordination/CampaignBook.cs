@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ClusterML.Core.Campaigns;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
 
@@ -6,7 +7,7 @@ namespace ClusterML.Core.Coordination;
 
 /// <summary>
 /// A campaign coordinator's durable state, rebuilt from its snapshot and events: per trial (by index) the current attempt and
-/// the outcome, the trials in flight, counts and the best trial so far. Every event and query costs O(1) (O(log n) at most)
+/// the outcome, the trials in flight, counts, each completed trial's score (<see cref="CampaignObjectives"/>) and the best trial so far. Every event and query costs O(1) (O(log n) at most)
 /// whatever the number of trials, so a campaign of 10⁵ trials keeps its pace to the end. Trials are dispatched in index
 /// order, so the ones never dispatched are those from <see cref="NextUndispatched"/> on. Not thread-safe (one actor owns it).
 /// </summary>
@@ -18,6 +19,7 @@ public sealed class CampaignBook
     private long[] _tokens = [];
     private byte[] _outcomes = [];
     private double[] _losses = [];
+    private TrialScore?[] _scores = [];
 
     /// <summary>Outcome codes of <see cref="CampaignSnapshot.Outcomes"/>.</summary>
     public const byte None = 0, Completed = 1, Failed = 2, Stopped = 3;
@@ -42,8 +44,17 @@ public sealed class CampaignBook
     /// <summary>The lowest index never dispatched.</summary>
     public int NextUndispatched { get; private set; }
 
-    /// <summary>Index of the completed trial with the lowest finite loss (ties: lowest index), or −1.</summary>
+    /// <summary>
+    /// Index of the best completed trial, or −1: with one objective the feasible trial with the best finite objective value
+    /// (ties: lowest index); with several objectives there is no single best (always −1; the reports show the Pareto front).
+    /// </summary>
     public int BestIndex { get; private set; } = -1;
+
+    /// <summary>What the campaign optimises (from its spec text; the final loss for plans built in code).</summary>
+    public CampaignObjectives Objectives { get; private set; } = CampaignObjectives.Default;
+
+    /// <summary>The score of trial <paramref name="index"/>, or null (not completed, or a metric missing).</summary>
+    public TrialScore? ScoreOf(int index) => _scores[index];
 
     public bool IsOver => CampaignStatus.IsFinal(Status);
 
@@ -57,6 +68,7 @@ public sealed class CampaignBook
     public void Submit(CampaignSubmitted campaign, ImmutableArray<PlannedTrial> trials)
     {
         Campaign = campaign;
+        Objectives = CampaignObjectives.For(campaign);
         _trials = [.. trials];
         _index.Clear();
         _index.EnsureCapacity(trials.Length);
@@ -69,6 +81,7 @@ public sealed class CampaignBook
         _outcomes = new byte[trials.Length];
         _losses = new double[trials.Length];
         Array.Fill(_losses, double.NaN);
+        _scores = new TrialScore?[trials.Length];
         Status = "running";
     }
 
@@ -93,7 +106,9 @@ public sealed class CampaignBook
     {
         for (var i = 0; i < index && i < _trials.Length; i++)
         {
-            yield return new TrialProposer.Seen(_trials[i].Parameters, _outcomes[i], _losses[i]);
+            // A completed trial without a score (a metric missing) is failed for the search.
+            var outcome = _outcomes[i] == Completed && _scores[i] is null ? Failed : _outcomes[i];
+            yield return new TrialProposer.Seen(_trials[i].Parameters, outcome, _losses[i]) { Score = _scores[i] };
         }
     }
 
@@ -136,11 +151,11 @@ public sealed class CampaignBook
                 if (finished.FinalLoss is { } loss && double.IsFinite(loss))
                 {
                     _losses[i] = loss;
-                    if (BestIndex < 0 || loss < _losses[BestIndex] || (loss == _losses[BestIndex] && i < BestIndex))
-                    {
-                        BestIndex = i;
-                    }
                 }
+                _scores[i] = finished.Result is { } result ? Objectives.Score(result)
+                    : Objectives.IsDefault && finished.FinalLoss is { } l ? new TrialScore([CampaignObjectives.Minimised(ObjectiveSpec.Loss, l)], 0) // an event of an older build
+                    : null;
+                ConsiderBest(i);
                 break;
             case "failed":
                 _outcomes[i] = Failed;
@@ -154,6 +169,19 @@ public sealed class CampaignBook
     }
 
     public void Apply(CampaignEnded ended) => Status = ended.Status;
+
+    /// <summary>Makes trial <paramref name="i"/> the best when it is feasible, finite and better (one objective only).</summary>
+    private void ConsiderBest(int i)
+    {
+        if (Objectives.IsMultiObjective || _scores[i] is not { Feasible: true } score || !double.IsFinite(score.Values[0]))
+        {
+            return;
+        }
+        if (BestIndex < 0 || score.Values[0] < _scores[BestIndex]!.Value.Values[0] || (score.Values[0] == _scores[BestIndex]!.Value.Values[0] && i < BestIndex))
+        {
+            BestIndex = i;
+        }
+    }
 
     /// <summary>Up to <paramref name="count"/> trials never dispatched, in index order, from index <paramref name="from"/> on.</summary>
     public IReadOnlyList<PlannedTrial> Undispatched(int from, int count)
@@ -171,7 +199,7 @@ public sealed class CampaignBook
 
     public CampaignStatus ToStatus(string campaignId) =>
         new(campaignId, Status, _trials.Length, InFlightCount, CompletedCount, FailedCount, StoppedCount,
-            BestIndex >= 0 ? _trials[BestIndex].TrialId : null, BestIndex >= 0 ? _losses[BestIndex] : null);
+            BestIndex >= 0 ? _trials[BestIndex].TrialId : null, BestIndex >= 0 && double.IsFinite(_losses[BestIndex]) ? _losses[BestIndex] : null);
 
     /// <summary>The book as a snapshot; <paramref name="proposed"/>: keep the dispatched trials' proposals (model-based search).</summary>
     public CampaignSnapshot ToSnapshot(long endedAtMs, bool settled, IEnumerable<TrialResult> unrecorded, Campaigns.AshaState asha, bool proposed = false) =>
@@ -179,7 +207,8 @@ public sealed class CampaignBook
             [.. unrecorded], asha.Rungs.ToDictionary(r => r.Key, r => r.Value.ToArray()),
             [.. asha.Decisions.OrderBy(d => d.Key.Epoch).ThenBy(d => d.Key.TrialId, StringComparer.Ordinal)
                 .Select(d => new AshaDecisionRecord(d.Key.TrialId, d.Key.Epoch, d.Value == Campaigns.AshaDecision.Stop))], (long[])_tokens.Clone(),
-            proposed ? [.. _trials.Take(NextUndispatched).Select(t => t.Parameters)] : null);
+            proposed ? [.. _trials.Take(NextUndispatched).Select(t => t.Parameters)] : null,
+            [.. _scores.Select(s => s is { } score ? (double[])[score.Violation, .. score.Values] : [])]);
 
     /// <summary>
     /// The book of a snapshot, with the trials its plan gives (<see cref="CampaignPlanner.Trials"/>); the snapshot's proposals
@@ -221,10 +250,11 @@ public sealed class CampaignBook
             {
                 case Completed:
                     book.CompletedCount++;
-                    if (double.IsFinite(book._losses[i]) && (book.BestIndex < 0 || book._losses[i] < book._losses[book.BestIndex]))
-                    {
-                        book.BestIndex = i;
-                    }
+                    book._scores[i] = snapshot.Scores is { } scores && scores.Length == trials.Length
+                        ? scores[i] is { Length: > 1 } row ? new TrialScore([.. row.Skip(1)], row[0]) : null
+                        // A snapshot of an older build: its campaigns minimise the loss (a non-finite one is the worst).
+                        : new TrialScore([double.IsFinite(book._losses[i]) ? book._losses[i] : double.PositiveInfinity], 0);
+                    book.ConsiderBest(i);
                     break;
                 case Failed:
                     book.FailedCount++;

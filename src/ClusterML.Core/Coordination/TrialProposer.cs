@@ -85,7 +85,14 @@ public sealed class TrialProposer
     }
 
     /// <summary>What a proposal knows of an earlier trial: its parameters as journaled, and its outcome.</summary>
-    public readonly record struct Seen(IReadOnlyDictionary<string, string> Parameters, byte Outcome, double Loss);
+    /// <remarks>
+    /// <see cref="Score"/>, when set, is what the search sees of a completed trial (its objectives and violation); otherwise its
+    /// <see cref="Loss"/> is the one objective. A completed trial without a score (a metric missing) comes as failed.
+    /// </remarks>
+    public readonly record struct Seen(IReadOnlyDictionary<string, string> Parameters, byte Outcome, double Loss)
+    {
+        public TrialScore? Score { get; init; }
+    }
 
     /// <summary>
     /// The parameters of trial <paramref name="index"/>, given the trials dispatched before it (in index order); an enqueued
@@ -103,10 +110,12 @@ public sealed class TrialProposer
             return planned;
         }
         var observations = new List<SearchObservation>(_warm);
+        var objectives = _spec.Objectives.Length;
         foreach (var trial in earlier)
         {
             double? value = trial.Outcome switch
             {
+                CampaignBook.Completed when trial.Score is { } score => score.Values[0],
                 CampaignBook.Completed => double.IsFinite(trial.Loss) ? trial.Loss : double.PositiveInfinity,
                 CampaignBook.Stopped => double.PositiveInfinity,
                 CampaignBook.None => null,
@@ -116,7 +125,18 @@ public sealed class TrialProposer
             {
                 continue;
             }
-            observations.Add(new SearchObservation(Decode(trial.Parameters), value));
+            var violation = trial.Outcome == CampaignBook.Completed && trial.Score is { } s ? s.Violation : 0;
+            if (_spec.Search.Kind == SearchKind.Gp && violation > 0)
+            {
+                value = double.PositiveInfinity; // GP: an infeasible trial counts as the worst result seen
+            }
+            observations.Add(new SearchObservation(Decode(trial.Parameters), value)
+            {
+                Values = objectives < 2 ? []
+                    : trial.Outcome == CampaignBook.Completed && trial.Score is { } all ? all.Values
+                    : [.. Enumerable.Repeat(double.PositiveInfinity, objectives)], // stopped, or running (constant liar): the worst
+                Violation = _spec.Search.Kind == SearchKind.Gp ? 0 : violation,
+            });
         }
         var seed = Seeds.Derive(_spec.Seed, 2_000_000 + index);
         var point = _spec.Search.Kind == SearchKind.Gp

@@ -102,7 +102,9 @@ public sealed record AshaReported(
 /// A campaign coordinator's snapshot (format <see cref="Version"/>): the plan (compact), per trial (by index) its current
 /// attempt (0: never dispatched), its token, and outcome (0 none, 1 completed, 2 failed, 3 stopped) and final loss, the campaign's
 /// status, the results not yet acknowledged by the aggregator, ASHA's rungs and decisions, and for a model-based search the
-/// parameters proposed for the trials dispatched so far (<see cref="Proposed"/>, by index).
+/// parameters proposed for the trials dispatched so far (<see cref="Proposed"/>, by index), and per trial its score
+/// (<see cref="Scores"/>: empty when it has none, else the constraint violation followed by the objectives, lower is better;
+/// null in snapshots written before objectives existed, whose campaigns minimise the loss).
 /// </summary>
 [MessagePackObject]
 public sealed record CampaignSnapshot(
@@ -118,7 +120,8 @@ public sealed record CampaignSnapshot(
     [property: Key(9)] Dictionary<int, double[]> AshaRungs,
     [property: Key(10)] AshaDecisionRecord[] AshaDecisions,
     [property: Key(11)] long[]? Tokens = null,
-    [property: Key(12)] ImmutableDictionary<string, string>[]? Proposed = null) : IWireMessage
+    [property: Key(12)] ImmutableDictionary<string, string>[]? Proposed = null,
+    [property: Key(13)] double[][]? Scores = null) : IWireMessage
 {
     /// <summary>The format this build writes and reads.</summary>
     public const int CurrentVersion = 1;
@@ -156,7 +159,8 @@ public sealed record GetCampaignStatus([property: Key(0)] string CampaignId) : I
 
 /// <summary>
 /// A campaign's state: <see cref="Status"/> is <c>unknown</c> (never submitted), <c>running</c>, <c>completed</c>,
-/// <c>cancelled</c> or <c>timed-out</c>; counts of trials by state; the best final loss so far and its trial.
+/// <c>cancelled</c> or <c>timed-out</c>; counts of trials by state; the best trial so far by the campaign's objective (default:
+/// the final loss; null with several objectives, which have a Pareto front instead) and that trial's final loss.
 /// </summary>
 [MessagePackObject]
 public sealed record CampaignStatus(

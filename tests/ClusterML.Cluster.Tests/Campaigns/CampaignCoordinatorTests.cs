@@ -320,4 +320,35 @@ public sealed class CampaignCoordinatorTests : IDisposable
         Assert.Equal(expected, Nx(resumed.Store, "p1"));
         Assert.True(interrupted.JournalRows("campaign-p1").Snapshots > 0, "the resumed campaign should have gone through a snapshot");
     }
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    public async Task A_campaign_with_an_objective_should_pick_the_best_trial_by_that_metric(Backend backend)
+    {
+        // Grid over nx = 6 … 14; loss 1/nx is lowest at nx = 14, test_rmse = |nx − 10| / 10 lowest at nx = 10, whose trial
+        // reports no test_rmse: it counts as failed for the search, so the best is nx = 9 (tied with 11; the lower index wins).
+        const string text = """
+            name: objective
+            engine: fd
+            base: { alpha: 0.1, length: 1.0, t_end: 0.01, r: 0.4 }
+            space:
+              nx: { type: int, low: 6, high: 14 }
+            search: { kind: grid }
+            objective: { metric: test_rmse }
+            """;
+        var spec = ClusterML.Core.Campaigns.CampaignSpecReader.Parse(text, "objective.yaml");
+        var plan = ClusterML.Core.Coordination.CampaignPlanner.Compact(
+            ClusterML.Core.Coordination.CampaignPlanner.Plan(spec, "o1", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), text, "objective.yaml",
+            new Dictionary<string, ClusterML.Core.Files.BlobRef>());
+        var engine = new FakeEngine
+        {
+            ExtraMetrics = s => s.Nx == 10 ? new Dictionary<string, double>() : new Dictionary<string, double> { ["test_rmse"] = Math.Abs(s.Nx - 10) / 10.0 },
+        };
+        await using var cluster = await TestCluster.StartAsync(Storage(backend), engine);
+        await cluster.Campaigns.Ask<CampaignStatus>(plan, TimeSpan.FromSeconds(30));
+        var status = await cluster.WaitAsync("o1", TimeSpan.FromSeconds(60));
+        Assert.Equal(("completed", 9), (status.Status, status.Completed));
+        Assert.Equal("t0003", status.BestTrialId);
+        Assert.Equal(1.0 / 9, status.BestLoss!.Value, 12); // the best trial's final loss, as before
+    }
 }
