@@ -279,6 +279,10 @@ public static partial class CampaignSpecReader
         }
 
         var (objectives, constraints) = r.Objectives(root, kind);
+        if (pbt is not null && objectives.Length > 1 && r.Optional(root, "schedule") is { } pbtNode)
+        {
+            throw r.Error(pbtNode, "schedule", "population-based training ranks its members by one objective; objectives lists several");
+        }
 
         var lines = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
         if (r.Optional(root, "base") is YamlMappingNode baseMapping)

@@ -178,7 +178,7 @@ public sealed class TrialProposer
         var first = (generation - 1) * _population;
         var previous = earlier.Skip(first).Take(_population).Select((seen, k) => new Pbt.Member(
             CampaignPlanner.PbtTrialId(_spec, first + k, _total), Decode(seen.Parameters),
-            seen.Outcome == CampaignBook.Completed && double.IsFinite(seen.Loss) ? seen.Loss : null)).ToList();
+            Ranked(seen))).ToList();
         if (previous.Count != _population)
         {
             throw new InvalidOperationException($"trial {index} is proposed before generation {generation - 1} was dispatched");
@@ -186,6 +186,14 @@ public sealed class TrialProposer
         var step = Pbt.Next(pbt, _spec.Space, previous, _spec.Seed, generation)[member];
         return TrialSpecFactory.Describe(step.Values).SetItems(CampaignPlanner.PbtKeys(member, generation, step.From));
     }
+
+    /// <summary>
+    /// What PBT ranks a finished segment by: its objective (the first, lower is better) when the campaign names one, else its
+    /// loss; null when it failed, lacks the metric, or is infeasible.
+    /// </summary>
+    private static double? Ranked(Seen seen) => seen.Outcome != CampaignBook.Completed ? null
+        : seen.Score is { } score ? (score.Violation > 0 || !double.IsFinite(score.Values[0]) ? null : score.Values[0])
+        : double.IsFinite(seen.Loss) ? seen.Loss : null;
 
     /// <summary>Trial <paramref name="placeholder"/> with the journaled <paramref name="parameters"/> (its id, index and seed kept).</summary>
     /// <exception cref="Validation.InvalidInputException">The parameters do not make a valid engine spec.</exception>
