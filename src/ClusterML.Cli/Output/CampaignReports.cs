@@ -207,6 +207,11 @@ internal static class CampaignReports
             Draw(bars, pathFor(bars.File));
             written.Add(bars.File);
         }
+        foreach (var schedule in PbtSchedulePlot.Of(SpecOf(campaign), results))
+        {
+            schedule.Draw(pathFor(schedule.File));
+            written.Add(schedule.File);
+        }
         foreach (var pareto in ParetoPlot.Of(CampaignRanking.Of(results, ObjectivesOf(campaign))))
         {
             Draw(pareto, pathFor(pareto.File));
