@@ -165,28 +165,9 @@ public static class ExecSettings
         {
             seconds = number;
         }
-        else if (value is CampaignValue.Text { Value: var text } && text.Length > 1)
+        else if (value is CampaignValue.Text { Value: var text } && CampaignSpecReader.ParseDuration(text) is { } span && span != TimeSpan.MaxValue)
         {
-            var unit = text[^1] switch
-            {
-                's' => 1.0,
-                'm' => 60.0,
-                'h' => 3600.0,
-                'd' => 86400.0,
-                _ => 0.0,
-            };
-            var clock = text.Split(':');
-            if (unit > 0 && text[..^1].All(ch => char.IsAsciiDigit(ch) || ch == '.')
-                && double.TryParse(text[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n))
-            {
-                seconds = n * unit;
-            }
-            else if (clock.Length == 3 && clock.All(part => part.Length > 0 && part.All(char.IsAsciiDigit))
-                && clock[1].Length == 2 && clock[2].Length == 2 && int.Parse(clock[1], CultureInfo.InvariantCulture) < 60
-                && int.Parse(clock[2], CultureInfo.InvariantCulture) < 60 && double.TryParse(clock[0], CultureInfo.InvariantCulture, out var hours))
-            {
-                seconds = (hours * 3600) + (int.Parse(clock[1], CultureInfo.InvariantCulture) * 60) + int.Parse(clock[2], CultureInfo.InvariantCulture);
-            }
+            seconds = span.TotalSeconds;
         }
         return seconds is > 0 and <= LongestTimeoutSeconds ? seconds : null;
     }

@@ -320,6 +320,36 @@ public static partial class CampaignSpecReader
     [GeneratedRegex("^[a-z][a-z0-9-]*$")]
     private static partial Regex EngineName();
 
+    /// <summary>
+    /// A duration as campaign files write it — <c>90s</c>, <c>30m</c>, <c>1.5h</c>, <c>2d</c> or <c>hh:mm:ss</c> — or null when
+    /// <paramref name="text"/> is none of these; longer than a year saturates at <see cref="TimeSpan.MaxValue"/>.
+    /// </summary>
+    public static TimeSpan? ParseDuration(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (ShortDuration().Match(text) is { Success: true } shortForm)
+        {
+            var n = double.Parse(shortForm.Groups["n"].Value, CultureInfo.InvariantCulture);
+            var seconds = n * shortForm.Groups["u"].Value switch
+            {
+                "s" => 1.0,
+                "m" => 60.0,
+                "h" => 3600.0,
+                _ => 86400.0,
+            };
+            return seconds <= LongestWallTime.TotalSeconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.MaxValue;
+        }
+        if (ClockDuration().Match(text) is { Success: true } clock)
+        {
+            var hours = long.TryParse(clock.Groups["h"].Value, CultureInfo.InvariantCulture, out var h) ? h : long.MaxValue;
+            return hours <= LongestWallTime.TotalHours
+                ? TimeSpan.FromHours(hours) + TimeSpan.FromMinutes(int.Parse(clock.Groups["m"].Value, CultureInfo.InvariantCulture))
+                    + TimeSpan.FromSeconds(int.Parse(clock.Groups["s"].Value, CultureInfo.InvariantCulture))
+                : TimeSpan.MaxValue;
+        }
+        return null;
+    }
+
     [GeneratedRegex(@"^(?<n>[0-9]+(\.[0-9]+)?)(?<u>[smhd])$")]
     private static partial Regex ShortDuration();
 
@@ -434,28 +464,7 @@ public static partial class CampaignSpecReader
         public TimeSpan WallTime(YamlNode node, string field)
         {
             var text = Text(node, field);
-            TimeSpan? span = null;
-            if (ShortDuration().Match(text) is { Success: true } shortForm)
-            {
-                var n = double.Parse(shortForm.Groups["n"].Value, CultureInfo.InvariantCulture);
-                var seconds = n * shortForm.Groups["u"].Value switch
-                {
-                    "s" => 1.0,
-                    "m" => 60.0,
-                    "h" => 3600.0,
-                    _ => 86400.0,
-                };
-                span = seconds <= LongestWallTime.TotalSeconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.MaxValue;
-            }
-            else if (ClockDuration().Match(text) is { Success: true } clock)
-            {
-                var hours = long.TryParse(clock.Groups["h"].Value, CultureInfo.InvariantCulture, out var h) ? h : long.MaxValue;
-                span = hours <= LongestWallTime.TotalHours
-                    ? TimeSpan.FromHours(hours) + TimeSpan.FromMinutes(int.Parse(clock.Groups["m"].Value, CultureInfo.InvariantCulture))
-                        + TimeSpan.FromSeconds(int.Parse(clock.Groups["s"].Value, CultureInfo.InvariantCulture))
-                    : TimeSpan.MaxValue;
-            }
-            return span switch
+            return ParseDuration(text) switch
             {
                 null => throw Error(node, field, $"'{text}' is not a duration (90s, 30m, 1.5h, 2d or hh:mm:ss)"),
                 { } s when s <= TimeSpan.Zero => throw Error(node, field, $"must be longer than zero (got {text})"),
