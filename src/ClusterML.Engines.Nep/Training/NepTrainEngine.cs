@@ -27,7 +27,8 @@ namespace ClusterML.Engines.Nep.Training;
 /// the fit id, and returns the force RMSE of the model at that epoch. A run without its own checkpoint that names
 /// <c>StartFrom</c> continues from that fit's newest checkpoint with its own current settings (the learning rate, the loss
 /// weights: the schedule is the spec's, evaluated at each step); the settings of the model's shape must be the checkpoint's.
-/// A run's own checkpoint (an earlier attempt of the same fit) comes first, as before.
+/// A run's own checkpoint (an earlier attempt of the same fit) comes first, as before, when it is further on than the one
+/// named to start from.
 /// </para>
 /// </summary>
 public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
@@ -197,12 +198,16 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
 
     /// <summary>
     /// A private folder for the trainer's restart files, filled from the fit's newest kept checkpoint (if any, whose epoch is
-    /// returned) or else from <see cref="RunContext.StartFrom"/>'s, and a hook that hands every new checkpoint to <paramref name="store"/>.
+    /// returned) or from <see cref="RunContext.StartFrom"/>'s when that is at least as far on, and a hook that hands every new checkpoint to <paramref name="store"/>.
     /// </summary>
     private static async Task<(NepCheckpoint Checkpoint, int ResumedEpoch)> Checkpointing(IFitCheckpoints store, string fitId, RunContext context,
         SortedDictionary<string, string> shape, int lastEpoch, CancellationToken cancellationToken)
     {
-        var latest = await store.LatestAsync(fitId, cancellationToken).ConfigureAwait(false) ?? TrainingSegments.StartingPoint(context, cancellationToken);
+        // The fit's own checkpoint is an earlier attempt of this run, unless it is no further on than the one named to start from
+        // (then it is what this trial had before it took up another's state, as population-based training's exploit does).
+        var own = await store.LatestAsync(fitId, cancellationToken).ConfigureAwait(false);
+        var from = TrainingSegments.StartingPoint(context, cancellationToken);
+        var latest = own is not null && (from is null || own.Epoch > from.Epoch) ? own : from;
         if (latest is not null)
         {
             if (latest.Files.TryGetValue(ShapeFile, out var recorded))

@@ -93,6 +93,32 @@ public sealed class NepSegmentTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fit_should_prefer_its_own_checkpoint_only_when_it_is_further_on_than_the_one_it_starts_from()
+    {
+        var spec = Spec();
+        var store = new InMemoryFitCheckpoints();
+        Train(spec, new RunContext(3, Checkpoints: store, FitId: "A", UntilEpoch: 5));
+        Train(spec, new RunContext(3, ArtifactDirectory: Path.Combine(_folder, "reference"), Checkpoints: store, FitId: "R", StartFrom: "A"));
+
+        // B trained its own first segment (another rate), then exploits A: A's state, not B's own of the same epoch.
+        Train(With(spec, "lr", "0.05"), new RunContext(3, Checkpoints: store, FitId: "B", UntilEpoch: 5));
+        Train(spec, new RunContext(3, ArtifactDirectory: Path.Combine(_folder, "exploit"), Checkpoints: store, FitId: "B", StartFrom: "A"));
+        Assert.Equal(Model("reference"), Model("exploit"));
+
+        // An attempt of C (from A) dies after epoch 7: its own checkpoint of epoch 6 is further on, and the next attempt continues it.
+        using var kill = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => new NepTrainEngine().Train(spec,
+            new RunContext(3, Progress: new Sink(p => { if (p.Epoch == 7) { kill.Cancel(); } }), Checkpoints: store, FitId: "C", StartFrom: "A"), kill.Token));
+        Assert.Equal(6, (await store.LatestAsync("C", TestContext.Current.CancellationToken))!.Epoch);
+        var epochs = new List<int>();
+        var retried = Train(spec, new RunContext(3, Progress: new Sink(p => epochs.Add(p.Epoch)), ArtifactDirectory: Path.Combine(_folder, "retried"),
+            Checkpoints: store, FitId: "C", StartFrom: "A"));
+        Assert.Equal([7, 8, 9, 10], epochs);
+        Assert.Equal(6, retried.Metrics!["resumed_epoch"]);
+        Assert.Equal(Model("reference"), Model("retried"));
+    }
+
+    [Fact]
     public void Continuing_with_another_network_or_from_a_fit_without_checkpoint_should_be_refused()
     {
         var spec = Spec();
