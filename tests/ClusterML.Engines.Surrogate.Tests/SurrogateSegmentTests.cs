@@ -98,6 +98,19 @@ public sealed class SurrogateSegmentTests : IDisposable
     }
 
     [Fact]
+    public void A_rate_of_almost_zero_from_the_next_epoch_should_freeze_the_network_from_there()
+    {
+        var spec = Spec(_data.Smooth(200));
+        var store = new InMemoryFitCheckpoints();
+        var first = Run(spec, new RunContext(11, Checkpoints: store, FitId: "A", UntilEpoch: 5));
+        var frozen = Run(spec with { LearningRate = 1e-12 }, new RunContext(11, Checkpoints: store, FitId: "B", StartFrom: "A")).Outcome.LossCurve;
+        var moving = Run(spec, new RunContext(11, Checkpoints: store, FitId: "C", StartFrom: "A")).Outcome.LossCurve;
+        // Epoch 6 already trains at the new rate: the validation loss stays that of epoch 5 (float32 rounding aside).
+        Assert.All(frozen.Skip(5), v => Assert.Equal(first.Outcome.LossCurve[4], v, 1e-6));
+        Assert.True(Math.Abs(moving[5] - moving[4]) > 1e-4, $"{moving[4]} → {moving[5]}");
+    }
+
+    [Fact]
     public void Continuing_with_another_width_or_from_a_fit_without_checkpoint_should_be_refused()
     {
         var spec = Spec(_data.Smooth(200));
