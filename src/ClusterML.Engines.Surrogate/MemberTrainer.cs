@@ -19,9 +19,79 @@ public sealed record MemberResult(
     double Seconds);
 
 /// <summary>
+/// A member's exact training state after <see cref="Epoch"/> epochs (the epochs it ran: fewer when it stopped early): current
+/// weights, Adam's state (moments, step), the best epoch's weights and loss (early stopping), the curves so far, and whether it
+/// has stopped. The batch order and the learning-rate schedule are replayed from the seed and the epoch, so they are not stored.
+/// </summary>
+internal sealed record MemberState(
+    int Index,
+    int Epoch,
+    bool Stopped,
+    byte[] Weights,
+    byte[] Optimizer,
+    byte[] BestWeights,
+    int BestEpoch,
+    double BestValidationLoss,
+    double[] TrainLoss,
+    double[] ValidationLoss)
+{
+    public byte[] Pack()
+    {
+        using var stream = new MemoryStream();
+        using var writer = new BinaryWriter(stream);
+        writer.Write(1); // layout version
+        writer.Write(Index);
+        writer.Write(Epoch);
+        writer.Write(Stopped);
+        foreach (var blob in new[] { Weights, Optimizer, BestWeights })
+        {
+            writer.Write(blob.Length);
+            writer.Write(blob);
+        }
+        writer.Write(BestEpoch);
+        writer.Write(BestValidationLoss);
+        foreach (var curve in new[] { TrainLoss, ValidationLoss })
+        {
+            writer.Write(curve.Length);
+            foreach (var v in curve)
+            {
+                writer.Write(v);
+            }
+        }
+        writer.Flush();
+        return stream.ToArray();
+    }
+
+    public static MemberState Unpack(byte[] bytes)
+    {
+        using var reader = new BinaryReader(new MemoryStream(bytes));
+        var version = reader.ReadInt32();
+        if (version != 1)
+        {
+            throw new InvalidDataException($"member state layout {version} is not known");
+        }
+        var index = reader.ReadInt32();
+        var epoch = reader.ReadInt32();
+        var stopped = reader.ReadBoolean();
+        byte[] Blob() => reader.ReadBytes(reader.ReadInt32());
+        var weights = Blob();
+        var optimizer = Blob();
+        var best = Blob();
+        var bestEpoch = reader.ReadInt32();
+        var bestLoss = reader.ReadDouble();
+        double[] Curve() => Enumerable.Range(0, reader.ReadInt32()).Select(_ => reader.ReadDouble()).ToArray();
+        var train = Curve();
+        var validation = Curve();
+        return new MemberState(index, epoch, stopped, weights, optimizer, best, bestEpoch, bestLoss, train, validation);
+    }
+}
+
+/// <summary>
 /// Trains one MLP on standardised data with Adam, mini-batches, a cosine (or constant) learning-rate schedule and early
 /// stopping on the validation loss (MSE in standardised target units); the weights of the best epoch are kept.
 /// Deterministic for a seed on the CPU: batch order and initial weights come from private generators.
+/// Training can stop after <c>lastEpoch</c> and continue from the <see cref="MemberState"/> it leaves (with the spec's current
+/// learning rate and weight decay): the result is the same as in one piece.
 /// </summary>
 internal static class MemberTrainer
 {
@@ -35,6 +105,25 @@ internal static class MemberTrainer
         double[] yValidation,
         Device device,
         IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken) =>
+        Train(spec, index, seed, xTrain, yTrain, xValidation, yValidation, device, progress, null, spec.Epochs, cancellationToken).Result;
+
+    /// <summary>
+    /// Trains from <paramref name="resume"/> (null: from the seed's initial weights) through epoch <paramref name="lastEpoch"/> of
+    /// the spec's schedule, returning the result (best weights so far) and the state to continue from.
+    /// </summary>
+    public static (MemberResult Result, MemberState State) Train(
+        SurrogateSpec spec,
+        int index,
+        int seed,
+        double[][] xTrain,
+        double[] yTrain,
+        double[][] xValidation,
+        double[] yValidation,
+        Device device,
+        IProgress<TrainingProgress>? progress,
+        MemberState? resume,
+        int lastEpoch,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -58,8 +147,41 @@ internal static class MemberTrainer
         var validationLoss = new List<double>();
         var best = double.PositiveInfinity;
         var bestEpoch = 0;
+        var stopped = false;
         var bestState = SaveWeights(model);
-        for (var epoch = 1; epoch <= spec.Epochs; epoch++)
+        if (resume is not null)
+        {
+            // Replay what the seed and the epoch fix (one batch order and one scheduler step per epoch run), then load the
+            // weights and Adam's state; the learning rate and weight decay stay the spec's (Adam's saved options would overwrite them).
+            for (var e = 0; e < resume.Epoch; e++)
+            {
+                randperm(n, generator: batchOrder).Dispose();
+                scheduler?.step();
+            }
+            var rates = optimizer.ParamGroups.Select(g => (g.LearningRate, g.InitialLearningRate)).ToArray();
+            using (var weights = new MemoryStream(resume.Weights))
+            {
+                model.load(weights);
+            }
+            using (var moments = new MemoryStream(resume.Optimizer))
+            using (var reader = new BinaryReader(moments))
+            {
+                optimizer.load_state_dict(reader);
+            }
+            foreach (var (group, (rate, initial)) in optimizer.ParamGroups.Zip(rates))
+            {
+                group.LearningRate = rate;
+                group.InitialLearningRate = initial;
+                ((TorchSharp.Modules.Adam.Options)((TorchSharp.Modules.ParamGroup)group).Options).weight_decay = spec.WeightDecay;
+            }
+            trainLoss.AddRange(resume.TrainLoss);
+            validationLoss.AddRange(resume.ValidationLoss);
+            best = resume.BestValidationLoss;
+            bestEpoch = resume.BestEpoch;
+            bestState = resume.BestWeights;
+            stopped = resume.Stopped;
+        }
+        for (var epoch = trainLoss.Count + 1; epoch <= lastEpoch && !stopped; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             model.train();
@@ -99,10 +221,19 @@ internal static class MemberTrainer
             progress?.Report(new TrainingProgress($"member {index + 1}/{spec.EnsembleSize}", epoch, spec.Epochs, sum / n, validation));
             if (epoch - bestEpoch >= spec.Patience)
             {
-                break;
+                stopped = true;
             }
         }
-        return new MemberResult(index, seed, bestState, trainLoss.Count, bestEpoch, best, [.. trainLoss], [.. validationLoss], clock.Elapsed.TotalSeconds);
+        byte[] optimizerState;
+        using (var stream = new MemoryStream())
+        using (var writer = new BinaryWriter(stream))
+        {
+            optimizer.save_state_dict(writer);
+            writer.Flush();
+            optimizerState = stream.ToArray();
+        }
+        var state = new MemberState(index, trainLoss.Count, stopped, SaveWeights(model), optimizerState, bestState, bestEpoch, best, [.. trainLoss], [.. validationLoss]);
+        return (new MemberResult(index, seed, bestState, trainLoss.Count, bestEpoch, best, [.. trainLoss], [.. validationLoss], clock.Elapsed.TotalSeconds), state);
     }
 
     internal static Tensor ToTensor(double[][] rows, Device device) =>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using ClusterML.Core.Engines;
 using ClusterML.Core.IO;
 using ClusterML.Core.Specs;
+using ClusterML.Core.Validation;
 using ClusterML.Engines.Torch;
 using static TorchSharp.torch;
 
@@ -16,6 +17,16 @@ namespace ClusterML.Engines.Surrogate;
 /// dependence of each input. With an artifact folder it writes <c>model/</c>, <c>metrics.json</c>, <c>importance.csv</c>,
 /// <c>partial_dependence.csv</c>, <c>test_predictions.csv</c> and <c>learning_curve.csv</c>.
 /// Deterministic for a seed on the CPU. No Akka, no console, no clock except the members' wall times.
+/// <para>
+/// Trains in segments (<see cref="RunContext.UntilEpoch"/>, <see cref="RunContext.StartFrom"/>): a segment that stops before
+/// the spec's last epoch saves every member's state (<see cref="MemberState"/>: weights, Adam's moments and step, best weights,
+/// best epoch and loss, curves, stopped or not; plus <c>surrogate.json</c> with the architecture) under the fit id and returns
+/// the ensemble of the best weights so far scored like a whole run (test metrics, no importance, no artifacts); a segment that
+/// continues a fit loads those states and trains on with the spec's current learning rate and weight decay (the batch order
+/// and the schedule are replayed from the seed). The rows' split comes from the run's seed, so a fit should be continued
+/// with the seed it was started with to see the same data. A member that stopped early stays stopped. The last segment
+/// behaves as a whole run does.
+/// </para>
 /// </summary>
 public sealed class SurrogateEngine : Engine<SurrogateSpec>, IEngine
 {
@@ -35,6 +46,14 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>, IEngine
     public const string ModelFolder = "model";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>The checkpoint's description of the network (checked against the spec when a fit is continued).</summary>
+    internal const string CheckpointArchitecture = "surrogate.json";
+
+    private sealed record Architecture(int Inputs, int HiddenLayers, int Width, string Activation, int[] Members);
+
+    /// <inheritdoc/>
+    public bool TrainsInSegments => true;
 
     /// <summary>The checks <see cref="Run"/> makes before training: the settings, then the data file (columns, every value, row count, log columns).</summary>
     void IEngine.Check(ITrialSpec spec)
@@ -82,7 +101,11 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>, IEngine
         var fitRows = Enumerable.Range(calibrationCount, train.Length - calibrationCount).ToArray(); // positions in train
 
         var memberIndices = spec.Member is { } only ? [only] : Enumerable.Range(0, spec.EnsembleSize).ToArray();
+        var lastEpoch = TrainingSegments.LastEpoch(context, spec.Epochs);
+        var final = lastEpoch >= spec.Epochs;
+        var starts = StartingStates(spec, context, data.Inputs.Count, memberIndices, lastEpoch, cancellationToken);
         var members = new List<MemberResult>();
+        var states = new List<MemberState>();
         foreach (var m in memberIndices)
         {
             var memberSeed = Seeds.Derive(context.Seed, 100 + m);
@@ -96,10 +119,18 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>, IEngine
             {
                 fit = Enumerable.Range(0, fit.Length).Select(_ => fit[random.Next(fit.Length)]).ToArray();
             }
-            members.Add(MemberTrainer.Train(spec, m, memberSeed,
+            var (result, state) = MemberTrainer.Train(spec, m, memberSeed,
                 fit.Select(i => xTrain[i]).ToArray(), fit.Select(i => yTrain[i]).ToArray(),
                 validation.Select(i => xTrain[i]).ToArray(), validation.Select(i => yTrain[i]).ToArray(),
-                device, context.Progress, cancellationToken));
+                device, context.Progress, starts?[m], lastEpoch, cancellationToken);
+            members.Add(result);
+            states.Add(state);
+        }
+        if (!final)
+        {
+            var files = states.ToDictionary(s => $"member_{s.Index}.state", s => s.Pack(), StringComparer.Ordinal);
+            files[CheckpointArchitecture] = JsonSerializer.SerializeToUtf8Bytes(new Architecture(data.Inputs.Count, spec.HiddenLayers, spec.Width, spec.Activation, memberIndices));
+            TrainingSegments.Save(context, lastEpoch, files, cancellationToken);
         }
 
         var trainingRaw = train.Select(r => data.X[r]).ToArray();
@@ -157,12 +188,17 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>, IEngine
             return (IReadOnlyDictionary<string, double>)row;
         }).ToArray();
 
-        var importance = Interpretation.PermutationImportance(model, xTest, yTest, repeats: 5, Seeds.Derive(context.Seed, 2));
-        var dependence = Interpretation.PartialDependences(model, gridPoints: 25, maxRows: 300, Seeds.Derive(context.Seed, 3));
+        if (!final)
+        {
+            metrics["epoch"] = lastEpoch;
+        }
+        // A segment before the last is scored, not interpreted: importance and artifacts are the finished model's.
+        IReadOnlyList<FeatureImportance> importance = final ? Interpretation.PermutationImportance(model, xTest, yTest, repeats: 5, Seeds.Derive(context.Seed, 2)) : [];
+        IReadOnlyList<PartialDependence> dependence = final ? Interpretation.PartialDependences(model, gridPoints: 25, maxRows: 300, Seeds.Derive(context.Seed, 3)) : [];
         metadata = metadata with { Metrics = metrics };
 
         var artifacts = new List<string>();
-        if (context.ArtifactDirectory is { } folder)
+        if (final && context.ArtifactDirectory is { } folder)
         {
             artifacts.AddRange(WriteArtifacts(folder, metadata, members, trainingRaw, metrics, memberMetrics, importance, dependence, xTest, yTest, prediction));
         }
@@ -174,6 +210,39 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>, IEngine
             metrics.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value!.Value),
             artifacts);
         return new SurrogateTrainingReport(metadata, members, xTest, yTest, prediction, importance, dependence, metrics, memberMetrics, outcome);
+    }
+
+    /// <summary>The members' states to continue from (by index), from <see cref="RunContext.StartFrom"/>'s newest checkpoint; null: start afresh.</summary>
+    private static Dictionary<int, MemberState>? StartingStates(SurrogateSpec spec, RunContext context, int inputs, int[] memberIndices, int lastEpoch,
+        CancellationToken cancellationToken)
+    {
+        if (TrainingSegments.StartingPoint(context, cancellationToken) is not { } checkpoint)
+        {
+            return null;
+        }
+        var from = checkpoint.FitId;
+        if (!checkpoint.Files.TryGetValue(CheckpointArchitecture, out var described))
+        {
+            throw new InvalidInputException("start_from", $"fit '{from}' has no surrogate checkpoint ({CheckpointArchitecture} is missing)");
+        }
+        var architecture = JsonSerializer.Deserialize<Architecture>(described)!;
+        TrainingSegments.RequireSame(from, "inputs", $"{architecture.Inputs} input columns", $"{inputs} input columns");
+        TrainingSegments.RequireSame(from, "layers", architecture.HiddenLayers.ToString(CultureInfo.InvariantCulture), spec.HiddenLayers.ToString(CultureInfo.InvariantCulture));
+        TrainingSegments.RequireSame(from, "width", architecture.Width.ToString(CultureInfo.InvariantCulture), spec.Width.ToString(CultureInfo.InvariantCulture));
+        TrainingSegments.RequireSame(from, "activation", architecture.Activation, spec.Activation);
+        var states = new Dictionary<int, MemberState>();
+        foreach (var m in memberIndices)
+        {
+            if (!checkpoint.Files.TryGetValue($"member_{m}.state", out var bytes))
+            {
+                throw new InvalidInputException("ensemble", $"member {m} is not in the checkpoint of fit '{from}' (it holds members {string.Join(", ", architecture.Members)})");
+            }
+            var state = MemberState.Unpack(bytes);
+            TrainingSegments.CheckReached(from, state.Epoch, lastEpoch);
+            states[m] = state;
+        }
+        TrainingSegments.CheckReached(from, checkpoint.Epoch, lastEpoch);
+        return states;
     }
 
     /// <summary>z-scaling: the factor s with mean(((y − μ)/(sσ))²) = 1 over the calibration rows (1 when the spread is zero).</summary>

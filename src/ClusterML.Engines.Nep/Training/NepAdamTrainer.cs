@@ -73,9 +73,11 @@ public static class NepAdamTrainer
     /// </summary>
     public static async Task<NepTrainingRun> TrainAsync(NepTrainingSettings settings, NepModel initial, IReadOnlyList<NepFrame> train, IReadOnlyList<NepFrame>? test,
         int seed, NepClusterRun? cluster, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, int? untilEpoch = null)
     {
         settings = settings.Validated();
+        // A segment (population-based training) stops after untilEpoch, checkpointing there; the schedule stays the whole run's.
+        var lastEpoch = Math.Min(settings.Epochs, untilEpoch ?? settings.Epochs);
         // One intra-op thread: a shard's bits must not depend on the machine that computes it; parallelism is across shards.
         torch.set_num_threads(1);
         var clock = Stopwatch.StartNew();
@@ -114,7 +116,7 @@ public static class NepAdamTrainer
         NepExport? exported = null;
         try
         {
-            for (var epoch = firstEpoch; epoch <= settings.Epochs; epoch++)
+            for (var epoch = firstEpoch; epoch <= lastEpoch; epoch++)
             {
                 var order = Enumerable.Range(0, batches).ToArray();
                 new Random(Seeds.Derive(seed, epoch)).Shuffle(order);
@@ -169,7 +171,7 @@ public static class NepAdamTrainer
                 var row = new NepEpoch(epoch, sumTotal / frames, l1, l2, Math.Sqrt(sumE / frames), Math.Sqrt(sumF / frames),
                     virialBatches > 0 ? Math.Sqrt(sumV / virialBatches) : null, null, null, null, clock.Elapsed.TotalSeconds);
                 exported = null;
-                if (epoch % settings.CheckpointEvery == 0 || epoch == settings.Epochs)
+                if (epoch % settings.CheckpointEvery == 0 || epoch == lastEpoch)
                 {
                     exported = NepExport.Of(model.ToModel(), train, test, settings.Threads);
                     row = row with { EnergyTest = exported.Test?.EnergyRmse, ForceTest = exported.Test?.ForceRmse, VirialTest = exported.Test?.VirialRmse };

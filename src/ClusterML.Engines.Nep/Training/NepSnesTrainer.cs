@@ -164,9 +164,11 @@ public static class NepSnesTrainer
     /// </summary>
     public static async Task<NepTrainingRun> TrainAsync(NepTrainingSettings settings, NepModel initial, IReadOnlyList<NepFrame> train, IReadOnlyList<NepFrame>? test,
         int seed, NepClusterRun? cluster, NepCheckpoint? checkpoint = null, bool restart = false, IProgress<NepEpoch>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, int? untilEpoch = null)
     {
         settings = settings.Validated();
+        // A segment (population-based training) stops after untilEpoch, checkpointing there; the schedule stays the whole run's.
+        var lastEpoch = Math.Min(settings.Epochs, untilEpoch ?? settings.Epochs);
         var clock = Stopwatch.StartNew();
         var n = initial.ParameterCount;
         var types = initial.SpeciesCount;
@@ -228,7 +230,7 @@ public static class NepSnesTrainer
         NepExport? exported = null;
         try
         {
-            for (var generation = first; generation <= settings.Epochs; generation++)
+            for (var generation = first; generation <= lastEpoch; generation++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var b = (generation - 1) % batches.Count;
@@ -277,7 +279,7 @@ public static class NepSnesTrainer
                 var row = new NepEpoch(generation, losses[best][types], parameters.Average(Math.Abs), Math.Sqrt(parameters.Average(v => v * v)),
                     fitness[best].EnergyRmse, fitness[best].ForceRmse, fitness[best].VirialRmse, null, null, null, clock.Elapsed.TotalSeconds);
                 exported = null;
-                if (generation % settings.CheckpointEvery == 0 || generation == settings.Epochs)
+                if (generation % settings.CheckpointEvery == 0 || generation == lastEpoch)
                 {
                     exported = NepExport.Of(initial.WithParameters((double[])mu.Clone()), train, test, settings.Threads);
                     row = row with { EnergyTest = exported.Test?.EnergyRmse, ForceTest = exported.Test?.ForceRmse, VirialTest = exported.Test?.VirialRmse };

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text.Json;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Specs;
 using ClusterML.Core.Validation;
@@ -19,9 +20,22 @@ namespace ClusterML.Engines.Nep.Training;
 /// checkpoints every <c>checkpoint_every</c> epochs (default 10) and the next attempt of the trial (its worker died, the
 /// campaign was resumed) continues from the newest checkpoint exactly: same model as an undisturbed run; its result then
 /// carries <c>resumed_epoch</c>.
+/// <para>
+/// Trains in segments (<see cref="RunContext.UntilEpoch"/>, <see cref="RunContext.StartFrom"/>, for Adam and SNES): a segment
+/// stops after <c>UntilEpoch</c> with a checkpoint there (the trainer's restart files: weights, Adam's moments and step or SNES's
+/// μ and σ, the epoch and the history, plus <c>nep.restart.settings.json</c> with the settings that shape the model) kept under
+/// the fit id, and returns the force RMSE of the model at that epoch. A run without its own checkpoint that names
+/// <c>StartFrom</c> continues from that fit's newest checkpoint with its own current settings (the learning rate, the loss
+/// weights: the schedule is the spec's, evaluated at each step); the settings of the model's shape must be the checkpoint's.
+/// A run's own checkpoint (an earlier attempt of the same fit) comes first, as before, when it is further on than the one
+/// named to start from.
+/// </para>
 /// </summary>
 public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
 {
+    /// <inheritdoc/>
+    public bool TrainsInSegments => true;
+
     /// <summary>The <c>nep</c> engine: its settings are the options of <c>clusterml nep train</c> in snake_case.</summary>
     public static EngineRegistration Registration { get; } = new EngineRegistration<NepTrainTrialSpec>(
         "nep", "a NEP machine-learned interatomic potential fitted to extended-XYZ frames",
@@ -108,15 +122,24 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
         var cluster = settings.Distributed && context.Shards is { } shards
             ? new NepClusterRun(shards, Path.GetTempPath(), (group, _) => shardWorkers = group.Homes.Select(h => h.Node).Distinct().Count())
             : null;
-        var (checkpoint, resumedEpoch) = context.Checkpoints is { } store && context.FitId is { } fitId
-            ? Checkpointing(store, fitId, cancellationToken).GetAwaiter().GetResult()
-            : (null, 0);
+        var lastEpoch = TrainingSegments.LastEpoch(context, settings.Epochs);
+        var shape = ShapeSettings(settings, species);
+        NepCheckpoint? checkpoint = null;
+        var resumedEpoch = 0;
+        if (context.Checkpoints is { } store && context.FitId is { } fitId)
+        {
+            (checkpoint, resumedEpoch) = Checkpointing(store, fitId, context, shape, lastEpoch, cancellationToken).GetAwaiter().GetResult();
+        }
+        else if (context.StartFrom is not null)
+        {
+            throw new InvalidInputException("start_from", $"cannot continue fit '{context.StartFrom}': this run has no checkpoint store and fit id");
+        }
         NepTrainingRun run;
         try
         {
             run = settings.Optimizer == "snes"
-                ? NepSnesTrainer.TrainAsync(settings, initial, train, test, context.Seed, cluster, checkpoint, resumedEpoch > 0, progress, cancellationToken).GetAwaiter().GetResult()
-                : NepAdamTrainer.TrainAsync(settings, initial, train, test, context.Seed, cluster, checkpoint, resumedEpoch > 0, progress, cancellationToken).GetAwaiter().GetResult();
+                ? NepSnesTrainer.TrainAsync(settings, initial, train, test, context.Seed, cluster, checkpoint, resumedEpoch > 0, progress, cancellationToken, lastEpoch).GetAwaiter().GetResult()
+                : NepAdamTrainer.TrainAsync(settings, initial, train, test, context.Seed, cluster, checkpoint, resumedEpoch > 0, progress, cancellationToken, lastEpoch).GetAwaiter().GetResult();
         }
         finally
         {
@@ -125,7 +148,8 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
                 Directory.Delete(checkpoint.Folder, recursive: true);
             }
         }
-        if (context.Checkpoints is { } done && context.FitId is { } finished)
+        var partial = lastEpoch < settings.Epochs;
+        if (!partial && context.Checkpoints is { } done && context.FitId is { } finished)
         {
             // The result is the trial's from now on; a later attempt (its delivery failed) recomputes it from the start.
             done.ForgetAsync(finished, CancellationToken.None).GetAwaiter().GetResult();
@@ -153,6 +177,10 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
         {
             metrics["resumed_epoch"] = resumedEpoch;
         }
+        if (partial)
+        {
+            metrics["epoch"] = lastEpoch;
+        }
         if (shardWorkers > 0)
         {
             metrics["shard_workers"] = shardWorkers;
@@ -165,21 +193,66 @@ public sealed class NepTrainEngine : Engine<NepTrainTrialSpec>, IEngine
         return new TrainingOutcome(final.ForceRmse, [.. run.History.Select(e => e.Total)], [], metrics.ToImmutableDictionary(), artifacts);
     }
 
+    /// <summary>The checkpoint's record of the settings that shape the model (checked when another fit continues it).</summary>
+    public const string ShapeFile = "nep.restart.settings.json";
+
     /// <summary>
     /// A private folder for the trainer's restart files, filled from the fit's newest kept checkpoint (if any, whose epoch is
-    /// returned), and a hook that hands every new checkpoint to <paramref name="store"/>.
+    /// returned) or from <see cref="RunContext.StartFrom"/>'s when that is at least as far on, and a hook that hands every new checkpoint to <paramref name="store"/>.
     /// </summary>
-    private static async Task<(NepCheckpoint Checkpoint, int ResumedEpoch)> Checkpointing(IFitCheckpoints store, string fitId, CancellationToken cancellationToken)
+    private static async Task<(NepCheckpoint Checkpoint, int ResumedEpoch)> Checkpointing(IFitCheckpoints store, string fitId, RunContext context,
+        SortedDictionary<string, string> shape, int lastEpoch, CancellationToken cancellationToken)
     {
+        // The fit's own checkpoint is an earlier attempt of this run, unless it is no further on than the one named to start from
+        // (then it is what this trial had before it took up another's state, as population-based training's exploit does).
+        var own = await store.LatestAsync(fitId, cancellationToken).ConfigureAwait(false);
+        var from = TrainingSegments.StartingPoint(context, cancellationToken);
+        var latest = own is not null && (from is null || own.Epoch > from.Epoch) ? own : from;
+        if (latest is not null)
+        {
+            if (latest.Files.TryGetValue(ShapeFile, out var recorded))
+            {
+                var before = JsonSerializer.Deserialize<SortedDictionary<string, string>>(recorded)!;
+                foreach (var (key, value) in shape)
+                {
+                    TrainingSegments.RequireSame(latest.FitId, key, before.GetValueOrDefault(key, "(not recorded)"), value);
+                }
+            }
+            TrainingSegments.CheckReached(latest.FitId, latest.Epoch, lastEpoch);
+        }
         var folder = Path.Combine(Path.GetTempPath(), $"clusterml-fit-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
         var checkpoint = new NepCheckpoint(folder);
-        var latest = await store.LatestAsync(fitId, cancellationToken).ConfigureAwait(false);
         if (latest is not null)
         {
             checkpoint.Restore(latest.Files);
         }
+        File.WriteAllBytes(Path.Combine(folder, ShapeFile), JsonSerializer.SerializeToUtf8Bytes(shape));
         return (checkpoint with { Saved = (epoch, token) => store.SaveAsync(new FitCheckpoint(fitId, epoch, checkpoint.RestartFiles()), token) }, latest?.Epoch ?? 0);
+    }
+
+    /// <summary>The settings (snake_case keys, as resolved) that fix the model's parameters and the optimiser's state: a continued fit keeps them.</summary>
+    private static SortedDictionary<string, string> ShapeSettings(NepTrainingSettings s, IReadOnlyList<string> species)
+    {
+        static string N(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["type"] = string.Join(",", species),
+            ["version"] = I(s.Version),
+            ["cutoff_radial"] = N(s.RadialCutoff),
+            ["cutoff_angular"] = N(s.AngularCutoff),
+            ["n_max_radial"] = I(s.NMaxRadial),
+            ["n_max_angular"] = I(s.NMaxAngular),
+            ["basis_radial"] = I(s.BasisRadial),
+            ["basis_angular"] = I(s.BasisAngular),
+            ["l_max"] = I(s.LMax),
+            ["four_body"] = s.FourBody ? "true" : "false",
+            ["five_body"] = s.FiveBody ? "true" : "false",
+            ["neuron"] = I(s.Neurons),
+            ["optimizer"] = s.Optimizer,
+            ["dtype"] = s.Float64 ? "float64" : "float32",
+        };
     }
 
     private static ImmutableDictionary<string, double> Metrics(NepEpoch e)

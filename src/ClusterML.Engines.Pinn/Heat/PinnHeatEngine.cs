@@ -9,9 +9,18 @@ namespace ClusterML.Engines.Pinn.Heat;
 /// <see cref="PinnHeatSettings.ReportEvery"/> steps with the loss components and the current relative L2 error (so ASHA can
 /// stop on <c>rel_l2</c> or <c>pde</c>), cancellation between steps, the final relative L2 error vs the analytic solution
 /// as the trial's loss, and the model plus metrics written under the artifact directory when one is given.
+/// <para>
+/// Trains in segments (<see cref="RunContext.UntilEpoch"/>, <see cref="RunContext.StartFrom"/>): the Adam epochs can stop
+/// after any epoch, saving <see cref="PinnHeatSegment"/>'s files under the fit id and returning the relative L2 error of the
+/// network at that epoch (no artifacts); a run that continues a fit takes up its state with the current learning rate and
+/// loss weights. L-BFGS (<c>lbfgs_steps</c>) polishes only in the last segment.
+/// </para>
 /// </summary>
 public sealed class PinnHeatEngine : Engine<PinnHeatTrialSpec>, IEngine
 {
+    /// <inheritdoc/>
+    public bool TrainsInSegments => true;
+
     /// <summary>The <c>pinn</c> engine: its settings are the options of <c>clusterml pinn heat</c> in snake_case.</summary>
     public static EngineRegistration Registration { get; } = new EngineRegistration<PinnHeatTrialSpec>(
         "pinn", "a physics-informed network for the 1D heat equation (forward, or inverse for α)",
@@ -43,9 +52,16 @@ public sealed class PinnHeatEngine : Engine<PinnHeatTrialSpec>, IEngine
         var progress = context.Progress is { } sink
             ? new Relay(e => sink.Report(new TrainingProgress(e.Stage, e.Epoch, total, e.Loss, null, Metrics(e))))
             : null;
-        using var run = PinnHeatTrainer.Train(settings, context.Seed, context.Device, progress, cancellationToken);
+        var lastEpoch = TrainingSegments.LastEpoch(context, settings.Epochs);
+        var start = TrainingSegments.StartingPoint(context, cancellationToken);
+        using var run = PinnHeatTrainer.Train(settings, context.Seed, context.Device, progress, start?.Files, lastEpoch, cancellationToken,
+            start is null ? "the checkpoint" : $"the checkpoint of fit '{start.FitId}'");
+        if (run.Segment is { } segment)
+        {
+            TrainingSegments.Save(context, lastEpoch, segment, cancellationToken);
+        }
         var artifacts = new List<string>();
-        if (context.ArtifactDirectory is { } folder)
+        if (run.Segment is null && context.ArtifactDirectory is { } folder)
         {
             PinnHeatModel.Save(run, Path.Combine(folder, "model"));
             artifacts.Add("model");

@@ -27,6 +27,9 @@ public sealed class PinnHeatRun : IDisposable
 
     public IReadOnlyDictionary<string, double> Metrics { get; }
 
+    /// <summary>When the run stopped before its last Adam epoch: the state to continue from (files by name); else null.</summary>
+    public IReadOnlyDictionary<string, byte[]>? Segment { get; init; }
+
     /// <summary>α the run ended with (the problem's α in a forward run).</summary>
     public double Alpha => Network.Alpha;
 

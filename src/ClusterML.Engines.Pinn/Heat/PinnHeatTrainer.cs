@@ -18,6 +18,14 @@ public sealed record PinnEpoch(int Epoch, string Stage, double Loss, double Pde,
 /// refinement, optional learning-rate-annealing loss weights), then L-BFGS on a fixed point set with a divergence guard
 /// (restores the best weights and halves the step). TorchSharp's L-BFGS has no line search; its closure returns a detached
 /// loss, since the native side keeps whatever the closure returns (a graph-holding loss leaks megabytes per call).
+/// <para>
+/// The Adam epochs train in segments: with <c>untilEpoch</c> before the last epoch the run stops there and its
+/// <see cref="PinnHeatRun.Segment"/> holds the exact state to continue from (<see cref="PinnHeatSegment"/>); given such a state
+/// the run continues with the settings' current learning rate (its decay schedule evaluated at the epoch reached) and loss
+/// weights. L-BFGS polishing runs only in the last segment (it is a separate phase with its own fixed point set, so no segment
+/// before the last has any). The collocation points after a checkpoint are the same as in one piece: the sampler's draws are a
+/// function of the seed and the epochs' resampling schedule, which is replayed; the current (residual-refined) points are stored.
+/// </para>
 /// </summary>
 public static class PinnHeatTrainer
 {
@@ -37,9 +45,26 @@ public static class PinnHeatTrainer
     public const int RefinePool = 4;
 
     public static PinnHeatRun Train(PinnHeatSettings settings, int seed, string device = "cpu", IProgress<PinnEpoch>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        Train(settings, seed, device, progress, null, null, cancellationToken);
+
+    /// <summary>
+    /// A run that continues <paramref name="resume"/> (a <see cref="PinnHeatRun.Segment"/> of an earlier run, whose fit
+    /// <paramref name="resumeFrom"/> names in errors; null: from the seed's initial weights) and stops after Adam epoch
+    /// <paramref name="untilEpoch"/> (null or ≥ the epochs: runs to the end, L-BFGS included).
+    /// </summary>
+    /// <exception cref="ClusterML.Core.Validation.InvalidInputException">The state was trained with another network (names the setting).</exception>
+    public static PinnHeatRun Train(PinnHeatSettings settings, int seed, string device, IProgress<PinnEpoch>? progress,
+        IReadOnlyDictionary<string, byte[]>? resume, int? untilEpoch, CancellationToken cancellationToken, string resumeFrom = "the checkpoint")
     {
         settings = settings.Validated();
+        var lastEpoch = Math.Min(settings.Epochs, untilEpoch ?? settings.Epochs);
+        var final = lastEpoch >= settings.Epochs;
+        var state = resume is null ? null : PinnHeatSegment.Read(resume, settings, resumeFrom);
+        if (state is not null && state.Epoch > lastEpoch)
+        {
+            throw new ClusterML.Core.Validation.InvalidInputException("start_from", $"{resumeFrom} is at epoch {state.Epoch}, past epoch {lastEpoch} where this run stops");
+        }
         var dev = TorchDevices.Resolve(device);
         // Always set: on a worker's reused slot threads the previous trial's count would otherwise carry over.
         TorchThreads.Apply(settings.Threads);
@@ -55,6 +80,25 @@ public static class PinnHeatTrainer
             var grid = EvaluationGrid.For(settings);
             var history = new List<PinnEpoch>(settings.Epochs + settings.LbfgsSteps);
             var total = settings.Epochs + settings.LbfgsSteps;
+            var firstEpoch = 1;
+            if (state is not null)
+            {
+                using (var weights = new MemoryStream(state.Weights))
+                {
+                    net.load(weights);
+                }
+                for (var epoch = 1; epoch <= state.Epoch; epoch++)
+                {
+                    if (Resamples(settings, epoch))
+                    {
+                        session.SkipResample();
+                    }
+                }
+                session.Continue(state.Interior, state.WeightBoundary, state.WeightInitial, state.WeightData);
+                history.AddRange(state.History);
+                firstEpoch = state.Epoch + 1;
+            }
+            IReadOnlyDictionary<string, byte[]>? segment = null;
 
             void Log(PinnEpoch epoch, bool report)
             {
@@ -72,7 +116,26 @@ public static class PinnHeatTrainer
             {
                 using var adam = optim.Adam(session.Trainable, settings.LearningRate);
                 var decay = Math.Pow(0.1, 1.0 / settings.Epochs);
-                for (var epoch = 1; epoch <= settings.Epochs; epoch++)
+                if (state is not null)
+                {
+                    // Adam's saved options would bring the old learning rate: the current one, decayed as far as the epoch reached.
+                    using (var moments = new MemoryStream(state.Optimizer))
+                    using (var reader = new BinaryReader(moments))
+                    {
+                        adam.load_state_dict(reader);
+                    }
+                    var lr = settings.LearningRate;
+                    for (var epoch = 1; epoch <= state.Epoch; epoch++)
+                    {
+                        lr *= decay;
+                    }
+                    foreach (var group in adam.ParamGroups)
+                    {
+                        group.LearningRate = lr;
+                        group.InitialLearningRate = settings.LearningRate;
+                    }
+                }
+                for (var epoch = firstEpoch; epoch <= lastEpoch; epoch++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (settings.Weighting == LossWeighting.Annealing && epoch % settings.AnnealEvery == 1)
@@ -93,10 +156,14 @@ public static class PinnHeatTrainer
                         group.LearningRate *= decay;
                     }
                     Log(logged, epoch % settings.ReportEvery == 0 || epoch == settings.Epochs);
-                    if (settings.ResampleEvery > 0 && epoch % settings.ResampleEvery == 0 && epoch < settings.Epochs)
+                    if (Resamples(settings, epoch))
                     {
                         session.Resample();
                     }
+                }
+                if (!final)
+                {
+                    segment = PinnHeatSegment.Write(settings, lastEpoch, net, adam, session.Interior(), session.WeightBoundary, session.WeightInitial, session.WeightData, history);
                 }
             }
             var adamSeconds = adamClock.Elapsed.TotalSeconds;
@@ -104,7 +171,7 @@ public static class PinnHeatTrainer
             // L-BFGS
             var lbfgsClock = Stopwatch.StartNew();
             var lbfgsEvaluations = 0;
-            if (settings.LbfgsSteps > 0)
+            if (settings.LbfgsSteps > 0 && final)
             {
                 var step = 1.0;
                 var lbfgs = NewLbfgs(session, step);
@@ -167,22 +234,26 @@ public static class PinnHeatTrainer
                 ["rel_l2_fd_vs_analytic"] = grid.RelativeL2(fdFlat),
                 ["max_abs_error_vs_analytic"] = grid.MaxAbsError(predicted),
                 ["final_loss"] = history.Count > 0 ? history[^1].Loss : double.NaN,
-                ["adam_steps"] = settings.Epochs,
+                ["adam_steps"] = lastEpoch - firstEpoch + 1,
                 ["adam_seconds"] = adamSeconds,
-                ["adam_ms_per_step"] = settings.Epochs > 0 ? adamSeconds * 1000 / settings.Epochs : 0,
-                ["lbfgs_steps"] = settings.LbfgsSteps,
+                ["adam_ms_per_step"] = lastEpoch >= firstEpoch ? adamSeconds * 1000 / (lastEpoch - firstEpoch + 1) : 0,
+                ["lbfgs_steps"] = final ? settings.LbfgsSteps : 0,
                 ["lbfgs_evaluations"] = lbfgsEvaluations,
                 ["lbfgs_seconds"] = lbfgsSeconds,
                 ["wall_seconds"] = clock.Elapsed.TotalSeconds,
                 ["eval_min_tau"] = settings.EvalMinTau,
             };
+            if (!final)
+            {
+                metrics["epoch"] = lastEpoch;
+            }
             if (settings.Inverse)
             {
                 metrics["alpha"] = net.Alpha;
                 metrics["alpha_reference"] = p.Alpha;
                 metrics["alpha_rel_error"] = Math.Abs(net.Alpha - p.Alpha) / p.Alpha;
             }
-            return new PinnHeatRun(settings, net, history, grid, predicted, fdFlat, metrics);
+            return new PinnHeatRun(settings, net, history, grid, predicted, fdFlat, metrics) { Segment = segment };
         }
         catch
         {
@@ -194,6 +265,10 @@ public static class PinnHeatTrainer
             session.Dispose();
         }
     }
+
+    /// <summary>True when the points are resampled after Adam epoch <paramref name="epoch"/>.</summary>
+    private static bool Resamples(PinnHeatSettings settings, int epoch) =>
+        settings.ResampleEvery > 0 && epoch % settings.ResampleEvery == 0 && epoch < settings.Epochs;
 
     private static LBFGS NewLbfgs(Session session, double step) =>
         optim.LBFGS(session.Trainable, lr: step, max_iter: LbfgsIterationsPerStep, max_eval: 25, tolerange_grad: 1e-12, tolerance_change: 1e-15, history_size: 50);
@@ -361,6 +436,35 @@ public static class PinnHeatTrainer
             var old = _interior;
             _interior = Points([.. fresh], requiresGrad: true);
             old.Dispose();
+        }
+
+        /// <summary>Draws from the sampler exactly what <see cref="Resample"/> draws (the residual only weighs the picks, not their number).</summary>
+        public void SkipResample()
+        {
+            var n = _settings.Collocation;
+            var refined = (int)Math.Round(n * _settings.RefineFraction);
+            _sampler.Interior(n - refined);
+            if (refined > 0)
+            {
+                _sampler.Interior(RefinePool * n);
+                _sampler.Weighted(Enumerable.Repeat(1.0, RefinePool * n).ToArray(), refined);
+            }
+        }
+
+        /// <summary>The current interior points, flattened (ξ0 s0 ξ1 s1 …).</summary>
+        public double[] Interior()
+        {
+            using var scope = NewDisposeScope();
+            return _interior.detach().cpu().to(ScalarType.Float64).data<double>().ToArray();
+        }
+
+        /// <summary>Takes up a stored state: its interior points and annealed weights.</summary>
+        public void Continue(double[] interior, double weightBoundary, double weightInitial, double weightData)
+        {
+            var old = _interior;
+            _interior = tensor(interior, [interior.Length / 2, 2], dtype: _net.DType, device: _device).DetachFromDisposeScope().requires_grad_();
+            old.Dispose();
+            (WeightBoundary, WeightInitial, WeightData) = (weightBoundary, weightInitial, weightData);
         }
 
         public double[] Predict(double[][] rows) => _net.Evaluate(Flatten(rows), _device);
