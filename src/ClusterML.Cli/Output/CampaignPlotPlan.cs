@@ -120,7 +120,10 @@ internal sealed record CampaignPlotPlan(string Objective, string ObjectiveLabel,
             .Select(t => (t.Result, Y: t.Y!.Value, Stopped: t.Result.Status == TrialStatus.Stopped))
             .ToArray();
         var yScale = drawn.Length > 0 && drawn.All(t => t.Y > 0) ? AxisScale.Log10 : AxisScale.Linear;
-        var parameters = results.SelectMany(r => r.Parameters.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
+        // PBT's bookkeeping (member, generation, the checkpoint's trial) is not a hyperparameter: its plots are pbt_*.png.
+        var parameters = results.SelectMany(r => r.Parameters.Keys)
+            .Where(k => k is not (Core.Campaigns.Pbt.MemberKey or Core.Campaigns.Pbt.GenerationKey or Core.Campaigns.Pbt.FromKey))
+            .Distinct().Order(StringComparer.Ordinal).ToArray();
         var plots = new List<ParameterPlot>();
         foreach (var parameter in parameters)
         {
