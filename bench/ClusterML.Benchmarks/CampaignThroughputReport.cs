@@ -56,6 +56,15 @@ public static class CampaignThroughputReport
             Console.WriteLine($"| exec engine alone, artifact folder {withFolder} | {runs} | {clock.Elapsed.TotalMilliseconds / runs:F2} ms/run |");
             Directory.Delete(root, true);
         }
+        var ballast = Enumerable.Range(0, 300).Select(_ => new byte[1 << 20]).ToArray(); // a cluster node's heap
+        foreach (var parallel in new[] { 1, 2, 8 })
+        {
+            var clock = Stopwatch.StartNew();
+            Parallel.For(0, runs, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
+                engine.Train(new ExecTrialSpec(["true"]), new RunContext(i), CancellationToken.None));
+            Console.WriteLine($"| exec engine alone, 300 MB heap, {parallel} at once | {runs} | {runs / clock.Elapsed.TotalSeconds:F0} runs/s |");
+        }
+        GC.KeepAlive(ballast);
     }
 
     public static void Run()

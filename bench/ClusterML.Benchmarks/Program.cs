@@ -14,6 +14,9 @@ public static class Program
     public static void Main(string[] args)
     {
         ClusterML.Cli.Hosting.ClusterHost.RegisterEngines();
+        // As the clusterml program starts its pool (Program.cs there): engines block pool threads on purpose.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 8 * Environment.ProcessorCount), io);
         if (args is ["blob-transfer", .. var transferArgs])
         {
             BlobTransferReport.Run(transferArgs);

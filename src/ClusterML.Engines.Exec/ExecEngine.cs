@@ -247,7 +247,9 @@ public sealed class ExecEngine : Engine<ExecTrialSpec>, IEngine
                 final.Set(name, value);
             }
         }
-        var artifacts = new List<string> { StdoutFile, StderrFile };
+        // The program's output is kept when there is any: an empty file says nothing, and a trial whose only file is its log
+        // lands in the results store instead of a folder of its own (10⁵ trials of a quiet program make no 10⁵ folders).
+        var artifacts = new[] { StdoutFile, StderrFile }.Where(f => new FileInfo(Path.Combine(folder, f)).Length > 0).ToList();
         if (spec.MetricsFile is { } mf && File.Exists(Path.Combine(folder, mf)))
         {
             artifacts.Add(mf.Replace('\\', '/'));

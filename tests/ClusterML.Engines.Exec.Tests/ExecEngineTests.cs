@@ -122,7 +122,7 @@ public sealed class ExecEngineTests : IDisposable
         var outcome = Run(spec);
         Assert.Equal(0.25, outcome.FinalLoss);
         Assert.Equal(new Dictionary<string, double> { ["loss"] = 0.25, ["acc"] = 0.5, ["extra"] = 3 }, outcome.Metrics!);
-        Assert.Equal([ExecEngine.StdoutFile, ExecEngine.StderrFile, "out/m.json"], outcome.Artifacts!);
+        Assert.Equal([ExecEngine.StdoutFile, "out/m.json"], outcome.Artifacts!); // stderr was empty
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public sealed class ExecEngineTests : IDisposable
         var plain = Run(new ExecTrialSpec(["/bin/true"]));
         Assert.True(double.IsNaN(plain.FinalLoss));
         Assert.Empty(plain.Metrics!);
-        Assert.Equal([ExecEngine.StdoutFile, ExecEngine.StderrFile], plain.Artifacts);
+        Assert.Empty(plain.Artifacts!); // empty stdout and stderr are not kept
     }
 
     [Fact]
@@ -271,7 +271,7 @@ public sealed class ExecEngineTests : IDisposable
     {
         var spec = Sh("mkdir -p out/deep; touch out/b.csv out/a.csv out/deep/c.csv out/x.txt other.csv; " + Metric) with { Outputs = ["out/**/*.csv"] };
         var outcome = Run(spec);
-        Assert.Equal([ExecEngine.StdoutFile, ExecEngine.StderrFile, "out/a.csv", "out/b.csv", "out/deep/c.csv"], outcome.Artifacts!);
+        Assert.Equal([ExecEngine.StdoutFile, "out/a.csv", "out/b.csv", "out/deep/c.csv"], outcome.Artifacts!);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class ExecExamplesTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 20), reports.Select(r => r.Epoch));
         Assert.InRange(outcome.FinalLoss, 1e-3, 1e-2); // explicit FD at nx = 21, r = 0.5: a relative L2 error of about 4e-3
         Assert.Equal(80, outcome.Metrics!["steps"]); // nx = 21, r = 0.5: dt = r dx² / α = 1.25e-3, t_end / dt = 80 (from metrics.json)
-        Assert.Equal([ExecEngine.StdoutFile, ExecEngine.StderrFile, "metrics.json", "profile.csv"], outcome.Artifacts!);
+        Assert.Equal([ExecEngine.StdoutFile, "metrics.json", "profile.csv"], outcome.Artifacts!);
         Assert.False(File.Exists(Path.Combine(_folder.Path, "sim.py")));
     }
 
@@ -56,7 +56,7 @@ public sealed class ExecExamplesTests : IDisposable
         Assert.Equal(60, outcome.LossCurve.Count);
         Assert.True(outcome.LossCurve[^1] < outcome.LossCurve[0], "the energy falls towards the minimum");
         Assert.InRange(outcome.Metrics!["r"], 1.0, 1.1225); // from 1.0 towards 2^(1/6) with a small step
-        Assert.Equal([ExecEngine.StdoutFile, ExecEngine.StderrFile, "trajectory.csv", "trajectory.csv.gz"], outcome.Artifacts!);
+        Assert.Equal([ExecEngine.StdoutFile, "trajectory.csv", "trajectory.csv.gz"], outcome.Artifacts!);
     }
 
     private sealed class Sync(Action<TrainingProgress> report) : IProgress<TrainingProgress>
