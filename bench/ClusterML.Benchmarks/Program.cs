@@ -99,6 +99,16 @@ public static class Program
             TpeReport.Quality(tpeArgs);
             return;
         }
+        if (args is ["tpe-quality-surrogate", .. var surrogateSweepArgs])
+        {
+            TpeSurrogateReport.Quality(surrogateSweepArgs);
+            return;
+        }
+        if (args is ["tpe-quality-surrogate-cost", .. var surrogateCostArgs])
+        {
+            TpeSurrogateReport.Cost(surrogateCostArgs);
+            return;
+        }
         if (args is ["tpe-cost", ..])
         {
             TpeReport.Cost();
