@@ -71,6 +71,9 @@ public static class TpeSurrogateReport
         private readonly SurrogateEngine engine = new();
 
         private int calls;
+        private int failures;
+
+        public int Failures => failures;
         private long trainingTicks;
 
         public int Calls => calls;
@@ -93,10 +96,22 @@ public static class TpeSurrogateReport
             var spec = new SurrogateSpec(csv, "k_W_mK", Inputs, [],
                 HiddenLayers: (int)point.Layers, Width: (int)point.Width, Epochs: epochs, LearningRate: point.Lr,
                 WeightDecay: point.WeightDecay, Patience: epochs, EnsembleSize: 1);
-            var report = engine.Run(spec, new RunContext(0), CancellationToken.None);
+            double? rmse;
+            try
+            {
+                rmse = engine.Run(spec, new RunContext(0), CancellationToken.None).Metrics["test_rmse"];
+            }
+            catch (System.Runtime.InteropServices.ExternalException)
+            {
+                rmse = null; // torch refused a step (seen once with three trainings at a time): a failed trial
+            }
             Interlocked.Add(ref trainingTicks, clock.Elapsed.Ticks);
-            var rmse = report.Metrics["test_rmse"];
-            return rmse is { } v && double.IsFinite(v) ? v : double.MaxValue;
+            if (rmse is { } v && double.IsFinite(v))
+            {
+                return v;
+            }
+            Interlocked.Increment(ref failures);
+            return double.NaN; // failed: the samplers leave it out, Optuna is told FAIL
         }
     }
 
@@ -209,7 +224,7 @@ public static class TpeSurrogateReport
             }
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{objective.Calls} evaluations, {objective.Trainings} distinct points trained ({objective.TrainingTime.TotalSeconds / Math.Max(1, objective.Trainings):F3} s each on average); total {total.Elapsed.TotalMinutes:F1} min"));
+                $"{objective.Calls} evaluations, {objective.Trainings} distinct points trained, {objective.Failures} failed ({objective.TrainingTime.TotalSeconds / Math.Max(1, objective.Trainings):F3} s each on average); total {total.Elapsed.TotalMinutes:F1} min"));
             Plot(curves, seeds, plotPath, rows, epochs);
             Console.WriteLine($"plot: {plotPath}");
         }
@@ -218,6 +233,8 @@ public static class TpeSurrogateReport
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    private static double Best(double value, double before) => double.IsNaN(value) ? before : Math.Min(value, before);
 
     /// <summary>The best value after each trial of one sequential ClusterML study.</summary>
     private static double[] Study(Objective objective, int seed, int trials, Func<List<SearchObservation>, int, ImmutableDictionary<string, CampaignValue>> propose)
@@ -229,7 +246,7 @@ public static class TpeSurrogateReport
             var point = propose(observations, Seeds.Derive(seed, 2_000_000 + k));
             var value = objective.Evaluate(Point.Of(point));
             observations.Add(new SearchObservation(point, value));
-            best[k] = Math.Min(value, k > 0 ? best[k - 1] : double.PositiveInfinity);
+            best[k] = Best(value, k > 0 ? best[k - 1] : double.PositiveInfinity);
         }
         return best;
     }
@@ -239,7 +256,7 @@ public static class TpeSurrogateReport
     /// and reads the value back as one line.
     /// </summary>
     private const string OptunaScript = """
-        import json, sys
+        import json, math, sys
         import optuna
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         seed, trials = int(sys.argv[1]), int(sys.argv[2])
@@ -256,7 +273,11 @@ public static class TpeSurrogateReport
             line = sys.stdin.readline()
             if not line:
                 sys.exit(1)
-            study.tell(trial, float(line))
+            value = float(line)
+            if math.isnan(value):
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, value)
         """;
 
     private static readonly Lock OptunaLock = new();
@@ -295,7 +316,7 @@ public static class TpeSurrogateReport
             var value = objective.Evaluate(point);
             process.StandardInput.WriteLine(value.ToString("R", CultureInfo.InvariantCulture));
             process.StandardInput.Flush();
-            best[k] = Math.Min(value, k > 0 ? best[k - 1] : double.PositiveInfinity);
+            best[k] = Best(value, k > 0 ? best[k - 1] : double.PositiveInfinity);
         }
         process.StandardInput.Close();
         process.WaitForExit();
