@@ -104,6 +104,11 @@ public static class Program
             TpeSurrogateReport.Quality(surrogateSweepArgs);
             return;
         }
+        if (args is ["tpe-quality-surrogate-merge", .. var mergeArgs])
+        {
+            TpeSurrogateReport.Merge(mergeArgs);
+            return;
+        }
         if (args is ["tpe-quality-surrogate-cost", .. var surrogateCostArgs])
         {
             TpeSurrogateReport.Cost(surrogateCostArgs);

@@ -13,7 +13,7 @@ using Stats = ClusterML.Engines.Surrogate.Statistics;
 namespace ClusterML.Benchmarks;
 
 /// <summary>
-/// <c>tpe-quality-surrogate [seeds] [--trials N] [--epochs E] [--rows R] [--workers W] [--deadline-minutes M] [--no-optuna] [--plot PATH]</c>: search quality on a
+/// <c>tpe-quality-surrogate [seeds] [--trials N] [--epochs E] [--rows R] [--workers W] [--deadline-minutes M] [--first-seed F] [--curves FILE.jsonl] [--no-optuna] [--plot PATH]</c>: search quality on a
 /// 4-hyperparameter sweep of ClusterML's own surrogate engine. The objective trains one surrogate in process
 /// (<see cref="SurrogateEngine.Run"/>, ensemble 1, engine seed 0, one torch thread, no artifact folder) on a fixed thin-film
 /// data set (R rows, oracle seed 1; inputs thickness_nm, roughness_nm, temperature_K, direction; target k_W_mK, log-transformed
@@ -160,6 +160,8 @@ public static class TpeSurrogateReport
         var rows = Option(args, "--rows", 600);
         var workers = Option(args, "--workers", 2);
         var deadlineMinutes = Option(args, "--deadline-minutes", int.MaxValue);
+        var firstSeed = Option(args, "--first-seed", 0);
+        var curvesPath = Array.IndexOf(args, "--curves") is var c and >= 0 && c + 1 < args.Length ? args[c + 1] : null;
         var withOptuna = !args.Contains("--no-optuna");
         var plotPath = Array.IndexOf(args, "--plot") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : "docs/tpe-quality-surrogate.png";
         var folder = Directory.CreateTempSubdirectory("clusterml-tpe-surrogate-").FullName;
@@ -192,12 +194,20 @@ public static class TpeSurrogateReport
                 for (var i = 0; i < samplers.Count; i++)
                 {
                     var clock = Stopwatch.StartNew();
-                    perSeed[seed][i] = samplers[i].Run(seed);
+                    perSeed[seed][i] = samplers[i].Run(firstSeed + seed);
                     seconds[seed, i] = clock.Elapsed.TotalSeconds;
                 }
                 var bests = string.Join(", ", samplers.Select((s, i) => string.Create(CultureInfo.InvariantCulture, $"{s.Name} {perSeed[seed][i][^1]:G4}")));
+                if (curvesPath is not null)
+                {
+                    var line = JsonSerializer.Serialize(new SeedCurves(firstSeed + seed, samplers.Select((s, i) => (s.Name, Curve: runs[i])).ToDictionary(x => x.Name, x => x.Curve)));
+                    lock (OptunaLock)
+                    {
+                        File.AppendAllLines(curvesPath, [line]);
+                    }
+                }
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"seed {seed}: {total.Elapsed.TotalMinutes:F1} min, {objective.Trainings} trainings for {objective.Calls} evaluations, {bests}"));
+                    $"seed {firstSeed + seed}: {total.Elapsed.TotalMinutes:F1} min, {objective.Trainings} trainings for {objective.Calls} evaluations, {bests}"));
             });
             var done = Enumerable.Range(0, seeds).Where(k => perSeed[k] is not null).ToArray();
             if (done.Length < seeds)
@@ -232,6 +242,40 @@ public static class TpeSurrogateReport
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    private sealed record SeedCurves(int Seed, Dictionary<string, double[]> Curves);
+
+    /// <summary>
+    /// <c>tpe-quality-surrogate-merge FILE... [--plot PATH] [--rows R] [--epochs E]</c>: the table and plot over the seeds of
+    /// several runs' <c>--curves</c> files (a seed measured twice counts once), e.g. of runs over different <c>--first-seed</c> ranges.
+    /// </summary>
+    public static void Merge(string[] args)
+    {
+        var plotPath = Array.IndexOf(args, "--plot") is var p and >= 0 && p + 1 < args.Length ? args[p + 1] : "docs/tpe-quality-surrogate.png";
+        var files = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        var bySeed = new SortedDictionary<int, SeedCurves>();
+        foreach (var line in files.SelectMany(File.ReadLines).Where(l => l.Length > 0))
+        {
+            var seed = JsonSerializer.Deserialize<SeedCurves>(line)!;
+            bySeed.TryAdd(seed.Seed, seed);
+        }
+        var names = bySeed.Values.First().Curves.Keys.ToArray();
+        var curves = names.ToDictionary(n => n, n => bySeed.Values.Select(s => s.Curves[n]).ToList());
+        var trials = curves[names[0]][0].Length;
+        Console.WriteLine($"median over {bySeed.Count} seeds ({string.Join(", ", bySeed.Keys)}) of the best value after 50 and {trials} trials");
+        Console.WriteLine();
+        Console.WriteLine($"| sampler | best after 50 | best after {trials} | quartiles after {trials} |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var (name, runs) in curves)
+        {
+            var at50 = Stats.Quantile([.. runs.Select(r => r[Math.Min(49, trials - 1)])], 0.5);
+            var last = runs.Select(r => r[^1]).ToArray();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {at50:G4} | {Stats.Quantile(last, 0.5):G4} | {Stats.Quantile(last, 0.25):G4}–{Stats.Quantile(last, 0.75):G4} |"));
+        }
+        Plot(curves, bySeed.Count, plotPath, Option(args, "--rows", 600), Option(args, "--epochs", 10));
+        Console.WriteLine($"plot: {plotPath}");
     }
 
     private static double Best(double value, double before) => double.IsNaN(value) ? before : Math.Min(value, before);
