@@ -102,6 +102,21 @@ public static class Program
             TpeReport.Quality(tpeArgs);
             return;
         }
+        if (args is ["tpe-quality-surrogate", .. var surrogateSweepArgs])
+        {
+            TpeSurrogateReport.Quality(surrogateSweepArgs);
+            return;
+        }
+        if (args is ["tpe-quality-surrogate-merge", .. var mergeArgs])
+        {
+            TpeSurrogateReport.Merge(mergeArgs);
+            return;
+        }
+        if (args is ["tpe-quality-surrogate-cost", .. var surrogateCostArgs])
+        {
+            TpeSurrogateReport.Cost(surrogateCostArgs);
+            return;
+        }
         if (args is ["tpe-cost", ..])
         {
             TpeReport.Cost();
