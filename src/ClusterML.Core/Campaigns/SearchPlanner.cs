@@ -64,7 +64,6 @@ public static class SearchPlanner
                 }
             }
         }
-        var width = Math.Max(4, (points.Count - 1).ToString(CultureInfo.InvariantCulture).Length);
         var trials = ImmutableArray.CreateBuilder<TrialPlan>(points.Count);
         for (var i = 0; i < points.Count; i++)
         {
@@ -73,11 +72,15 @@ public static class SearchPlanner
             {
                 parameters[spec.Space[a].Name] = points[i][a];
             }
-            var id = "t" + i.ToString(CultureInfo.InvariantCulture).PadLeft(width, '0');
+            var id = TrialId(i, points.Count);
             trials.Add(new TrialPlan(i, id, parameters.ToImmutable(), Seeds.Derive(spec.Seed, 1000 + i)));
         }
         return trials.MoveToImmutable();
     }
+
+    /// <summary>Trial <paramref name="index"/>'s id among <paramref name="count"/>: <c>t</c> and the index, zero-padded to the width of the largest (at least four digits).</summary>
+    public static string TrialId(int index, int count) =>
+        "t" + index.ToString(CultureInfo.InvariantCulture).PadLeft(Math.Max(4, (count - 1).ToString(CultureInfo.InvariantCulture).Length), '0');
 
     /// <summary>The number of grid points, saturating at <see cref="long.MaxValue"/>.</summary>
     internal static long GridSize(IReadOnlyList<ParameterSpace> space, int pointsPerAxis)

@@ -71,9 +71,9 @@ public static class CampaignPlanner
             for (var m = 0; m < population; m++)
             {
                 var index = (g * population) + m;
-                var from = g == 0 ? null : PbtTrialId(spec, index - population, (int)total);
+                var from = g == 0 ? null : SearchPlanner.TrialId(index - population, (int)total);
                 var parameters = TrialSpecFactory.Describe(points[m].Parameters).SetItems(PbtKeys(m, g, from));
-                trials.Add(Planned(spec, points[m], PbtTrialId(spec, index, (int)total), index, parameters) with { UntilEpoch = pbt.UntilEpoch(g), StartFrom = from });
+                trials.Add(Planned(spec, points[m], SearchPlanner.TrialId(index, (int)total), index, parameters) with { UntilEpoch = pbt.UntilEpoch(g), StartFrom = from });
             }
         }
         return trials.MoveToImmutable();
@@ -89,10 +89,6 @@ public static class CampaignPlanner
             yield return new(Pbt.FromKey, from);
         }
     }
-
-    /// <summary>Trial ids of a PBT campaign: <c>t</c> and the index, zero-padded to the width of the largest (at least four digits).</summary>
-    internal static string PbtTrialId(CampaignSpec spec, int index, int total) =>
-        "t" + index.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(Math.Max(4, (total - 1).ToString(System.Globalization.CultureInfo.InvariantCulture).Length), '0');
 
     private static PlannedTrial Planned(CampaignSpec spec, TrialPlan point, string trialId, int index, ImmutableDictionary<string, string> parameters)
     {

@@ -177,7 +177,7 @@ public sealed class TrialProposer
         }
         var first = (generation - 1) * _population;
         var previous = earlier.Skip(first).Take(_population).Select((seen, k) => new Pbt.Member(
-            CampaignPlanner.PbtTrialId(_spec, first + k, _total), Decode(seen.Parameters),
+            SearchPlanner.TrialId(first + k, _total), Decode(seen.Parameters),
             Ranked(seen))).ToList();
         if (previous.Count != _population)
         {
@@ -202,19 +202,13 @@ public sealed class TrialProposer
         ArgumentNullException.ThrowIfNull(placeholder);
         var values = Decode(parameters);
         var plan = new TrialPlan(placeholder.Index, placeholder.TrialId, values, placeholder.Seed);
-        if (_spec.Pbt is not null)
+        // A PBT segment keeps its epochs and PBT keys, and continues from the trial the decision named (pbt_from).
+        var trial = placeholder with
         {
-            // The member's segment keeps its epochs and carries its PBT keys; it continues from the trial the decision named.
-            var segment = placeholder with
-            {
-                Spec = TrialSpecFactory.Create(_spec.Engine, plan.Settings(_spec), _spec.SourcePath),
-                Parameters = parameters.ToImmutableDictionary(StringComparer.Ordinal),
-                StartFrom = parameters.TryGetValue(Pbt.FromKey, out var from) ? from : null,
-            };
-            return _inputs is { Count: > 0 } pbtInputs ? CampaignInputs.WithBlobs([segment], pbtInputs)[0] : segment;
-        }
-        var trial = new PlannedTrial(placeholder.TrialId, placeholder.Index, TrialSpecFactory.Create(_spec.Engine, plan.Settings(_spec), _spec.SourcePath),
-            placeholder.Seed, TrialSpecFactory.Describe(values));
+            Spec = TrialSpecFactory.Create(_spec.Engine, plan.Settings(_spec), _spec.SourcePath),
+            Parameters = _spec.Pbt is null ? TrialSpecFactory.Describe(values) : parameters.ToImmutableDictionary(StringComparer.Ordinal),
+            StartFrom = _spec.Pbt is not null && parameters.TryGetValue(Pbt.FromKey, out var from) ? from : null,
+        };
         return _inputs is { Count: > 0 } inputs ? CampaignInputs.WithBlobs([trial], inputs)[0] : trial;
     }
 
