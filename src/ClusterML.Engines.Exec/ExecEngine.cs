@@ -16,7 +16,7 @@ namespace ClusterML.Engines.Exec;
 /// copy, not a link: the program may change its copy without touching the worker's blob store) and removed after the run
 /// unless an output pattern names them. The environment is this process's plus <c>CLUSTERML_TRIAL_DIR</c>,
 /// <c>CLUSTERML_SEED</c>, <c>CLUSTERML_PARAM_NAME</c> per parameter (upper case, other characters as <c>_</c>), then the
-/// spec's. stdout and stderr go to <c>stdout.txt</c> and <c>stderr.txt</c>; every metric line on stdout
+/// spec's. stdout and stderr go to <c>stdout.txt</c> and <c>stderr.txt</c> (made only when the program writes there); every metric line on stdout
 /// (<see cref="ExecMetricLine"/>) is reported at once as progress (stage <c>exec</c>, epoch = step, total unknown = 0), so
 /// ASHA can stop the trial; stopping kills the whole process tree. Deterministic only as far as the program is.
 /// Thread-safe: holds no state between calls.
@@ -187,6 +187,10 @@ public sealed class ExecEngine : Engine<ExecTrialSpec>, IEngine
         }
 
         var metrics = new MetricsLog(spec.Loss, context.Progress);
+        foreach (var stale in new[] { StdoutFile, StderrFile })
+        {
+            File.Delete(Path.Combine(folder, stale)); // a reused folder's earlier output is not this run's (the files are made lazily)
+        }
         using var process = new Process { StartInfo = start };
         try
         {
@@ -249,7 +253,7 @@ public sealed class ExecEngine : Engine<ExecTrialSpec>, IEngine
         }
         // The program's output is kept when there is any: an empty file says nothing, and a trial whose only file is its log
         // lands in the results store instead of a folder of its own (10⁵ trials of a quiet program make no 10⁵ folders).
-        var artifacts = new[] { StdoutFile, StderrFile }.Where(f => new FileInfo(Path.Combine(folder, f)).Length > 0).ToList();
+        var artifacts = new[] { StdoutFile, StderrFile }.Where(f => File.Exists(Path.Combine(folder, f))).ToList();
         if (spec.MetricsFile is { } mf && File.Exists(Path.Combine(folder, mf)))
         {
             artifacts.Add(mf.Replace('\\', '/'));
@@ -318,13 +322,19 @@ public sealed class ExecEngine : Engine<ExecTrialSpec>, IEngine
     private static string EnvironmentName(string name) =>
         string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToUpperInvariant(c) : '_'));
 
+    /// <summary>
+    /// Copies one stream of the program to <paramref name="path"/> line by line, keeping the last lines. The file is created
+    /// with the first line: a quiet program makes no file (creating and deleting two empty files per run was the largest
+    /// cost of a thousand tiny trials, ext4's inode allocation looking through recently deleted inodes).
+    /// </summary>
     private static async Task Pump(StreamReader reader, string path, Queue<string> tail, Action<string>? line, CancellationToken token)
     {
-        await using var writer = new StreamWriter(path, append: false, new UTF8Encoding(false));
+        StreamWriter? writer = null;
         try
         {
             while (await reader.ReadLineAsync(token).ConfigureAwait(false) is { } text)
             {
+                writer ??= new StreamWriter(path, append: false, new UTF8Encoding(false));
                 await writer.WriteLineAsync(text).ConfigureAwait(false);
                 lock (tail)
                 {
@@ -340,6 +350,13 @@ public sealed class ExecEngine : Engine<ExecTrialSpec>, IEngine
         catch (OperationCanceledException)
         {
             // A child the program left running holds the pipe open; what it writes later is not the trial's.
+        }
+        finally
+        {
+            if (writer is not null)
+            {
+                await writer.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -176,6 +176,24 @@ public sealed class ExecEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_quiet_program_should_make_no_output_files_and_a_reused_folder_should_not_report_an_earlier_runs_output()
+    {
+        var loud = Run(Sh("echo out-line; echo err-line >&2"));
+        Assert.Equal([ExecEngine.StdoutFile, ExecEngine.StderrFile], loud.Artifacts!);
+
+        // The same folder again with a program that writes nothing: the earlier files are gone, none is made.
+        var quiet = Run(new ExecTrialSpec(["/bin/true"]));
+        Assert.Empty(quiet.Artifacts!);
+        Assert.False(File.Exists(Path.Combine(TrialDir, ExecEngine.StdoutFile)));
+        Assert.False(File.Exists(Path.Combine(TrialDir, ExecEngine.StderrFile)));
+
+        // One empty line is output: the file is made and kept.
+        var blank = Run(Sh("echo"));
+        Assert.Equal([ExecEngine.StdoutFile], blank.Artifacts!);
+        Assert.Equal("\n", Read(ExecEngine.StdoutFile));
+    }
+
+    [Fact]
     public void A_timeout_should_kill_the_program_well_before_it_ends()
     {
         var clock = Stopwatch.StartNew();
