@@ -52,6 +52,11 @@ public static class Program
             CampaignScaleReport.Run(scaleArgs);
             return;
         }
+        if (args is ["scalar-race", .. var raceArgs])
+        {
+            Environment.ExitCode = ScalarRace.Run(raceArgs);
+            return;
+        }
         if (args is ["exec-engine", ..])
         {
             CampaignThroughputReport.RunExecEngineAlone(200);

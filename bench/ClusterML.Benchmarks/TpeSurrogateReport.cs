@@ -92,6 +92,13 @@ public static class TpeSurrogateReport
         public double Train(Point point)
         {
             var clock = Stopwatch.StartNew();
+            if (Environment.GetEnvironmentVariable("CLUSTERML_BENCH_TRACE") is { Length: > 0 } trace)
+            {
+                lock (this)
+                {
+                    File.AppendAllLines(trace, [string.Create(CultureInfo.InvariantCulture, $"{point.Lr:R} {point.Width} {point.Layers} {point.WeightDecay:R}")]);
+                }
+            }
             TorchThreads.Apply(1);
             var spec = new SurrogateSpec(csv, "k_W_mK", Inputs, [],
                 HiddenLayers: (int)point.Layers, Width: (int)point.Width, Epochs: epochs, LearningRate: point.Lr,

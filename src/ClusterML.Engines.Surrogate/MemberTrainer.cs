@@ -1,3 +1,4 @@
+using ScalarSafeAdam = ClusterML.Engines.Torch.Optimizers.Adam;
 using System.Diagnostics;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Specs;
@@ -135,7 +136,7 @@ internal static class MemberTrainer
 
         using var model = new MlpRegressor(xTrain[0].Length, spec.HiddenLayers, spec.Width, spec.Activation, seed);
         model.to(device);
-        using var optimizer = optim.Adam(model.parameters(), lr: spec.LearningRate, weight_decay: spec.WeightDecay);
+        using var optimizer = new ScalarSafeAdam(model.parameters(), lr: spec.LearningRate, weightDecay: spec.WeightDecay);
         var scheduler = spec.Schedule == "cosine"
             ? optim.lr_scheduler.CosineAnnealingLR(optimizer, spec.Epochs, eta_min: spec.LearningRate * 0.01)
             : null;

@@ -10,7 +10,8 @@ public static class TorchSmokeTest
     {
         using var scope = torch.NewDisposeScope();
         var x = torch.tensor(new[] { 2.0 }, dtype: torch.float64, device: device).requires_grad_();
-        var y = x.pow(3).sum();
+        using var three = 3.ToScalar();
+        var y = x.pow(three).sum();
         var dy = torch.autograd.grad([y], [x], create_graph: true, retain_graph: true)[0];
         var d2y = torch.autograd.grad([dy.sum()], [x], retain_graph: true)[0];
         return d2y.cpu().item<double>();

@@ -1,3 +1,4 @@
+using ClusterML.Engines.Torch;
 using ClusterML.Engines.Nep.Model;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -134,24 +135,25 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         {
             for (var t = 0; t < m.SpeciesCount; t++)
             {
-                var index = (batch.Types == t).nonzero().flatten();
+                using var type = t.ToScalar();
+                var index = batch.Types.eq(type).nonzero().flatten();
                 if (index.numel() > 0)
                 {
-                    atomEnergies = atomEnergies.index_add(0, index, Network(scaled.index_select(0, index), t), 1.0);
+                    atomEnergies = atomEnergies.index_add(0, index, Network(scaled.index_select(0, index), t), TorchScalars.One);
                 }
             }
         }
-        var energies = zeros(batch.Structures, dtype: _dtype, device: scaled.device).index_add(0, batch.AtomStructure, atomEnergies, 1.0);
+        var energies = zeros(batch.Structures, dtype: _dtype, device: scaled.device).index_add(0, batch.AtomStructure, atomEnergies, TorchScalars.One);
         if (!forces)
         {
             return new NepTorchOutput(energies, atomEnergies, scaled, null, null);
         }
         var pairForce = autograd.grad([energies.sum()], [batch.Delta], retain_graph: true, create_graph: createGraph)[0]; // f_ij = ∂U_i/∂r_ij
         var atomForces = zeros(batch.Atoms, 3, dtype: _dtype, device: scaled.device)
-            .index_add(0, batch.Center, pairForce, 1.0)
-            .index_add(0, batch.Neighbor, -pairForce, 1.0);
+            .index_add(0, batch.Center, pairForce, TorchScalars.One)
+            .index_add(0, batch.Neighbor, -pairForce, TorchScalars.One);
         var outer = -(batch.Delta.unsqueeze(2) * pairForce.unsqueeze(1)).reshape(-1, 9);
-        var virials = zeros(batch.Structures, 9, dtype: _dtype, device: scaled.device).index_add(0, batch.PairStructure, outer, 1.0);
+        var virials = zeros(batch.Structures, 9, dtype: _dtype, device: scaled.device).index_add(0, batch.PairStructure, outer, TorchScalars.One);
         return new NepTorchOutput(energies, atomEnergies, scaled, atomForces, virials);
     }
 
@@ -169,7 +171,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         var nA = m.NMaxAngular + 1;
         var r = batch.Delta.square().sum(1).sqrt();
         var radial = PairFunctions(r, batch.PairType, _cutoffRadial, c_radial, m.BasisRadial + 1, nR);
-        var qRadial = zeros(batch.Atoms, nR, dtype: _dtype, device: r.device).index_add(0, batch.Center, radial, 1.0);
+        var qRadial = zeros(batch.Atoms, nR, dtype: _dtype, device: r.device).index_add(0, batch.Center, radial, TorchScalars.One);
 
         var index = batch.Angular;
         var delta = batch.Delta.index_select(0, index);
@@ -178,7 +180,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         var y = Harmonics(delta, rA, m.LMax); // [P_A, H−1] for l ≥ 1
         var harmonics = y.shape[1];
         var a = zeros(batch.Atoms, nA, harmonics, dtype: _dtype, device: r.device)
-            .index_add(0, batch.Center.index_select(0, index), gA.unsqueeze(2) * y.unsqueeze(1), 1.0);
+            .index_add(0, batch.Center.index_select(0, index), gA.unsqueeze(2) * y.unsqueeze(1), TorchScalars.One);
         var blocks = new List<Tensor> { qRadial };
         var square = a.square();
         for (var l = 1; l <= m.LMax; l++)
@@ -216,10 +218,11 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         var types = _template.SpeciesCount;
         for (var pair = 0; pair < types * types; pair++)
         {
-            var index = (pairType == pair).nonzero().flatten();
+            using var pairScalar = pair.ToScalar();
+            var index = pairType.eq(pairScalar).nonzero().flatten();
             if (index.numel() > 0)
             {
-                g = g.index_add(0, index, f.index_select(0, index).matmul(c[pair].t()), 1.0);
+                g = g.index_add(0, index, f.index_select(0, index).matmul(c[pair].t()), TorchScalars.One);
             }
         }
         return g;

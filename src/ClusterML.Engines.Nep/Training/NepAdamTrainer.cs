@@ -1,3 +1,4 @@
+using ScalarSafeAdam = ClusterML.Engines.Torch.Optimizers.Adam;
 using System.Diagnostics;
 using System.Text.Json;
 using ClusterML.Core.Engines;
@@ -91,7 +92,7 @@ public static class NepAdamTrainer
         var (group, shards) = await NepClusterRun.ShardsAsync(cluster, plan, initial, NepShardObjective.Name, dtype == ScalarType.Float64 ? "float64" : "float32",
             settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount, s => new NepShardCompute(initial, plan.FramesOf(s), dtype, device), cancellationToken);
         var trainable = model.Trainable;
-        using var adam = optim.Adam(trainable, settings.LearningRate);
+        using var adam = new ScalarSafeAdam(trainable, settings.LearningRate);
         var history = new List<NepEpoch>();
         var firstEpoch = 1;
         var shape = Shape(initial);

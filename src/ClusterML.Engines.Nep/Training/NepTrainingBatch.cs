@@ -63,6 +63,9 @@ public sealed record NepLossTerms(Tensor Total, Tensor Energy, Tensor Force, Ten
 /// </summary>
 public static class NepLoss
 {
+    /// <summary>Keeps √ differentiable at a perfect fit (held for the process: an implicit Scalar may be freed mid-call).</summary>
+    private static readonly Scalar Floor = 1e-30.ToScalar();
+
     public static NepLossTerms Compute(NepTorchModel model, NepTrainingBatch batch, NepTrainingSettings settings, double lambda1, double lambda2, bool createGraph)
     {
         var output = model.Evaluate(batch.Batch, forces: true, createGraph: createGraph);
@@ -71,16 +74,16 @@ public static class NepLoss
         var reference = batch.Energy / batch.Atoms;
         var difference = perAtom - reference;
         var offset = (difference * w2).sum() / w2.sum();
-        var energy = ((difference - offset).square() * w2).sum().div(w2.sum()).add(1e-30).sqrt();
+        var energy = ((difference - offset).square() * w2).sum().div(w2.sum()).add(Floor).sqrt();
         var aw2 = batch.AtomWeight.square().unsqueeze(1);
-        var force = ((output.Forces! - batch.Forces).square() * aw2).sum().div(aw2.sum() * 3).add(1e-30).sqrt();
+        var force = ((output.Forces! - batch.Forces).square() * aw2).sum().div(aw2.sum() * 3).add(Floor).sqrt();
         Tensor? virial = null;
         if (batch.VirialFrames.numel() > 0)
         {
             var predicted = output.Virials!.index_select(0, batch.VirialFrames).index_select(1, tensor(new long[] { 0, 4, 8, 1, 5, 6 }, device: output.Virials.device))
                 / batch.Atoms.index_select(0, batch.VirialFrames).unsqueeze(1);
             var vw2 = w2.index_select(0, batch.VirialFrames).unsqueeze(1);
-            virial = ((predicted - batch.Virial).square() * vw2).sum().div(vw2.sum() * 6).add(1e-30).sqrt();
+            virial = ((predicted - batch.Virial).square() * vw2).sum().div(vw2.sum() * 6).add(Floor).sqrt();
         }
         var parameters = model.parameters().Where(p => p.requires_grad).Select(p => p.flatten()).ToArray();
         var all = cat(parameters, 0);

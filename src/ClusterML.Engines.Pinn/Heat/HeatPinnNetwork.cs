@@ -15,6 +15,9 @@ namespace ClusterML.Engines.Pinn.Heat;
 /// </summary>
 internal sealed class HeatPinnNetwork : nn.Module<Tensor, Tensor>
 {
+    /// <summary>Keeps τ positive at s = 0 (held for the process: an implicit Scalar may be freed mid-call, see ScalarSafeAdam).</summary>
+    private static readonly Scalar TauFloor = 1e-30.ToScalar();
+
     private readonly nn.Module<Tensor, Tensor> _mlp;
     private readonly PinnHeatSettings _settings;
     private readonly ScalarType _dtype;
@@ -88,7 +91,7 @@ internal sealed class HeatPinnNetwork : nn.Module<Tensor, Tensor>
                 : (p.Left * (1.0 - xi)) + (p.Right * xi) + (xi * (1.0 - xi) * n);
             return (plain, plain);
         }
-        var tau = (Kappa * s).clamp_min(1e-30);
+        var tau = (Kappa * s).clamp_min(TauFloor);
         var twoRootTau = tau.sqrt() * 2.0;
         var jumpLeft = p.Left - p.Initial;
         var jumpRight = p.Right - p.Initial;

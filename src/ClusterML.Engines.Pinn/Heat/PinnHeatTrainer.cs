@@ -1,7 +1,8 @@
+using ScalarSafeAdam = ClusterML.Engines.Torch.Optimizers.Adam;
+using ClusterML.Engines.Torch;
 using System.Diagnostics;
 using ClusterML.Core.Engines;
 using ClusterML.Engines.FiniteDifferences;
-using ClusterML.Engines.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -114,7 +115,7 @@ public static class PinnHeatTrainer
             var adamClock = Stopwatch.StartNew();
             if (settings.Epochs > 0)
             {
-                using var adam = optim.Adam(session.Trainable, settings.LearningRate);
+                using var adam = new ScalarSafeAdam(session.Trainable, settings.LearningRate);
                 var decay = Math.Pow(0.1, 1.0 / settings.Epochs);
                 if (state is not null)
                 {
