@@ -1,3 +1,4 @@
+using ClusterML.Engines.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 

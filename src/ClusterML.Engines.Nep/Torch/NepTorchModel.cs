@@ -205,7 +205,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         var rc = cutoffs.index_select(0, pairType);
         var inside = r < rc;
         var rr = where(inside, r, rc * 0.5); // keeps the masked branch finite
-        var fc = where(inside, ((rr / rc * Math.PI).cos() + 1) * 0.5, zeros_like(rr));
+        var fc = where(inside, (rr / rc * Math.PI).cos().Plus(1) * 0.5, zeros_like(rr));
         var u = (rr / rc) - 1;
         var x = (u.square() * 2) - 1;
         var terms = new List<Tensor> { ones_like(x), x };
@@ -213,7 +213,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         {
             terms.Add((x * terms[k - 1] * 2) - terms[k - 2]);
         }
-        var f = (stack(terms.Take(basis), 1) + 1) * 0.5 * fc.unsqueeze(1); // [P, basis]
+        var f = stack(terms.Take(basis), 1).Plus(1) * 0.5 * fc.unsqueeze(1); // [P, basis]
         var g = zeros(r.shape[0], functions, dtype: _dtype, device: r.device);
         var types = _template.SpeciesCount;
         for (var pair = 0; pair < types * types; pair++)
@@ -243,7 +243,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
             var bottom = s[SolidHarmonics.Index(l, -l)];
             var factor = Math.Sqrt((l == 0 ? 2.0 : 1.0) * ((2 * l) + 1) / ((2.0 * l) + 2));
             s[SolidHarmonics.Index(l + 1, l + 1)] = l == 0 ? x * factor : ((x * top) - (y * bottom)) * factor;
-            s[SolidHarmonics.Index(l + 1, -(l + 1))] = l == 0 ? y * factor : ((y * top) + (x * bottom)) * factor;
+            s[SolidHarmonics.Index(l + 1, -(l + 1))] = l == 0 ? y * factor : (y * top).Plus(x * bottom) * factor;
             for (var m = -l; m <= l; m++)
             {
                 var a = (2.0 * l) + 1;

@@ -7,6 +7,7 @@ using ClusterML.Core.Validation;
 using ClusterML.Engines.Nep.Model;
 using ClusterML.Engines.Nep.Torch;
 using ClusterML.Engines.Nep.Training.Sharding;
+using ClusterML.Engines.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -139,14 +140,14 @@ public static class NepAdamTrainer
                         var all = cat([.. trainable.Select(p => p.flatten())], 0);
                         var l1Term = all.abs().mean();
                         var l2Term = all.square().mean().sqrt();
-                        ((l1Term * lambda1) + (l2Term * lambda2)).backward();
+                        (l1Term * lambda1).Plus(l2Term * lambda2).backward();
                         var at = 0;
                         foreach (var p in trainable)
                         {
                             var count = (int)p.numel();
                             using (no_grad())
                             {
-                                p.grad!.add_(tensor(loss.Gradient.AsSpan(at, count).ToArray(), p.shape, dtype: dtype, device: device));
+                                p.grad!.PlusInPlace(tensor(loss.Gradient.AsSpan(at, count).ToArray(), p.shape, dtype: dtype, device: device));
                             }
                             at += count;
                         }

@@ -1,3 +1,4 @@
+using ClusterML.Engines.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -88,14 +89,14 @@ internal sealed class HeatPinnNetwork : nn.Module<Tensor, Tensor>
         {
             var plain = _settings.Constraints == HeatConstraints.Soft
                 ? n
-                : (p.Left * (1.0 - xi)) + (p.Right * xi) + (xi * (1.0 - xi) * n);
+                : (p.Left * xi.SubtractedFrom(1.0)).Plus(p.Right * xi).Plus(xi * xi.SubtractedFrom(1.0) * n);
             return (plain, plain);
         }
         var tau = (Kappa * s).clamp_min(TauFloor);
         var twoRootTau = tau.sqrt() * 2.0;
         var jumpLeft = p.Left - p.Initial;
         var jumpRight = p.Right - p.Initial;
-        var similarity = p.Initial + (jumpLeft * (xi / twoRootTau).erfc()) + (jumpRight * ((1.0 - xi) / twoRootTau).erfc());
+        var similarity = (jumpLeft * (xi / twoRootTau).erfc()).Plus(p.Initial).Plus(jumpRight * (xi.SubtractedFrom(1.0) / twoRootTau).erfc());
         Tensor remainder;
         if (_settings.Constraints == HeatConstraints.Soft)
         {
@@ -107,10 +108,10 @@ internal sealed class HeatPinnNetwork : nn.Module<Tensor, Tensor>
             var far = (1.0 / twoRootTau).erfc();
             var gLeft = -jumpRight * far;
             var gRight = -jumpLeft * far;
-            var free = _settings.Constraints == HeatConstraints.All ? xi * (1.0 - xi) * s * n : xi * (1.0 - xi) * n;
-            remainder = (gLeft * (1.0 - xi)) + (gRight * xi) + free;
+            var free = _settings.Constraints == HeatConstraints.All ? xi * xi.SubtractedFrom(1.0) * s * n : xi * xi.SubtractedFrom(1.0) * n;
+            remainder = (gLeft * xi.SubtractedFrom(1.0)).Plus(gRight * xi).Plus(free);
         }
-        return (similarity + remainder, remainder);
+        return (similarity.Plus(remainder), remainder);
     }
 
     private void Initialise(long seed)

@@ -352,21 +352,21 @@ public static class PinnHeatTrainer
         {
             var pde = Residual(_interior).square().mean();
             var p = _settings.Problem;
-            var boundary = _left is null ? null : ((_net.forward(_left) - p.Left).square().mean() + (_net.forward(_right!) - p.Right).square().mean()) / 2.0;
+            var boundary = _left is null ? null : (_net.forward(_left) - p.Left).square().mean().Plus((_net.forward(_right!) - p.Right).square().mean()) / 2.0;
             var initial = _initial is null ? null : (_net.forward(_initial) - p.Initial).square().mean();
             var data = _observedAt is null ? null : (_net.forward(_observedAt) - _observed!).square().mean();
             var total = pde * _settings.WeightPde;
             if (boundary is not null)
             {
-                total += boundary * WeightBoundary;
+                total = total.Plus(boundary * WeightBoundary);
             }
             if (initial is not null)
             {
-                total += initial * WeightInitial;
+                total = total.Plus(initial * WeightInitial);
             }
             if (data is not null)
             {
-                total += data * WeightData;
+                total = total.Plus(data * WeightData);
             }
             return new LossParts(total, pde, boundary, initial, data);
         }
