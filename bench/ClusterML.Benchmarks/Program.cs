@@ -52,6 +52,11 @@ public static class Program
             CampaignScaleReport.Run(scaleArgs);
             return;
         }
+        if (args is ["init-race", .. var initArgs])
+        {
+            Environment.ExitCode = ScalarRace.Init(initArgs);
+            return;
+        }
         if (args is ["scalar-race", .. var raceArgs])
         {
             Environment.ExitCode = ScalarRace.Run(raceArgs);

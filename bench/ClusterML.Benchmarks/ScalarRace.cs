@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
+using ClusterML.Testing;
 using static TorchSharp.torch;
 using ScalarSafeAdam = ClusterML.Engines.Torch.Optimizers.Adam;
 
@@ -17,25 +18,39 @@ namespace ClusterML.Benchmarks;
 /// </summary>
 public static class ScalarRace
 {
+    /// <summary><c>init-race [seconds]</c>: builds surrogate networks (their Glorot initialisation) again and again under the same noise.</summary>
+    public static int Init(string[] args)
+    {
+        var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 30;
+        static float[] Weights(ClusterML.Engines.Surrogate.MlpRegressor m) => [.. m.parameters().SelectMany(p => p.detach().data<float>().ToArray())];
+        float[] reference;
+        using (var quiet = new ClusterML.Engines.Surrogate.MlpRegressor(4, 4, 96, "tanh", 5))
+        {
+            reference = Weights(quiet);
+        }
+        using var noise = new GarbageNoise();
+        var clock = Stopwatch.StartNew();
+        var built = 0;
+        var wrong = 0;
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            using var network = new ClusterML.Engines.Surrogate.MlpRegressor(4, 4, 96, "tanh", 5);
+            if (!Weights(network).SequenceEqual(reference))
+            {
+                wrong++;
+            }
+            built++;
+        }
+        noise.Dispose();
+        var collections = noise.Collections;
+        Console.WriteLine($"{built} networks built, {wrong} with other weights than a quiet build, {collections} collections");
+        return wrong == 0 ? 0 : 1;
+    }
+
     public static int Run(string[] args)
     {
         var seconds = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? double.Parse(args[0], CultureInfo.InvariantCulture) : 30;
         var torchAdam = args.Contains("--torch-adam");
-        var stop = 0;
-        var collections = 0;
-        var noise = new Thread(() =>
-        {
-            while (Volatile.Read(ref stop) == 0)
-            {
-                var garbage = new object[4096];
-                for (var i = 0; i < garbage.Length; i++)
-                {
-                    garbage[i] = new byte[24];
-                }
-                GC.Collect(0);
-                Interlocked.Increment(ref collections);
-            }
-        }) { IsBackground = true };
         random.manual_seed(3);
         using var model = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1));
         using var x = randn(64, 3);
@@ -43,7 +58,7 @@ public static class ScalarRace
 #pragma warning disable RS0030 // the optimizer whose defect this shows
         using OptimizerHelper adam = torchAdam ? optim.Adam(model.parameters(), 1e-3) : new ScalarSafeAdam(model.parameters(), 1e-3);
 #pragma warning restore RS0030
-        noise.Start();
+        using var noise = new GarbageNoise();
         var clock = Stopwatch.StartNew();
         long steps = 0;
         string? error = null;
@@ -62,8 +77,8 @@ public static class ScalarRace
         {
             error = e.Message.Split('\n')[0];
         }
-        Volatile.Write(ref stop, 1);
-        noise.Join();
+        noise.Dispose();
+        var collections = noise.Collections;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{(torchAdam ? "TorchSharp's Adam" : "ClusterML's ScalarSafeAdam")}: {steps} steps in {clock.Elapsed.TotalSeconds:F1} s, {collections} gen-0 collections on another thread; {(error is null ? "no error" : "failed: " + error)}"));
         return error is null ? 0 : 1;

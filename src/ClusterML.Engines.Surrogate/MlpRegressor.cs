@@ -46,7 +46,11 @@ internal sealed class MlpRegressor : nn.Module<Tensor, Tensor>
             var fanOut = parameter.shape[0];
             var fanIn = parameter.shape[1];
             var bound = Math.Sqrt(6.0 / (fanIn + fanOut));
-            using var values = (rand(parameter.shape, generator: generator, dtype: float32) * (2 * bound)) - bound;
+            // Every temporary is held by a local until the next call has returned: outside a dispose scope nothing else refers to
+            // it, and a GC on another thread would let its finalizer free the tensor while libtorch reads it (a crash).
+            using var uniform = rand(parameter.shape, generator: generator, dtype: float32);
+            using var scaled = uniform.Times(2 * bound);
+            using var values = scaled.Minus(bound);
             parameter.copy_(values);
         }
     }

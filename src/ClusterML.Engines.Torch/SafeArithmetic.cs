@@ -4,12 +4,13 @@ using static TorchSharp.torch;
 namespace ClusterML.Engines.Torch;
 
 /// <summary>
-/// Addition for engine code, in place of <c>+</c> on tensors (and <c>number − tensor</c>). TorchSharp 0.107 implements every
-/// <c>a + b</c>, <c>a + 1.0</c> and <c>1.0 − a</c> through an <c>add</c> overload that passes libtorch an implicit
-/// <see cref="Scalar"/> alpha of 1, which a garbage collection on another thread can free while libtorch still reads it (see
-/// <see cref="Optimizers.Adam"/>); these pass an alpha (and a number) that stays alive. Subtraction of a tensor or a number
-/// from a tensor has no alpha and stays an operator. The results are bit-identical to the operators'. BannedSymbols.txt of
-/// each engine project refuses the unsafe forms at build time (not the compound <c>+=</c>, which the analyzer does not see).
+/// Arithmetic for engine code in place of the operators that TorchSharp 0.107 implements with a <see cref="Scalar"/> nothing
+/// holds: <c>a + b</c> (an implicit alpha of 1), and every operator between a tensor and a number (<c>t × 2.0</c>,
+/// <c>t − 1</c>, <c>1.0 − t</c>, …: the number becomes a temporary Scalar). A garbage collection on another thread can free
+/// such a Scalar while libtorch still reads it (see <see cref="Optimizers.Adam"/>); these keep theirs alive until the call has
+/// returned. Tensor − tensor, tensor × tensor and tensor ÷ tensor pass no Scalar and stay operators. The results are
+/// bit-identical to the operators'. BannedSymbols.txt of each engine project refuses the unsafe forms at build time (not the
+/// compound <c>+=</c> and <c>*=</c>, which the analyzer does not see).
 /// </summary>
 public static class SafeArithmetic
 {
@@ -28,6 +29,27 @@ public static class SafeArithmetic
     {
         using var scalar = b.ToScalar();
         return a.negative().add(scalar, TorchScalars.One);
+    }
+
+    /// <summary><paramref name="a"/> × <paramref name="b"/> (also for <c>b × a</c>: TorchSharp computes that as <c>a × b</c>).</summary>
+    public static Tensor Times(this Tensor a, double b)
+    {
+        using var scalar = b.ToScalar();
+        return a.mul(scalar);
+    }
+
+    /// <summary><paramref name="a"/> ÷ <paramref name="b"/>.</summary>
+    public static Tensor DividedBy(this Tensor a, double b)
+    {
+        using var scalar = b.ToScalar();
+        return a.div(scalar);
+    }
+
+    /// <summary><paramref name="a"/> − <paramref name="b"/>.</summary>
+    public static Tensor Minus(this Tensor a, double b)
+    {
+        using var scalar = b.ToScalar();
+        return a.sub(scalar);
     }
 
     /// <summary>Adds <paramref name="b"/> to <paramref name="a"/> in place.</summary>

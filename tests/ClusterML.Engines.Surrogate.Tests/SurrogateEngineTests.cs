@@ -28,6 +28,32 @@ public sealed class SurrogateEngineTests : IDisposable
         Assert.All(report.Members, m => Assert.True(m.BestValidationLoss < m.ValidationLoss[0]));
     }
 
+    /// <summary>
+    /// Regression for the surrogate-sweep benchmark's segmentation faults: the Glorot initialisation chained tensor temporaries
+    /// (rand × 2b − b) outside a dispose scope, so a collection on another thread could free one while libtorch read it, and
+    /// TorchSharp turned each number into a Scalar nothing held. Building networks under constant collections must give the
+    /// weights of a quiet build, every time.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void Networks_built_while_another_thread_collects_garbage_should_get_the_weights_of_a_quiet_build()
+    {
+        static float[] Weights(MlpRegressor network) => [.. network.parameters().SelectMany(p => p.detach().data<float>().ToArray())];
+        float[] quiet;
+        using (var network = new MlpRegressor(4, 4, 96, "tanh", 5))
+        {
+            quiet = Weights(network);
+        }
+        using var noise = new GarbageNoise();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 3000 && clock.Elapsed < TimeSpan.FromSeconds(20); i++)
+        {
+            using var network = new MlpRegressor(4, 4, 96, "tanh", 5);
+            Assert.Equal(quiet, Weights(network));
+        }
+        Assert.True(noise.Collections > 100, $"only {noise.Collections} collections happened while the networks were built");
+    }
+
     [Fact]
     public void Z_scaling_should_make_standardised_errors_unit_variance()
     {

@@ -82,32 +82,10 @@ public sealed class ScalarSafeAdamTests
     {
         const int steps = 2000;
         var quiet = Train(p => new ScalarSafeAdam(p, lr: 3e-3, weightDecay: 1e-4), steps);
-        var stop = 0;
-        var collections = 0;
-        var noise = new Thread(() =>
-        {
-            while (Volatile.Read(ref stop) == 0)
-            {
-                var garbage = new object[4096];
-                for (var i = 0; i < garbage.Length; i++)
-                {
-                    garbage[i] = new byte[24];
-                }
-                GC.Collect(0);
-                Interlocked.Increment(ref collections);
-            }
-        }) { IsBackground = true };
-        noise.Start();
-        try
-        {
-            var stressed = Train(p => new ScalarSafeAdam(p, lr: 3e-3, weightDecay: 1e-4), steps);
-            Assert.Equal(quiet, stressed);
-        }
-        finally
-        {
-            Volatile.Write(ref stop, 1);
-            noise.Join();
-        }
+        using var noise = new GarbageNoise();
+        var stressed = Train(p => new ScalarSafeAdam(p, lr: 3e-3, weightDecay: 1e-4), steps);
+        Assert.Equal(quiet, stressed);
+        var collections = noise.Collections;
         Assert.True(collections > 100, $"only {collections} collections happened during the stressed run");
     }
 }

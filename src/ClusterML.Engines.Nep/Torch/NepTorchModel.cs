@@ -185,7 +185,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         var square = a.square();
         for (var l = 1; l <= m.LMax; l++)
         {
-            blocks.Add(square[.., .., ((l * l) - 1)..(((l + 1) * (l + 1)) - 1)].sum(2) * m.AngularScale(l));
+            blocks.Add(square[.., .., ((l * l) - 1)..(((l + 1) * (l + 1)) - 1)].sum(2).Times(m.AngularScale(l)));
         }
         if (m.Has4Body)
         {
@@ -194,7 +194,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         }
         if (m.Has5Body)
         {
-            blocks.Add(blocks[1].square() * (7.0 / 15.0));
+            blocks.Add(blocks[1].square().Times(7.0 / 15.0));
         }
         return cat(blocks, 1);
     }
@@ -204,16 +204,16 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
     {
         var rc = cutoffs.index_select(0, pairType);
         var inside = r < rc;
-        var rr = where(inside, r, rc * 0.5); // keeps the masked branch finite
-        var fc = where(inside, (rr / rc * Math.PI).cos().Plus(1) * 0.5, zeros_like(rr));
-        var u = (rr / rc) - 1;
-        var x = (u.square() * 2) - 1;
+        var rr = where(inside, r, rc.Times(0.5)); // keeps the masked branch finite
+        var fc = where(inside, (rr / rc).Times(Math.PI).cos().Plus(1).Times(0.5), zeros_like(rr));
+        var u = (rr / rc).Minus(1);
+        var x = u.square().Times(2).Minus(1);
         var terms = new List<Tensor> { ones_like(x), x };
         for (var k = 2; k < basis; k++)
         {
-            terms.Add((x * terms[k - 1] * 2) - terms[k - 2]);
+            terms.Add((x * terms[k - 1]).Times(2) - terms[k - 2]);
         }
-        var f = stack(terms.Take(basis), 1).Plus(1) * 0.5 * fc.unsqueeze(1); // [P, basis]
+        var f = stack(terms.Take(basis), 1).Plus(1).Times(0.5) * fc.unsqueeze(1); // [P, basis]
         var g = zeros(r.shape[0], functions, dtype: _dtype, device: r.device);
         var types = _template.SpeciesCount;
         for (var pair = 0; pair < types * types; pair++)
@@ -242,19 +242,19 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
             var top = s[SolidHarmonics.Index(l, l)];
             var bottom = s[SolidHarmonics.Index(l, -l)];
             var factor = Math.Sqrt((l == 0 ? 2.0 : 1.0) * ((2 * l) + 1) / ((2.0 * l) + 2));
-            s[SolidHarmonics.Index(l + 1, l + 1)] = l == 0 ? x * factor : ((x * top) - (y * bottom)) * factor;
-            s[SolidHarmonics.Index(l + 1, -(l + 1))] = l == 0 ? y * factor : (y * top).Plus(x * bottom) * factor;
+            s[SolidHarmonics.Index(l + 1, l + 1)] = l == 0 ? x.Times(factor) : ((x * top) - (y * bottom)).Times(factor);
+            s[SolidHarmonics.Index(l + 1, -(l + 1))] = l == 0 ? y.Times(factor) : (y * top).Plus(x * bottom).Times(factor);
             for (var m = -l; m <= l; m++)
             {
                 var a = (2.0 * l) + 1;
                 var b = Math.Sqrt((double)(l + m) * (l - m));
                 var d = 1 / Math.Sqrt((double)(l + m + 1) * (l - m + 1));
-                var next = z * s[SolidHarmonics.Index(l, m)] * a;
+                var next = (z * s[SolidHarmonics.Index(l, m)]).Times(a);
                 if (b != 0)
                 {
-                    next -= r2 * s[SolidHarmonics.Index(l - 1, m)] * b;
+                    next -= (r2 * s[SolidHarmonics.Index(l - 1, m)]).Times(b);
                 }
-                s[SolidHarmonics.Index(l + 1, m)] = next * d;
+                s[SolidHarmonics.Index(l + 1, m)] = next.Times(d);
             }
         }
         var columns = new List<Tensor>();
@@ -265,7 +265,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
             var norm = Math.Sqrt(((2 * l) + 1) / (4 * Math.PI));
             for (var m = -l; m <= l; m++)
             {
-                columns.Add(s[SolidHarmonics.Index(l, m)] * power * norm);
+                columns.Add((s[SolidHarmonics.Index(l, m)] * power).Times(norm));
             }
             power = power * inverse;
         }

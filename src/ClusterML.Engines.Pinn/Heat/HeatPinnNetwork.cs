@@ -83,20 +83,20 @@ internal sealed class HeatPinnNetwork : nn.Module<Tensor, Tensor>
         var p = _settings.Problem;
         var xi = xs[.., 0..1];
         var s = xs[.., 1..2];
-        var input = _settings.NonDimensional ? (xs * 2.0) - 1.0 : cat([xi * p.Length, s * _settings.TEnd], 1);
+        var input = _settings.NonDimensional ? xs.Times(2.0).Minus(1.0) : cat([xi.Times(p.Length), s.Times(_settings.TEnd)], 1);
         var n = _mlp.forward(input);
         if (!_settings.CornerSubtraction)
         {
             var plain = _settings.Constraints == HeatConstraints.Soft
                 ? n
-                : (p.Left * xi.SubtractedFrom(1.0)).Plus(p.Right * xi).Plus(xi * xi.SubtractedFrom(1.0) * n);
+                : xi.SubtractedFrom(1.0).Times(p.Left).Plus(xi.Times(p.Right)).Plus(xi * xi.SubtractedFrom(1.0) * n);
             return (plain, plain);
         }
         var tau = (Kappa * s).clamp_min(TauFloor);
-        var twoRootTau = tau.sqrt() * 2.0;
+        var twoRootTau = tau.sqrt().Times(2.0);
         var jumpLeft = p.Left - p.Initial;
         var jumpRight = p.Right - p.Initial;
-        var similarity = (jumpLeft * (xi / twoRootTau).erfc()).Plus(p.Initial).Plus(jumpRight * (xi.SubtractedFrom(1.0) / twoRootTau).erfc());
+        var similarity = (xi / twoRootTau).erfc().Times(jumpLeft).Plus(p.Initial).Plus((xi.SubtractedFrom(1.0) / twoRootTau).erfc().Times(jumpRight));
         Tensor remainder;
         if (_settings.Constraints == HeatConstraints.Soft)
         {
@@ -105,9 +105,9 @@ internal sealed class HeatPinnNetwork : nn.Module<Tensor, Tensor>
         else
         {
             // What S leaves at the ends: S(0,τ) = T_L + (T_R−T_0)·erfc(1/2√τ), S(1,τ) = T_R + (T_L−T_0)·erfc(1/2√τ).
-            var far = (1.0 / twoRootTau).erfc();
-            var gLeft = -jumpRight * far;
-            var gRight = -jumpLeft * far;
+            var far = twoRootTau.reciprocal().Times(1.0).erfc();
+            var gLeft = far.Times(-jumpRight);
+            var gRight = far.Times(-jumpLeft);
             var free = _settings.Constraints == HeatConstraints.All ? xi * xi.SubtractedFrom(1.0) * s * n : xi * xi.SubtractedFrom(1.0) * n;
             remainder = (gLeft * xi.SubtractedFrom(1.0)).Plus(gRight * xi).Plus(free);
         }
@@ -126,7 +126,11 @@ internal sealed class HeatPinnNetwork : nn.Module<Tensor, Tensor>
                 continue;
             }
             var bound = Math.Sqrt(6.0 / (parameter.shape[0] + parameter.shape[1])); // Glorot uniform
-            using var values = (rand(parameter.shape, generator: generator, dtype: _dtype) * (2 * bound)) - bound;
+            // Every temporary is held by a local until the next call has returned: outside a dispose scope nothing else refers to
+            // it, and a GC on another thread would let its finalizer free the tensor while libtorch reads it (a crash).
+            using var uniform = rand(parameter.shape, generator: generator, dtype: _dtype);
+            using var scaled = uniform.Times(2 * bound);
+            using var values = scaled.Minus(bound);
             parameter.copy_(values);
         }
     }

@@ -352,21 +352,21 @@ public static class PinnHeatTrainer
         {
             var pde = Residual(_interior).square().mean();
             var p = _settings.Problem;
-            var boundary = _left is null ? null : (_net.forward(_left) - p.Left).square().mean().Plus((_net.forward(_right!) - p.Right).square().mean()) / 2.0;
-            var initial = _initial is null ? null : (_net.forward(_initial) - p.Initial).square().mean();
+            var boundary = _left is null ? null : _net.forward(_left).Minus(p.Left).square().mean().Plus(_net.forward(_right!).Minus(p.Right).square().mean()).DividedBy(2.0);
+            var initial = _initial is null ? null : _net.forward(_initial).Minus(p.Initial).square().mean();
             var data = _observedAt is null ? null : (_net.forward(_observedAt) - _observed!).square().mean();
-            var total = pde * _settings.WeightPde;
+            var total = pde.Times(_settings.WeightPde);
             if (boundary is not null)
             {
-                total = total.Plus(boundary * WeightBoundary);
+                total = total.Plus(boundary.Times(WeightBoundary));
             }
             if (initial is not null)
             {
-                total = total.Plus(initial * WeightInitial);
+                total = total.Plus(initial.Times(WeightInitial));
             }
             if (data is not null)
             {
-                total = total.Plus(data * WeightData);
+                total = total.Plus(data.Times(WeightData));
             }
             return new LossParts(total, pde, boundary, initial, data);
         }
@@ -377,7 +377,7 @@ public static class PinnHeatTrainer
             var (_, w) = _net.Parts(points);
             var (_, wS, wXiXi) = HeatDerivatives.Of(w, points);
             var residual = wS - (_net.Kappa * wXiXi);
-            return _settings.NonDimensional ? residual : residual / _settings.TEnd;
+            return _settings.NonDimensional ? residual : residual.DividedBy(_settings.TEnd);
         }
 
         /// <summary>Learning-rate annealing: λ̂_i = max|∇L_pde| / mean|∇L_i| over the network weights; λ_i ← (1−β)λ_i + βλ̂_i.</summary>
@@ -402,7 +402,7 @@ public static class PinnHeatTrainer
             {
                 return;
             }
-            var pdeGrads = autograd.grad([parts.Pde * _settings.WeightPde], _network, retain_graph: true, allow_unused: true);
+            var pdeGrads = autograd.grad([parts.Pde.Times(_settings.WeightPde)], _network, retain_graph: true, allow_unused: true);
             var maxPde = pdeGrads.Where(x => x is not null && !x.IsInvalid && x.numel() > 0).Max(x => x.abs().max().ToDouble());
             foreach (var (term, set, current) in terms)
             {

@@ -109,10 +109,10 @@ public sealed class NepShardCompute : IShardCompute
             var (offset, alpha) = (coefficients[NepShardSums.Offset], coefficients[NepShardSums.EnergyScale]);
             var g = pending.Errors.Select((d, i) => alpha * pending.W2[i] * (d - offset)).ToArray();
             var objective = (pending.Energy * tensor(g, dtype: pending.Energy.dtype, device: pending.Energy.device)).sum()
-                .Plus(pending.Force! * coefficients[NepShardSums.ForceScale]);
+                .Plus(pending.Force!.Times(coefficients[NepShardSums.ForceScale]));
             if (pending.Virial is not null)
             {
-                objective = objective.Plus(pending.Virial * coefficients[NepShardSums.VirialScale]);
+                objective = objective.Plus(pending.Virial.Times(coefficients[NepShardSums.VirialScale]));
             }
             var trainable = _model.Trainable;
             var grads = autograd.grad([objective], [.. trainable], allow_unused: true);
