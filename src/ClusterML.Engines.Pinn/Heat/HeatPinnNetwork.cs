@@ -85,18 +85,21 @@ internal sealed class HeatPinnNetwork : nn.Module<Tensor, Tensor>
         var s = xs[.., 1..2];
         var input = _settings.NonDimensional ? xs.Times(2.0).Minus(1.0) : cat([xi.Times(p.Length), s.Times(_settings.TEnd)], 1);
         var n = _mlp.forward(input);
+        if (!_settings.CornerSubtraction && _settings.Constraints == HeatConstraints.Soft)
+        {
+            return (n, n);
+        }
+        var oneMinusXi = xi.SubtractedFrom(1.0);
         if (!_settings.CornerSubtraction)
         {
-            var plain = _settings.Constraints == HeatConstraints.Soft
-                ? n
-                : xi.SubtractedFrom(1.0).Times(p.Left).Plus(xi.Times(p.Right)).Plus(xi * xi.SubtractedFrom(1.0) * n);
+            var plain = oneMinusXi.Times(p.Left).Plus(xi.Times(p.Right)).Plus(xi * oneMinusXi * n);
             return (plain, plain);
         }
         var tau = (Kappa * s).clamp_min(TauFloor);
         var twoRootTau = tau.sqrt().Times(2.0);
         var jumpLeft = p.Left - p.Initial;
         var jumpRight = p.Right - p.Initial;
-        var similarity = (xi / twoRootTau).erfc().Times(jumpLeft).Plus(p.Initial).Plus((xi.SubtractedFrom(1.0) / twoRootTau).erfc().Times(jumpRight));
+        var similarity = (xi / twoRootTau).erfc().Times(jumpLeft).Plus(p.Initial).Plus((oneMinusXi / twoRootTau).erfc().Times(jumpRight));
         Tensor remainder;
         if (_settings.Constraints == HeatConstraints.Soft)
         {
@@ -105,11 +108,12 @@ internal sealed class HeatPinnNetwork : nn.Module<Tensor, Tensor>
         else
         {
             // What S leaves at the ends: S(0,τ) = T_L + (T_R−T_0)·erfc(1/2√τ), S(1,τ) = T_R + (T_L−T_0)·erfc(1/2√τ).
-            var far = twoRootTau.reciprocal().Times(1.0).erfc();
+            var far = twoRootTau.reciprocal().erfc(); // 1/(2√τ)
             var gLeft = far.Times(-jumpRight);
             var gRight = far.Times(-jumpLeft);
-            var free = _settings.Constraints == HeatConstraints.All ? xi * xi.SubtractedFrom(1.0) * s * n : xi * xi.SubtractedFrom(1.0) * n;
-            remainder = (gLeft * xi.SubtractedFrom(1.0)).Plus(gRight * xi).Plus(free);
+            var bubble = xi * oneMinusXi; // ξ(1 − ξ), zero at both ends
+            var free = _settings.Constraints == HeatConstraints.All ? bubble * s * n : bubble * n;
+            remainder = (gLeft * oneMinusXi).Plus(gRight * xi).Plus(free);
         }
         return (similarity.Plus(remainder), remainder);
     }
