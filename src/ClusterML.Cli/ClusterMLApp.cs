@@ -43,6 +43,7 @@ public static class ClusterMLApp
         root.Subcommands.Add(NepCommand.Create(runner));
         root.Subcommands.Add(CampaignCommand.Create(runner));
         root.Subcommands.Add(NodeCommand.Create(runner));
+        root.Subcommands.Add(DashboardCommand.Create(runner));
         root.Subcommands.Add(CertCommand.Create(runner));
         root.Subcommands.Add(InfoCommand.Create(runner));
 

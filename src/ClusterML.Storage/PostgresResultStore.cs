@@ -211,6 +211,32 @@ public sealed class PostgresResultStore : IResultStore, IDisposable
         return epochs;
     }
 
+    public IReadOnlyList<EpochMetrics> Epochs(string campaignId, IReadOnlyCollection<string> trialIds)
+    {
+        if (trialIds.Count == 0)
+        {
+            return [];
+        }
+        using var command = _source.CreateCommand("""
+            SELECT trial_id, attempt, epoch, metrics FROM trial_epochs WHERE campaign_id = $1 AND trial_id = ANY($2) ORDER BY trial_id COLLATE "C", attempt, epoch;
+            """);
+        Add(command.Parameters, campaignId, trialIds.ToArray());
+        using var reader = command.ExecuteReader();
+        var epochs = new List<EpochMetrics>();
+        while (reader.Read())
+        {
+            epochs.Add(TrialResultRows.ReadEpoch(reader, campaignId));
+        }
+        return epochs;
+    }
+
+    public long EpochCount(string campaignId)
+    {
+        using var command = _source.CreateCommand("SELECT COUNT(*) FROM trial_epochs WHERE campaign_id = $1;");
+        Add(command.Parameters, campaignId);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public void StoreTrialLogs(IReadOnlyList<TrialLogEntry> logs)
     {
         if (logs.Count == 0)

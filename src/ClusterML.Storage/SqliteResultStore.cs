@@ -211,6 +211,39 @@ public sealed class SqliteResultStore : IResultStore
         return epochs;
     }
 
+    public IReadOnlyList<EpochMetrics> Epochs(string campaignId, IReadOnlyCollection<string> trialIds)
+    {
+        if (trialIds.Count == 0)
+        {
+            return [];
+        }
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        var names = trialIds.Select((_, i) => $"$t{i}").ToArray();
+        command.CommandText = $"SELECT trial_id, attempt, epoch, metrics FROM trial_epochs WHERE campaign_id = $campaign AND trial_id IN ({string.Join(", ", names)}) ORDER BY trial_id, attempt, epoch;";
+        command.Parameters.AddWithValue("$campaign", campaignId);
+        foreach (var (name, id) in names.Zip(trialIds))
+        {
+            command.Parameters.AddWithValue(name, id);
+        }
+        using var reader = command.ExecuteReader();
+        var epochs = new List<EpochMetrics>();
+        while (reader.Read())
+        {
+            epochs.Add(TrialResultRows.ReadEpoch(reader, campaignId));
+        }
+        return epochs;
+    }
+
+    public long EpochCount(string campaignId)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM trial_epochs WHERE campaign_id = $campaign;";
+        command.Parameters.AddWithValue("$campaign", campaignId);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public void StoreTrialLogs(IReadOnlyList<TrialLogEntry> logs)
     {
         if (logs.Count == 0)

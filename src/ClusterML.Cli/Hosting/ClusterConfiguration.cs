@@ -31,6 +31,9 @@ internal sealed class ClusterConfiguration
     /// <summary>Most the blob cache (inputs fetched from other nodes) may take before least-recently-used blobs are evicted (GiB).</summary>
     public double BlobCacheGiB { get; set; } = 20;
 
+    /// <summary>The dashboard's access token (<c>ClusterML:Dashboard:Token</c>, <c>$CLUSTERML_Dashboard__Token</c>); null: a new one at each start.</summary>
+    public string? DashboardToken { get; set; }
+
     /// <summary>Reads the files from the current folder's <c>config/</c>, else from the program's folder.</summary>
     public static ClusterConfiguration Load(IEnumerable<string> roles)
     {
@@ -44,6 +47,7 @@ internal sealed class ClusterConfiguration
         var settings = new ClusterConfiguration();
         configuration.GetSection("ClusterML:Cluster").Bind(settings);
         configuration.GetSection("Cluster").Bind(settings); // CLUSTERML_Cluster__Port=4053
+        settings.DashboardToken = configuration["Dashboard:Token"] ?? configuration["ClusterML:Dashboard:Token"];
         return settings;
     }
 }

@@ -53,7 +53,10 @@ internal sealed record ClusterHostOptions(
     public static string JournalPathIn(string dataDir) => Path.Combine(dataDir, "clusterml.db");
 
     /// <summary>Most the blob cache may take before least-recently-used blobs are evicted (bytes; pinned campaign inputs do not count).</summary>
-    public long BlobCacheBytes { get; init; } = 20L << 30;
+    public long BlobCacheBytes { get; init; } = DefaultBlobCacheBytes;
+
+    /// <summary>The blob cache's default limit: 20 GiB.</summary>
+    public const long DefaultBlobCacheBytes = 20L << 30;
 
     /// <summary>Device of the tensors of the fit shards this node holds (cpu, cuda, cuda:N).</summary>
     public string Device { get; init; } = "cpu";
@@ -207,6 +210,7 @@ internal static class ClusterHost
             HeartbeatPause = options.HeartbeatPause,
             StableAfter = options.StableAfter,
             Tls = options.Tls,
+            Device = options.Device,
         };
         var host = new HostBuilder()
             .ConfigureServices(services =>

@@ -54,6 +54,9 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
 
     /// <summary>Trials in flight whose current attempt a worker has started (<see cref="TrialRunning"/> or a progress report); the rest wait in a queue.</summary>
     private readonly HashSet<string> _started = new(StringComparer.Ordinal);
+
+    /// <summary>Where each started trial runs (from its <see cref="TrialRunning"/>): what the dashboard shows per node.</summary>
+    private readonly Dictionary<string, RunningTrial> _runningOn = new(StringComparer.Ordinal);
     private CampaignBook _book = new();
     private AshaState _asha = AshaState.Empty;
 
@@ -255,6 +258,8 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         });
         Command<ResumeCampaign>(_ => Sender.Tell(Status()));
         Command<GetCampaignStatus>(_ => Sender.Tell(Status()));
+        Command<GetRunningTrials>(_ => Sender.Tell(new RunningTrials(_campaignId,
+            _book.IsOver ? [] : [.. _runningOn.Values.Where(r => _started.Contains(r.TrialId)).OrderBy(r => r.TrialId, StringComparer.Ordinal)])));
         Command<TrialResultRecorded>(recorded =>
         {
             _unrecorded.Remove(recorded.TrialId);
@@ -307,6 +312,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             {
                 _lastHeard[running.TrialId] = DateTime.UtcNow;
                 _started.Add(running.TrialId);
+                _runningOn[running.TrialId] = new RunningTrial(running.TrialId, running.Attempt, running.Node, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             }
         });
         Command<TrialProgressed>(progress =>
@@ -453,6 +459,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             _book.Apply(e);
             _lastHeard.Remove(trialId);
             _started.Remove(trialId);
+            _runningOn.Remove(trialId);
             Deliver(result);
             if (LogEachTrial)
             {
@@ -555,6 +562,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     {
         _lastHeard[trial.TrialId] = DateTime.UtcNow;
         _started.Remove(trial.TrialId); // (again) in a worker's queue until it says it runs
+        _runningOn.Remove(trial.TrialId);
         if (!Timers.IsTimerActive("watchdog"))
         {
             Timers.StartPeriodicTimer("watchdog", Watchdog.Instance, WatchdogInterval);

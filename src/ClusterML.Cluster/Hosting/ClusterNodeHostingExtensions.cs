@@ -34,6 +34,9 @@ public sealed record ClusterNodeSettings(IReadOnlyList<string> Roles, string Hos
     /// </summary>
     public NodeCredentials? Tls { get; init; }
 
+    /// <summary>This node's compute device (cpu, cuda, cuda:N), as it reports itself (<see cref="NodeInfoActor"/>).</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>How long a joining member has to answer the admission challenge before it is downed.</summary>
     public TimeSpan AdmissionTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -115,6 +118,7 @@ public static class ClusterNodeHostingExtensions
         {
             builder.WithActors((system, _) => system.ActorOf(BlobServer.Props(files(system).Store), BlobServer.Name));
         }
+        builder.WithActors((system, _) => system.ActorOf(NodeInfoActor.Props(settings, slots, blobs?.Store, settings.Device), NodeInfoActor.Name));
         if (settings.Has(AggregatorHostingExtensions.AggregatorRole))
         {
             builder = builder.WithClusterMLAggregator(store ?? throw new ArgumentNullException(nameof(store), "the aggregator role needs a results store"), files);

@@ -57,6 +57,10 @@ public static class WireManifests
         ["fit.checkpoint-forgotten"] = typeof(FitCheckpointForgotten),
         ["admission.challenge"] = typeof(AdmissionChallenge),
         ["admission.proof"] = typeof(AdmissionProof),
+        ["campaign.get-running"] = typeof(GetRunningTrials),
+        ["campaign.running"] = typeof(RunningTrials),
+        ["node.get-info"] = typeof(GetNodeInfo),
+        ["node.info"] = typeof(NodeInfo),
     }.ToFrozenDictionary();
 
     public static FrozenDictionary<Type, string> ByType { get; } = ByManifest.ToFrozenDictionary(p => p.Value, p => p.Key);

@@ -157,6 +157,24 @@ public sealed record CancelCampaign([property: Key(0)] string CampaignId) : IWit
 [MessagePackObject]
 public sealed record GetCampaignStatus([property: Key(0)] string CampaignId) : IWithCampaignId, IWireMessage;
 
+/// <summary>Query: reply <see cref="RunningTrials"/> (the dashboard's trials per node).</summary>
+[MessagePackObject]
+public sealed record GetRunningTrials([property: Key(0)] string CampaignId) : IWithCampaignId, IWireMessage;
+
+/// <summary>A trial a worker has said it runs: its attempt, the worker node's address and when the coordinator heard it (Unix ms).</summary>
+[MessagePackObject]
+public sealed record RunningTrial(
+    [property: Key(0)] string TrialId,
+    [property: Key(1)] int Attempt,
+    [property: Key(2)] string Node,
+    [property: Key(3)] long SinceMs);
+
+/// <summary>The trials of a campaign running now, by trial id (none once the campaign is over).</summary>
+[MessagePackObject]
+public sealed record RunningTrials(
+    [property: Key(0)] string CampaignId,
+    [property: Key(1)] ImmutableArray<RunningTrial> Trials) : IWithCampaignId, IWireMessage;
+
 /// <summary>
 /// A campaign's state: <see cref="Status"/> is <c>unknown</c> (never submitted), <c>running</c>, <c>completed</c>,
 /// <c>cancelled</c> or <c>timed-out</c>; counts of trials by state; the best trial so far by the campaign's objective (default:

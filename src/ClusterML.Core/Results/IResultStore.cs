@@ -43,6 +43,16 @@ public interface IResultStore
 
     IReadOnlyList<EpochMetrics> Epochs(string campaignId);
 
+    /// <summary>The per-epoch metrics of some trials of a campaign (the dashboard's learning curves), in the order of <see cref="Epochs(string)"/>.</summary>
+    IReadOnlyList<EpochMetrics> Epochs(string campaignId, IReadOnlyCollection<string> trialIds)
+    {
+        var wanted = trialIds.ToHashSet(StringComparer.Ordinal);
+        return [.. Epochs(campaignId).Where(e => wanted.Contains(e.TrialId))];
+    }
+
+    /// <summary>How many per-epoch rows a campaign has: grows while trials report, so the dashboard sees new epochs without reading them.</summary>
+    long EpochCount(string campaignId) => Epochs(campaignId).Count;
+
     /// <summary>
     /// Stores the logs of attempts that wrote nothing else (most tiny trials), all in one transaction; a trial keeps the log of
     /// its newest stored attempt. Attempts with files land their <c>trial.log</c> in the trial's artifact folder instead: a
