@@ -4,6 +4,7 @@ using System.Text;
 using ClusterML.Cli.Hosting;
 using ClusterML.Cli.Output;
 using ClusterML.Core.IO;
+using ClusterML.Core.Results;
 using ClusterML.Core.Validation;
 using ClusterML.Engines.Nep.Evaluation;
 using ClusterML.Engines.Nep.Model;
@@ -246,29 +247,58 @@ internal static class NepCommand
             context.Log.Information("nep train: {Optimizer}, nep{Version} {Species}, {Parameters} parameters, {Frames} training frames ({Atoms} atoms){Test}",
                 settings.Optimizer, initial.Version, string.Join(" ", initial.Species), initial.ParameterCount, trainFrames.Count, trainFrames.Sum(f => f.Atoms),
                 testFrames is null ? "" : $", {testFrames.Count} test frames");
-            var run = await ProgressDisplay.RunAsync(context, "nep train", progress =>
+            // The live record the dashboard reads (<data-dir>/nep-fits/<id>): a restart continues the record of the same --out.
+            var info = new NepFitInfo("", Path.GetFullPath(folder), "running", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null, settings.Optimizer,
+                [.. initial.Species], settings.Epochs, trainFrames.Count, testFrames?.Count, isDistributed, Environment.ProcessId, null);
+            var warned = 0;
+            void Warn(string message)
             {
-                var reporter = new EpochReporter(e =>
+                if (Interlocked.Exchange(ref warned, 1) == 0)
                 {
-                    progress.Report((double)e.Epoch / settings.Epochs);
-                    context.Log.Debug("epoch {Epoch}: loss {Loss:E3}, RMSE E {E:F3} meV/atom, F {F:F2} meV/Å", e.Epoch, e.Total, e.EnergyTrain * 1000, e.ForceTrain * 1000);
-                });
-                if (isDistributed)
-                {
-                    var options = cluster.Read(context) with { Device = settings.Device };
-                    return NepDistributedFit.RunAsync(context, options, Require.AtLeast("--min-workers", p.GetValue(minWorkers), 1), settings, initial, trainFrames, testFrames,
-                        p.GetValue(seed), checkpoint, p.GetValue(restart), reporter, cancellationToken).GetAwaiter().GetResult();
+                    context.Log.Warning("{Message}", message);
                 }
-                return settings.Optimizer == "snes"
-                    ? NepSnesTrainer.Train(settings, initial, trainFrames, testFrames, p.GetValue(seed), checkpoint, p.GetValue(restart), reporter, cancellationToken)
-                    : NepAdamTrainer.Train(settings, initial, trainFrames, testFrames, p.GetValue(seed), checkpoint, p.GetValue(restart), reporter, cancellationToken);
-            });
-            run.Model.Write(checkpoint.Model);
-            NepOutputs.WriteLoss(run.History, Path.Combine(folder, "loss.csv"), Path.Combine(folder, "loss.png"));
-            NepOutputs.WritePredictions(run.Train, "train", name => Path.Combine(folder, name));
-            if (run.Test is { } testPredictions)
+            }
+            using var record = p.GetValue(restart) ? NepFitRecords.Resume(context.DataDir, info, Warn) : NepFitRecords.Begin(context.DataDir, info, Warn);
+            context.Log.Information("NEP fit {Id} recorded in {Folder}; clusterml dashboard shows it live", record.Id, record.Folder ?? NepFitRecords.FolderIn(context.DataDir));
+            NepTrainingRun run;
+            try
             {
-                NepOutputs.WritePredictions(testPredictions, "test", name => Path.Combine(folder, name));
+                run = await ProgressDisplay.RunAsync(context, "nep train", progress =>
+                {
+                    var reporter = new EpochReporter(e =>
+                    {
+                        progress.Report((double)e.Epoch / settings.Epochs);
+                        record.Epoch(new NepFitPoint(e.Epoch, e.Seconds, e.Total, e.EnergyTrain, e.ForceTrain, e.VirialTrain, e.EnergyTest, e.ForceTest, e.VirialTest));
+                        context.Log.Debug("epoch {Epoch}: loss {Loss:E3}, RMSE E {E:F3} meV/atom, F {F:F2} meV/Å", e.Epoch, e.Total, e.EnergyTrain * 1000, e.ForceTrain * 1000);
+                    });
+                    if (isDistributed)
+                    {
+                        var options = cluster.Read(context) with { Device = settings.Device };
+                        return NepDistributedFit.RunAsync(context, options, Require.AtLeast("--min-workers", p.GetValue(minWorkers), 1), settings, initial, trainFrames, testFrames,
+                            p.GetValue(seed), checkpoint, p.GetValue(restart), reporter, record, cancellationToken).GetAwaiter().GetResult();
+                    }
+                    return settings.Optimizer == "snes"
+                        ? NepSnesTrainer.Train(settings, initial, trainFrames, testFrames, p.GetValue(seed), checkpoint, p.GetValue(restart), reporter, cancellationToken)
+                        : NepAdamTrainer.Train(settings, initial, trainFrames, testFrames, p.GetValue(seed), checkpoint, p.GetValue(restart), reporter, cancellationToken);
+                });
+                run.Model.Write(checkpoint.Model);
+                NepOutputs.WriteLoss(run.History, Path.Combine(folder, "loss.csv"), Path.Combine(folder, "loss.png"));
+                NepOutputs.WritePredictions(run.Train, "train", name => Path.Combine(folder, name));
+                if (run.Test is { } testPredictions)
+                {
+                    NepOutputs.WritePredictions(testPredictions, "test", name => Path.Combine(folder, name));
+                }
+                record.End("completed", null);
+            }
+            catch (OperationCanceledException)
+            {
+                record.End("cancelled", null);
+                throw;
+            }
+            catch (Exception e)
+            {
+                record.End("failed", e.Message);
+                throw;
             }
             context.Log.Information("Wrote nep.txt, loss.csv, loss.png, energy/force/virial_train.out and parity plots to {Out}", Path.GetFullPath(folder));
             var rows = new List<(string, string)>

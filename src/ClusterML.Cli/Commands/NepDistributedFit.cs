@@ -6,6 +6,7 @@ using ClusterML.Cluster.Fits;
 using ClusterML.Cluster.Hosting;
 using ClusterML.Core.Engines;
 using ClusterML.Core.Files;
+using ClusterML.Core.Results;
 using ClusterML.Engines.Nep.Model;
 using ClusterML.Engines.Nep.Training;
 using ClusterML.Engines.Nep.Training.Sharding;
@@ -17,13 +18,14 @@ namespace ClusterML.Cli.Commands;
 /// <c>nep train --distributed</c>: this process joins (or forms) the cluster, writes each logical shard's frames as a blob of
 /// its own, has the fit shard region load them on the workers (each fetches only the shards it holds), and drives the fit from
 /// here: the same <see cref="NepAdamTrainer"/> (or <see cref="NepSnesTrainer"/>) as the one-process fit, with the shards' sums
-/// arriving as messages.
+/// arriving as messages. The fit's record (<see cref="NepFitWriter"/>) gets the shard placement once the group opens and
+/// each epoch's worker statistics.
 /// </summary>
 internal static class NepDistributedFit
 {
     public static async Task<NepTrainingRun> RunAsync(CommandContext context, ClusterHostOptions options, int minWorkers, NepTrainingSettings settings,
         NepModel initial, IReadOnlyList<NepFrame> train, IReadOnlyList<NepFrame>? test, int seed, NepCheckpoint checkpoint, bool restart,
-        IProgress<NepEpoch> progress, CancellationToken cancellationToken)
+        IProgress<NepEpoch> progress, NepFitWriter record, CancellationToken cancellationToken)
     {
         var log = context.Log;
         var blobs = new BlobStore(ClusterHostOptions.BlobsPathIn(options.DataDir), options.BlobCacheBytes);
@@ -53,6 +55,7 @@ internal static class NepDistributedFit
                     var step = (epoch.Seconds - lastSeconds) / steps;
                     var busiest = workers.Count > 0 ? workers.Max(w => w.ComputeSeconds) / steps : 0;
                     lastSeconds = epoch.Seconds;
+                    record.WorkerSteps([.. workers.Select(w => new NepFitWorkerStep(epoch.Epoch, w.Node, w.Answers, w.ComputeSeconds, w.MaxShardSeconds, step))]);
                     // With one slot per worker the rest is what messages, reduction and barriers cost; with several, shards overlap.
                     var split = busiest <= step
                         ? $"busiest worker {busiest:F3} s compute + {step - busiest:F3} s messages, reduction and waits"
@@ -67,6 +70,7 @@ internal static class NepDistributedFit
             var cluster = new NepClusterRun(new ClusterShardGroups(system, region, blobs), Path.Combine(options.DataDir, "fits"), (opened, plan) =>
             {
                 group = opened;
+                record.Placement([.. opened.Homes.Select(h => new NepFitShard(h.Node, h.Shard, h.Frames, h.Bytes))]);
                 steps = settings.Optimizer == "snes" ? 1 : plan.Batches.Count; // a SNES generation is one batch
                 lastSeconds = clock.Elapsed.TotalSeconds;
                 log.Information("{Frames} frames in {Batches} batches cut into {Shards} shards ({MinAtoms}–{MaxAtoms} atoms each), loaded in {Seconds:F1} s",

@@ -35,6 +35,7 @@ public sealed class DistributedNepTests : IDisposable
         var (code, _, stderr) = await _cli.RunAsync(["nep", "train", "--train", train, "--out", _cli.Path("embedded"), "--epochs", "20", "--distributed", .. Fit]);
         Assert.True(code == 0, stderr);
         AssertSameFit(reference, _cli.Path("embedded"));
+        AssertRecorded(_cli.DataDir, _cli.Path("embedded"), 20);
 
         foreach (var workers in new[] { 1, 2, 3 })
         {
@@ -89,6 +90,33 @@ public sealed class DistributedNepTests : IDisposable
         await using var second = new LoopbackCluster(_cli, "r2", 2, [.. args, "--resume"]);
         await second.FinishAsync(TimeSpan.FromSeconds(240));
         AssertSameFit(reference, outDir);
+    }
+
+    [Fact]
+    public async Task A_distributed_fit_should_record_its_shard_placement_and_worker_steps()
+    {
+        var train = Frames(12);
+        var outDir = _cli.Path("recorded");
+        var (code, _, stderr) = await _cli.RunAsync(["nep", "train", "--train", train, "--out", outDir, "--epochs", "3", "--distributed", .. Fit]);
+        Assert.True(code == 0, stderr);
+        AssertRecorded(_cli.DataDir, outDir, 3);
+    }
+
+    /// <summary>
+    /// The fit of <paramref name="outDir"/> is recorded in <paramref name="dataDir"/> as a completed distributed fit: every
+    /// epoch, the 6 shards on the workers, and each epoch's statistics of the workers holding them.
+    /// </summary>
+    private static void AssertRecorded(string dataDir, string outDir, int epochs)
+    {
+        var fit = Assert.Single(ClusterML.Core.Results.NepFitRecords.List(dataDir), f => f.OutDir == Path.GetFullPath(outDir));
+        Assert.Equal(("completed", true, epochs), (fit.Status, fit.Distributed, fit.Epochs));
+        Assert.Equal(Enumerable.Range(1, epochs), ClusterML.Core.Results.NepFitRecords.Progress(dataDir, fit.Id).Select(p => p.Epoch));
+        var placement = ClusterML.Core.Results.NepFitRecords.Placement(dataDir, fit.Id);
+        Assert.Equal(Enumerable.Range(0, 6), placement.Select(s => s.Shard).Order());
+        Assert.All(placement, s => Assert.True(s.Node.Length > 0 && s.Frames > 0 && s.Bytes > 0, s.ToString()));
+        var steps = ClusterML.Core.Results.NepFitRecords.WorkerSteps(dataDir, fit.Id);
+        Assert.Equal(Enumerable.Range(1, epochs), steps.Select(s => s.Epoch).Distinct());
+        Assert.All(steps, s => Assert.True(placement.Any(h => h.Node == s.Node) && s.Answers > 0 && s.ComputeSeconds > 0 && s.StepSeconds > 0, s.ToString()));
     }
 
     private string Frames(int count) => NepFixtures.TeacherFrames(NepFixtures.TinyModel(_cli.Path("teacher.txt")), _cli.Path("train.xyz"), count, 3);

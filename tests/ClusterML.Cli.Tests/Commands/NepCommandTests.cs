@@ -1,4 +1,5 @@
 using System.Globalization;
+using ClusterML.Core.Results;
 
 namespace ClusterML.Cli.Tests.Commands;
 
@@ -113,5 +114,44 @@ public sealed class NepCommandTests : IDisposable
             "--basis-size", "2", "2", "--l-max", "2", "1", "--neuron", "6", "--epochs", "8", "--restart");
         Assert.Equal(2, code);
         Assert.Contains("--restart", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Nep_train_should_record_the_fit_live_in_the_data_directory()
+    {
+        var train = NepFixtures.TeacherFrames(TinyModel(), _cli.Path("train.xyz"), 4, seed: 7);
+        var outDir = _cli.Path("recorded fit");
+        var (code, _, stderr) = await _cli.RunAsync("nep", "train", "--train", train, "--test", train, "--out", outDir, "--cutoff", "4", "3", "--n-max", "2", "2",
+            "--basis-size", "2", "2", "--l-max", "2", "1", "--neuron", "5", "--epochs", "4", "--batch", "2", "--checkpoint-every", "2", "--threads", "1", "--dtype", "float64");
+        Assert.True(code == 0, stderr);
+
+        var fit = Assert.Single(NepFitRecords.List(_cli.DataDir));
+        Assert.StartsWith("recorded-fit-", fit.Id, StringComparison.Ordinal);
+        Assert.Equal(("completed", (string?)null, Path.GetFullPath(outDir), "adam", 4, 4, (int?)4, false, Environment.ProcessId),
+            (fit.Status, fit.Error, fit.OutDir, fit.Optimizer, fit.Epochs, fit.TrainFrames, fit.TestFrames, fit.Distributed, fit.ProcessId));
+        Assert.Equal(["Si"], fit.Species);
+        Assert.True(fit.EndedAtMs >= fit.StartedAtMs);
+        var progress = NepFitRecords.Progress(_cli.DataDir, fit.Id);
+        Assert.Equal([1, 2, 3, 4], progress.Select(p => p.Epoch));
+        Assert.All(progress, p => Assert.True(double.IsFinite(p.Loss) && double.IsFinite(p.EnergyTrain) && double.IsFinite(p.ForceTrain) && p.ForceTrain > 0 && p.Seconds >= 0));
+        Assert.Contains(progress, p => p.EnergyTest is { } e && double.IsFinite(e) && p.ForceTest is { } f && double.IsFinite(f));
+        // The record holds what loss.csv holds, epoch by epoch.
+        var loss = File.ReadAllLines(Path.Combine(outDir, "loss.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(4, loss.Length);
+        for (var k = 0; k < 4; k++)
+        {
+            Assert.Equal(double.Parse(loss[k][1], CultureInfo.InvariantCulture), progress[k].Loss, 1e-9 * Math.Abs(progress[k].Loss));
+            Assert.Equal(double.Parse(loss[k][5], CultureInfo.InvariantCulture), progress[k].ForceTrain, 1e-9 * progress[k].ForceTrain);
+        }
+        Assert.Empty(NepFitRecords.Placement(_cli.DataDir, fit.Id));
+        Assert.Empty(NepFitRecords.WorkerSteps(_cli.DataDir, fit.Id));
+
+        // A restart continues the same record.
+        (code, _, stderr) = await _cli.RunAsync("nep", "train", "--train", train, "--test", train, "--out", outDir, "--cutoff", "4", "3", "--n-max", "2", "2",
+            "--basis-size", "2", "2", "--l-max", "2", "1", "--neuron", "5", "--epochs", "6", "--batch", "2", "--checkpoint-every", "2", "--threads", "1", "--dtype", "float64", "--restart");
+        Assert.True(code == 0, stderr);
+        var resumed = Assert.Single(NepFitRecords.List(_cli.DataDir));
+        Assert.Equal((fit.Id, "completed", 6), (resumed.Id, resumed.Status, resumed.Epochs));
+        Assert.Equal([1, 2, 3, 4, 5, 6], NepFitRecords.Progress(_cli.DataDir, fit.Id).Select(p => p.Epoch));
     }
 }
