@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Akka.Actor;
 using Akka.Hosting;
+using ClusterML.Cli.Dashboard;
 using ClusterML.Cli.Hosting;
 using ClusterML.Cli.Output;
 using ClusterML.Cluster.Hosting;
@@ -57,8 +58,10 @@ internal static class CampaignCommand
         var top = new Option<int>("--top") { Description = "Rows of the final leaderboard.", DefaultValueFactory = _ => 10 };
         var check = new Option<bool>("--check") { Description = "Read, plan and check every trial's settings (and input files) as a run would, then stop: nothing runs or is written." };
         var strict = FailOnAnyFailed();
-        var command = new Command("run", "Run a campaign on the embedded one-process cluster (all roles, SQLite in the data directory), or as the coordinator of a larger one (--roles, --port); prints the best trials and exports results. Exits 1 when every trial failed (or any, with --fail-on-any-failed).") { spec, id, top, check, strict };
+        var (dashboard, dashboardOptions) = DashboardOption();
+        var command = new Command("run", "Run a campaign on the embedded one-process cluster (all roles, SQLite in the data directory), or as the coordinator of a larger one (--roles, --port); prints the best trials and exports results. Exits 1 when every trial failed (or any, with --fail-on-any-failed).") { spec, id, top, check, strict, dashboard };
         cluster.AddTo(command);
+        dashboardOptions.AddTo(command);
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var p = context.Parse;
@@ -125,7 +128,8 @@ internal static class CampaignCommand
             }
             context.Log.Information("Campaign {CampaignId}: {Trials} trials of {Engine} ({Search} search), up to {Concurrent} at once",
                 campaignId, planned.Length, plan.Engine, parsed.Search.Kind.ToString().ToLowerInvariant(), plan.MaxConcurrent > 0 ? plan.MaxConcurrent : p.GetValue(cluster.Slots));
-            return await RunOnClusterAsync(context, options, campaignId, p.GetValue(top), p.GetValue(strict), attach: false, blobs, async (campaigns, store) =>
+            return await RunOnClusterAsync(context, options, campaignId, p.GetValue(top), p.GetValue(strict), attach: false, blobs,
+                p.GetValue(dashboard) ? dashboardOptions.Read(context) : null, async (campaigns, store) =>
             {
                 if (store.FindCampaign(campaignId) is not null)
                 {
@@ -144,12 +148,15 @@ internal static class CampaignCommand
         var id = Id(required: true);
         var cluster = ClusterOptions();
         var strict = FailOnAnyFailed();
-        var command = new Command("resume", "Continue a campaign after a crash or Ctrl-C: finished trials are kept, the others run. If another process is running it, follow it live from here instead. Exit codes as for campaign run.") { id, strict };
+        var (dashboard, dashboardOptions) = DashboardOption();
+        var command = new Command("resume", "Continue a campaign after a crash or Ctrl-C: finished trials are kept, the others run. If another process is running it, follow it live from here instead. Exit codes as for campaign run.") { id, strict, dashboard };
         cluster.AddTo(command);
+        dashboardOptions.AddTo(command);
         runner.SetAction(command, async (context, cancellationToken) =>
         {
             var campaignId = context.Parse.GetValue(id)!;
-            return await RunOnClusterAsync(context, cluster.Read(context), campaignId, 10, context.Parse.GetValue(strict), attach: true, null, async (campaigns, store) =>
+            return await RunOnClusterAsync(context, cluster.Read(context), campaignId, 10, context.Parse.GetValue(strict), attach: true, null,
+                context.Parse.GetValue(dashboard) ? dashboardOptions.Read(context) : null, async (campaigns, store) =>
             {
                 RequireCampaign(store, campaignId, context);
                 return await campaigns.Ask<CampaignStatus>(new ResumeCampaign(campaignId), TimeSpan.FromSeconds(60), cancellationToken);
@@ -177,7 +184,7 @@ internal static class CampaignCommand
             {
                 Tls = context.Parse.GetValue(tls) is { Length: > 0 } folder ? Cluster.Security.NodeCredentials.Load(folder) : null,
             };
-            return await RunOnClusterAsync(context, embedded, campaignId, 10, failOnAnyFailed: false, attach: true, null, async (campaigns, store) =>
+            return await RunOnClusterAsync(context, embedded, campaignId, 10, failOnAnyFailed: false, attach: true, null, null, async (campaigns, store) =>
             {
                 RequireCampaign(store, campaignId, context);
                 return await campaigns.Ask<CampaignStatus>(new CancelCampaign(campaignId), TimeSpan.FromSeconds(60), cancellationToken);
@@ -415,7 +422,7 @@ internal static class CampaignCommand
     /// observer (no roles) and sends the command there; without it, the command is refused.
     /// </summary>
     private static async Task<int> RunOnClusterAsync(CommandContext context, ClusterHostOptions options, string campaignId, int top, bool failOnAnyFailed, bool attach,
-        BlobStore? blobs, Func<IActorRef, IResultStore, Task<CampaignStatus>> begin, CancellationToken cancellationToken)
+        BlobStore? blobs, DashboardOptions? dashboard, Func<IActorRef, IResultStore, Task<CampaignStatus>> begin, CancellationToken cancellationToken)
     {
         CampaignLock? held = null;
         if (CampaignLock.FindDriver(context.DataDir, campaignId) is { } driver)
@@ -458,6 +465,13 @@ internal static class CampaignCommand
             var status = await begin(campaigns, store);
             context.Log.Information("Campaign {CampaignId} is {Status}: {Finished}/{Planned} trials finished", campaignId, status.Status, status.Finished, status.Planned);
             using var stopFollowing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var clusterView = new AkkaClusterSource(system);
+            // The driver tells dashboards of this data directory what only it knows (running trials, where, the cluster).
+            var publishing = held is null ? Task.CompletedTask
+                : LivePublisher.RunAsync(context.DataDir, campaignId, campaigns, clusterView, context.Log, stopFollowing.Token);
+            await using var page = dashboard is null ? null : await DashboardServer.StartAsync(context, dashboard, store,
+                new DriverCampaignActions(campaignId, campaigns, new ProcessCampaignActions(context.DataDir, options.PostgresConnectionString)), clusterView,
+                "--dashboard-port", cancellationToken);
             var follow = CampaignMonitor.FollowAsync(context, campaigns, aggregator, status, top, stopFollowing.Token);
             // Downed (by the split-brain resolver or another member), this node's actor system stops and the campaign can no
             // longer be followed from here: exit non-zero so that a restart policy (or the user) continues it with resume.
@@ -470,6 +484,8 @@ internal static class CampaignCommand
                 return ExitCodes.Failure;
             }
             status = await follow;
+            await stopFollowing.CancelAsync();
+            await publishing;
             var results = store.Results(campaignId);
             var objectives = CampaignReports.ObjectivesOf(store.FindCampaign(campaignId));
             Tables.Write(context.Out, CampaignReports.Leaderboard(results, top, objectives: objectives));
@@ -496,6 +512,11 @@ internal static class CampaignCommand
             host.Dispose();
         }
     }
+
+    /// <summary><c>--dashboard</c> and its settings (<c>--dashboard-port</c>, …): the web page served by the driving process while it runs.</summary>
+    private static (Option<bool> Enabled, DashboardOptionSet Settings) DashboardOption() =>
+        (new Option<bool>("--dashboard") { Description = $"Serve the web dashboard from this process while it runs (http://127.0.0.1:{DashboardOptions.DefaultPort}/, see clusterml dashboard) and print its address." },
+            new DashboardOptionSet("dashboard-"));
 
     private static Option<TableFormat> Format() => new("--format")
     {

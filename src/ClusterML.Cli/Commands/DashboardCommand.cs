@@ -57,9 +57,10 @@ internal static class DashboardCommand
             }
             try
             {
-                using var store = ClusterHost.OpenResults(context.DataDir, connection) as IDisposable;
-                await using var app = await DashboardServer.StartAsync(context, dashboard, (IResultStore)store!, new ProcessCampaignActions(context.DataDir, connection), cluster,
-                    cancellationToken);
+                var store = ClusterHost.OpenResults(context.DataDir, connection);
+                using var closeStore = store as IDisposable;
+                await using var app = await DashboardServer.StartAsync(context, dashboard, store, new ProcessCampaignActions(context.DataDir, connection), cluster,
+                    options.Port.Name, cancellationToken);
                 context.Log.Information("Dashboard of {DataDir} running; Ctrl-C stops it", context.DataDir);
                 await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 return ExitCodes.Ok;
@@ -78,15 +79,16 @@ internal static class DashboardCommand
 }
 
 /// <summary>The options of the dashboard, shared by <c>clusterml dashboard</c> and <c>campaign run --dashboard</c>.</summary>
-internal sealed class DashboardOptionSet(string portName = "--port")
+/// <param name="prefix">Before each option's name: "" for <c>clusterml dashboard</c>, "dashboard-" for <c>campaign run</c> (whose --port is the node's).</param>
+internal sealed class DashboardOptionSet(string prefix = "")
 {
-    public Option<int> Port { get; } = new(portName) { Description = $"TCP port of the dashboard (0: any free port).", DefaultValueFactory = _ => DashboardOptions.DefaultPort };
+    public Option<int> Port { get; } = new($"--{prefix}port") { Description = "TCP port of the dashboard (0: any free port).", DefaultValueFactory = _ => DashboardOptions.DefaultPort };
 
-    public Option<string?> Listen { get; } = new("--listen") { Description = "Address to listen on beyond loopback (e.g. 0.0.0.0); then every request needs the token. Default: 127.0.0.1 only." };
+    public Option<string?> Listen { get; } = new($"--{prefix}listen") { Description = "Address to listen on beyond loopback (e.g. 0.0.0.0); then every request needs the token. Default: 127.0.0.1 only." };
 
-    public Option<bool> ReadOnly { get; } = new("--read-only") { Description = "Only show: cancel and resume are off." };
+    public Option<bool> ReadOnly { get; } = new($"--{prefix}read-only") { Description = "Only show: cancel and resume are off." };
 
-    public Option<string?> Token { get; } = new("--token") { Description = "The access token (default: config Dashboard:Token, $CLUSTERML_Dashboard__Token, else a new random one printed at start)." };
+    public Option<string?> Token { get; } = new($"--{prefix}token") { Description = "The access token (default: config Dashboard:Token, $CLUSTERML_Dashboard__Token, else a new random one printed at start)." };
 
     public void AddTo(Command command)
     {
@@ -107,12 +109,12 @@ internal sealed class DashboardOptionSet(string portName = "--port")
         IPAddress? listen = null;
         if (p.GetValue(Listen) is { Length: > 0 } address && !IPAddress.TryParse(address, out listen))
         {
-            throw new InvalidInputException("--listen", $"'{address}' is not an IP address (e.g. 0.0.0.0 for every interface, or one of this machine's addresses)");
+            throw new InvalidInputException(Listen.Name, $"'{address}' is not an IP address (e.g. 0.0.0.0 for every interface, or one of this machine's addresses)");
         }
         var token = p.GetValue(Token) is { Length: > 0 } given ? given : ClusterConfiguration.Load([]).DashboardToken is { Length: > 0 } configured ? configured : NewToken();
         if (token.Length < 16)
         {
-            throw new InvalidInputException("--token", "must have at least 16 characters (a new random one is made when none is given)");
+            throw new InvalidInputException(Token.Name, "must have at least 16 characters (a new random one is made when none is given)");
         }
         return new DashboardOptions(context.DataDir, port, token) { Listen = listen, ReadOnly = p.GetValue(ReadOnly) };
     }
@@ -123,8 +125,23 @@ internal sealed class DashboardOptionSet(string portName = "--port")
 /// <summary>Starts the dashboard's web application and prints where to open it.</summary>
 internal static class DashboardServer
 {
-    public static async Task<WebApplication> StartAsync(CommandContext context, DashboardOptions options, IResultStore store, ICampaignActions actions,
-        IClusterSource? cluster, CancellationToken cancellationToken)
+    /// <summary>A started dashboard: stopped (open event streams end, the change feed stops) and then disposed.</summary>
+    public sealed class Running(WebApplication app, string url) : IAsyncDisposable
+    {
+        public WebApplication App { get; } = app;
+
+        /// <summary>The address to open, without the token.</summary>
+        public string Url { get; } = url;
+
+        public async ValueTask DisposeAsync()
+        {
+            await App.StopAsync(CancellationToken.None);
+            await App.DisposeAsync();
+        }
+    }
+
+    public static async Task<Running> StartAsync(CommandContext context, DashboardOptions options, IResultStore store, ICampaignActions actions,
+        IClusterSource? cluster, string portOption, CancellationToken cancellationToken)
     {
         var app = DashboardApp.Build(options, store, actions, cluster, context.Log);
         try
@@ -134,7 +151,7 @@ internal static class DashboardServer
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
             await app.DisposeAsync();
-            throw new InvalidInputException("--port", $"port {options.Port} is in use (another dashboard?); choose another with --port, or 0 for any free one");
+            throw new InvalidInputException(portOption, $"port {options.Port} is in use (another dashboard?); choose another with {portOption}, or 0 for any free one");
         }
         var port = new Uri(app.Urls.First()).Port;
         var url = options.Url(port);
@@ -142,6 +159,6 @@ internal static class DashboardServer
         context.Out.WriteLine($"Dashboard: {url}#token={options.Token}");
         context.Log.Information("Dashboard at {Url} ({Access}; the address with its token is on standard output)", url,
             options.TokenForReading ? $"listening on {options.Listen}, every request needs the token" : "loopback only; cancel and resume need the token");
-        return app;
+        return new Running(app, url);
     }
 }

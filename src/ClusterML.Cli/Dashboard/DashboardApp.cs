@@ -81,7 +81,17 @@ internal static class DashboardApp
                 await context.Response.WriteAsJsonAsync(new { error = refusal.Message });
                 return;
             }
-            await next(context);
+            try
+            {
+                await next(context);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
+            {
+                // The path only: no query string or header can carry a secret into the log.
+                log.Error(e, "Dashboard: {Method} {Path} failed", context.Request.Method, context.Request.Path.Value);
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                await context.Response.WriteAsJsonAsync(new { error = e.Message });
+            }
         });
         // The page's files, embedded as wwwroot.NAME (see the project file).
         var files = new EmbeddedFileProvider(typeof(DashboardApp).Assembly, "wwwroot");
