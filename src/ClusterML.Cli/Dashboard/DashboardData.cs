@@ -285,8 +285,9 @@ internal sealed class DashboardData(DashboardOptions options, IResultStore store
         var source = view is not null ? "member" : "drivers";
         if (view is null)
         {
+            // "Self" there meant the driver; from here it is another process.
             var members = lives.Where(l => l.Cluster is not null).SelectMany(l => l.Cluster!.Members)
-                .GroupBy(m => m.Address, StringComparer.Ordinal).Select(g => g.First()).OrderBy(m => m.Address, StringComparer.Ordinal).ToArray();
+                .GroupBy(m => m.Address, StringComparer.Ordinal).Select(g => g.First() with { Self = false }).OrderBy(m => m.Address, StringComparer.Ordinal).ToArray();
             view = members.Length == 0 ? null : new ClusterView(lives.Max(l => l.UpdatedAtMs), "the campaigns' drivers", members);
         }
         var running = lives.SelectMany(l => l.RunningTrials.Select(t => (l.CampaignId, Trial: t))).ToArray();

@@ -3,7 +3,25 @@
 "use strict";
 
 const main = document.getElementById("main");
-const state = { info: null, events: null, charts: [], sort: {}, filter: {}, metric: {}, renderId: 0 };
+const state = { info: null, events: null, charts: [], sort: {}, filter: {}, metric: {}, renderId: 0, data: {}, reuse: false };
+
+// A render that a newer one has overtaken (the user moved on, or a change arrived) must not write its page.
+class Stale extends Error {}
+let currentRender = 0;
+
+// The API's answer, or with state.reuse (re-sorting, a new chart metric) the last answer for the same path: no request.
+async function get(path) {
+  const mine = currentRender;
+  const value = state.reuse && state.data[path] ? state.data[path] : await api(path);
+  if (mine !== state.renderId) throw new Stale();
+  state.data[path] = value;
+  return value;
+}
+
+function redraw() {
+  state.reuse = true;
+  render().finally(() => { state.reuse = false; });
+}
 
 // ---- formatting -------------------------------------------------------------------------------------------------
 function esc(s) {
@@ -125,8 +143,8 @@ function plot(el, { title, xLabel, yLabel, yLog, xLog, series, xValues, height =
     width: Math.max(320, el.clientWidth - 16), height,
     scales: { x: { time: false, distr: xLog ? 3 : 1 }, y: { distr: yLog ? 3 : 1 } },
     axes: [
-      { label: xLabel, values: xValues ? (u, ticks) => ticks.map(xValues) : undefined },
-      { label: yLabel, size: 70, values: (u, ticks) => ticks.map(v => fmt(v, 3)) },
+      { label: xLabel, values: (u, ticks) => ticks.map(v => v === null ? "" : xValues ? xValues(v) : fmt(v, 3)) },
+      { label: yLabel, size: 70, values: (u, ticks) => ticks.map(v => v === null ? "" : fmt(v, 3)) },
     ],
     legend: { show: true },
     series: [{ label: xLabel, value: (u, v) => v === null ? "–" : xValues ? xValues(v) : fmt(v) }].concat(cleaned.map((s, i) => ({
@@ -154,7 +172,7 @@ function numericAxis(values) { return values.every(v => v === null || v === unde
 // ---- pages ------------------------------------------------------------------------------------------------------
 async function campaignsPage() {
   follow(["campaigns"], () => render());
-  const rows = await api("/campaigns");
+  const rows = await get("/campaigns");
   const filter = state.filter.campaigns || "";
   const status = state.filter.campaignStatus || "";
   const shown = rows.filter(r => (!filter || `${r.id} ${r.name} ${r.engine}`.toLowerCase().includes(filter.toLowerCase())) && (!status || r.status === status));
@@ -182,14 +200,14 @@ async function campaignsPage() {
     ${rows.length === 0 ? `<p class="muted">No campaigns in this data directory yet: <code>clusterml campaign run config/campaigns/quickstart.yaml</code> starts one.</p>`
       : sortableTable("campaigns", columns, shown, { col: "created", dir: -1 })}`;
   const input = document.getElementById("filter");
-  input.addEventListener("input", () => { state.filter.campaigns = input.value; render().then(() => { const i = document.getElementById("filter"); i.focus(); i.setSelectionRange(i.value.length, i.value.length); }); });
-  document.getElementById("status").addEventListener("change", e => { state.filter.campaignStatus = e.target.value; render(); });
-  wireSorting(main, render);
+  input.addEventListener("input", () => { state.filter.campaigns = input.value; state.reuse = true; render().finally(() => { state.reuse = false; }).then(() => { const i = document.getElementById("filter"); i.focus(); i.setSelectionRange(i.value.length, i.value.length); }); });
+  document.getElementById("status").addEventListener("change", e => { state.filter.campaignStatus = e.target.value; redraw(); });
+  wireSorting(main, redraw);
 }
 
 async function campaignPage(id) {
   follow([`campaign:${id}`], () => render());
-  const [page, curves] = await Promise.all([api(`/campaigns/${encodeURIComponent(id)}`), api(`/campaigns/${encodeURIComponent(id)}/curves?top=5`)]);
+  const [page, curves] = await Promise.all([get(`/campaigns/${encodeURIComponent(id)}`), get(`/campaigns/${encodeURIComponent(id)}/curves?top=5`)]);
   const c = page.campaign;
   const planned = Math.max(1, c.planned);
   const part = (n, cls) => n > 0 ? `<span class="${cls}" style="width:${(100 * n / planned).toFixed(2)}%" title="${cls}: ${n}"></span>` : "";
@@ -208,7 +226,7 @@ async function campaignPage(id) {
   if (!objectiveMetrics.includes("loss")) columns.push({ id: "loss", label: "loss", num: true, value: t => t.loss });
   for (const a of page.axes) {
     const numeric = numericAxis(page.trials.map(t => t.parameters[a]));
-    columns.push({ id: "p:" + a, label: a, num: numeric, value: t => t.parameters[a] === undefined ? null : numeric ? Number(t.parameters[a]) : t.parameters[a], html: t => esc(t.parameters[a] ?? "–") });
+    columns.push({ id: "p:" + a, label: a, num: numeric, value: t => t.parameters[a] === undefined ? null : numeric ? Number(t.parameters[a]) : t.parameters[a], html: t => t.parameters[a] === undefined ? "–" : numeric ? fmt(Number(t.parameters[a]), 6) : esc(t.parameters[a]) });
   }
   for (const m of page.metrics.filter(m => !objectiveMetrics.includes(m)).slice(0, 6)) {
     columns.push({ id: "m:" + m, label: m, num: true, value: t => t.metrics[m] });
@@ -219,7 +237,15 @@ async function campaignPage(id) {
     { id: "duration", label: "time", num: true, value: t => t.ended_ms && t.started_ms ? (t.ended_ms - t.started_ms) / 1000 : null, html: t => dur(t.ended_ms && t.started_ms ? (t.ended_ms - t.started_ms) / 1000 : t.started_ms ? (Date.now() - t.started_ms) / 1000 : null) },
     { id: "files", label: "artifacts", num: true, value: t => t.files.length, html: t => t.files.length ? `<a href="#/campaign/${encodeURIComponent(id)}/trial/${encodeURIComponent(t.trial_id)}">${t.files.length} files</a>` : "–" },
   );
-  main.innerHTML = `<h1>${esc(c.name)} <span class="muted">${esc(c.id)}</span> ${badge(c.status)}</h1>
+  // The buttons and their message live outside what each update redraws: a click never lands on a replaced button.
+  const route = `campaign:${id}`;
+  if (main.dataset.route !== route || !document.getElementById("c-head")) {
+    main.dataset.route = route;
+    main.innerHTML = `<div id="c-head"></div>${page.actions ? `<div class="card"><button id="cancel" class="danger">Cancel campaign</button>
+      <button id="resume">Resume</button><span id="action-message" class="message"></span></div>` : ""}<div id="c-body"></div>`;
+    if (page.actions) wireActions(id);
+  }
+  document.getElementById("c-head").innerHTML = `<h1>${esc(c.name)} <span class="muted">${esc(c.id)}</span> ${badge(c.status)}</h1>
     <div class="card">
       <div class="counts">
         <div><b>${c.completed}</b>completed</div><div><b>${c.failed}</b>failed</div><div><b>${c.stopped}</b>stopped early</div>
@@ -230,9 +256,12 @@ async function campaignPage(id) {
       <div class="muted">engine ${esc(c.engine)} · objective ${esc(c.objective)} · started ${when(c.created_ms)}${c.ended_ms ? " · ended " + when(c.ended_ms) : ""}
         ${c.status === "running" && !c.live ? " · no live process drives it in this data directory (resume it)" : ""}
         ${c.best_trial ? ` · best <a href="#/campaign/${encodeURIComponent(id)}/trial/${encodeURIComponent(c.best_trial)}">${esc(c.best_trial)}</a> ${fmt(c.best_value)}` : ""}</div>
-      ${page.actions ? `<div style="margin-top:10px"><button id="cancel" class="danger" ${canCancel ? "" : "disabled"}>Cancel campaign</button>
-        <button id="resume" ${canResume ? "" : "disabled"}>Resume</button><span id="action-message" class="message"></span></div>` : ""}
-    </div>
+    </div>`;
+  if (page.actions) {
+    document.getElementById("cancel").disabled = !canCancel || state.busy;
+    document.getElementById("resume").disabled = !canResume || state.busy;
+  }
+  document.getElementById("c-body").innerHTML = `
     <h2>Leaderboard <span class="muted">(${page.trials.length} trials; click a column to sort)</span></h2>
     ${sortableTable("trials:" + id, columns, page.trials, { col: "rank", dir: 1 })}
     <h2>Learning curves of the best trials</h2>
@@ -242,8 +271,7 @@ async function campaignPage(id) {
     <h2>Objective against each hyperparameter</h2>
     <div class="grid">${page.axes.map((a, i) => chartBox("axis-" + i)).join("")}</div>
     <h2>Spec</h2><pre>${esc(page.spec_text)}</pre>`;
-  wireSorting(main, render);
-  if (page.actions) wireActions(id);
+  wireSorting(main, redraw);
 
   clearCharts();
   // Learning curves: one metric at a time, every trial of the best five a line.
@@ -252,7 +280,7 @@ async function campaignPage(id) {
     : metrics.find(m => m === "validation_loss") || metrics.find(m => m.includes("loss")) || metrics[0];
   const select = document.getElementById("curve-metric");
   select.innerHTML = metrics.map(m => `<option ${m === preferred ? "selected" : ""}>${esc(m)}</option>`).join("");
-  select.addEventListener("change", () => { state.metric[id] = select.value; render(); });
+  select.addEventListener("change", () => { state.metric[id] = select.value; redraw(); });
   const curveSeries = curves.map((cv, i) => ({ label: `${cv.trial_id} (${cv.status})`, color: palette[i % palette.length], line: true,
     points: (cv.series[preferred] || []).map((y, k) => [cv.epochs[k], y]) }));
   const positive = curveSeries.every(s => s.points.every(([, y]) => y === null || y > 0));
@@ -292,7 +320,8 @@ function wireActions(id) {
     const button = document.getElementById(action);
     button.addEventListener("click", async () => {
       if (action === "cancel" && !confirm(`Cancel campaign ${id}? Running trials are stopped and it will not resume.`)) return;
-      button.disabled = true;
+      state.busy = true;
+      document.getElementById("cancel").disabled = document.getElementById("resume").disabled = true;
       message.className = "message";
       message.textContent = action === "cancel" ? "cancelling…" : "resuming…";
       try {
@@ -302,7 +331,9 @@ function wireActions(id) {
       } catch (e) {
         message.className = "message error";
         message.textContent = e.status === 401 ? "refused: enter the dashboard's token above (printed when it started)" : e.message;
-        button.disabled = false;
+      } finally {
+        state.busy = false;
+        redraw();
       }
     });
   }
@@ -310,7 +341,7 @@ function wireActions(id) {
 
 async function trialPage(id, trialId) {
   follow([`campaign:${id}`], () => render());
-  const page = await api(`/campaigns/${encodeURIComponent(id)}/trials/${encodeURIComponent(trialId)}`);
+  const page = await get(`/campaigns/${encodeURIComponent(id)}/trials/${encodeURIComponent(trialId)}`);
   const t = page.trial;
   const rows = (obj) => Object.keys(obj).sort().map(k => `<tr><td>${esc(k)}</td><td class="num">${fmt(obj[k], 6)}</td></tr>`).join("");
   main.innerHTML = `<h1><a href="#/campaign/${encodeURIComponent(id)}">${esc(id)}</a> / ${esc(t.trial_id)} ${badge(t.status)}</h1>
@@ -337,7 +368,7 @@ async function trialPage(id, trialId) {
 
 async function fitsPage() {
   follow(["fits"], () => render());
-  const fits = await api("/fits");
+  const fits = await get("/fits");
   const columns = [
     { id: "id", label: "fit", value: f => f.id, html: f => `<a href="#/fit/${encodeURIComponent(f.id)}">${esc(f.id)}</a>` },
     { id: "status", label: "state", value: f => f.status, html: f => badge(f.status) },
@@ -350,12 +381,12 @@ async function fitsPage() {
   ];
   main.innerHTML = `<h1>NEP fits</h1>${fits.length ? sortableTable("fits", columns, fits, { col: "started", dir: -1 })
     : `<p class="muted">No NEP fit recorded in this data directory: <code>clusterml nep train …</code> records each fit here as it runs.</p>`}`;
-  wireSorting(main, render);
+  wireSorting(main, redraw);
 }
 
 async function fitPage(id) {
   follow([`fit:${id}`], () => render());
-  const fit = await api(`/fits/${encodeURIComponent(id)}`);
+  const fit = await get(`/fits/${encodeURIComponent(id)}`);
   const f = fit.info, last = fit.progress[fit.progress.length - 1];
   const nodes = Array.from(new Set(fit.placement.map(p => p.node))).sort();
   main.innerHTML = `<h1>NEP fit <span class="muted">${esc(f.id)}</span> ${badge(f.status)}</h1>
@@ -373,7 +404,7 @@ async function fitPage(id) {
       { id: "bytes", label: "resident", num: true, value: n => n.bytes, html: n => bytes(n.bytes) },
     ], nodes.map(n => { const mine = fit.placement.filter(p => p.node === n); return { node: n, shards: mine.length, frames: mine.reduce((s, p) => s + p.frames, 0), bytes: mine.reduce((s, p) => s + p.bytes, 0) }; }))}
     <h2>Step time per worker</h2><div class="grid">${chartBox("steps")}</div>` : ""}`;
-  wireSorting(main, render);
+  wireSorting(main, redraw);
   clearCharts();
   const curve = (key, scale) => fit.progress.map(p => [p.epoch, p[key] === null || p[key] === undefined ? null : p[key] * scale]);
   const rmse = (el, quantity, unit) => plot(document.getElementById(el), { title: `${quantity} RMSE`, xLabel: "epoch", yLabel: `RMSE ${quantity} (${unit}, log scale)`, yLog: true, series: [
@@ -398,9 +429,9 @@ async function fitPage(id) {
 
 async function clusterPage() {
   follow(["cluster"], () => render());
-  const page = await api("/cluster");
+  const page = await get("/cluster");
   const columns = [
-    { id: "address", label: "member", value: n => n.member.address, html: n => esc(n.member.address) + (n.member.self ? ` <span class="muted">(this process)</span>` : "") },
+    { id: "address", label: "member", value: n => n.member.address, html: n => esc(n.member.address) + (n.member.self ? ` <span class="muted">(this dashboard's process)</span>` : "") },
     { id: "roles", label: "roles", value: n => n.member.roles.join(","), html: n => esc(n.member.roles.join(", ") || "observer") },
     { id: "status", label: "membership", value: n => n.member.status, html: n => esc(n.member.status) },
     { id: "reachable", label: "reachable", value: n => n.member.reachable ? 1 : 0, html: n => n.member.reachable ? "yes" : `<span class="error-text">no</span>` },
@@ -417,12 +448,14 @@ async function clusterPage() {
     <h2>Stores of ${esc(page.data_dir)}</h2>
     <table class="kv"><tr><td>input blobs</td><td>${s.blobs} blobs, ${bytes(s.blob_bytes)} (${bytes(s.pinned_bytes)} pinned by campaigns; cache limit ${bytes(s.cache_limit_bytes)})</td></tr>
       <tr><td>artifacts and exports</td><td>${bytes(s.artifact_bytes)}</td></tr><tr><td>journal and results databases</td><td>${bytes(s.database_bytes)}</td></tr></table>`;
-  wireSorting(main, render);
+  wireSorting(main, redraw);
 }
 
 // ---- routing ----------------------------------------------------------------------------------------------------
 async function render() {
   const id = ++state.renderId;
+  if (!location.hash.startsWith("#/campaign/") || location.hash.includes("/trial/")) delete main.dataset.route;
+  currentRender = id;
   const parts = (location.hash.replace(/^#\/?/, "") || "").split("/").map(decodeURIComponent);
   const section = parts[0] === "campaign" ? "campaigns" : parts[0] === "fit" ? "fits" : parts[0] || "campaigns";
   document.querySelectorAll("nav a").forEach(a => a.classList.toggle("active", a.dataset.nav === section));
@@ -435,7 +468,7 @@ async function render() {
     else await campaignsPage();
     document.body.dataset.rendered = String(id);
   } catch (e) {
-    if (id !== state.renderId) return;
+    if (e instanceof Stale || id !== state.renderId) return;
     main.innerHTML = e.status === 401
       ? `<p class="error-text">This dashboard needs its token: enter it above (it was printed when the dashboard started).</p>`
       : `<p class="error-text">${esc(e.message)}</p>`;
