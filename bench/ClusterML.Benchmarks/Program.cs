@@ -67,6 +67,11 @@ public static class Program
             CampaignThroughputReport.RunExecEngineAlone(200);
             return;
         }
+        if (args is ["dashboard-load", .. var loadArgs])
+        {
+            DashboardLoadReport.Run(loadArgs is [var n, ..] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : 3);
+            return;
+        }
         if (args is ["exec-throughput", .. var execArgs])
         {
             CampaignThroughputReport.RunExec(execArgs is [var n, ..] ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : 1000);

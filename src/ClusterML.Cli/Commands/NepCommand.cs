@@ -295,6 +295,11 @@ internal static class NepCommand
                 record.End("cancelled", null);
                 throw;
             }
+            catch (InvalidInputException e)
+            {
+                record.Abandon(e.Message); // refused before training (a restart with other settings): the earlier fit's record stays as it was
+                throw;
+            }
             catch (Exception e)
             {
                 record.End("failed", e.Message);

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog;
 
@@ -63,6 +64,7 @@ internal static class DashboardApp
         builder.Services.AddSingleton(log);
         builder.Services.AddSingleton<ChangeFeed>();
         builder.Services.AddHostedService(s => s.GetRequiredService<ChangeFeed>());
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -136,6 +138,9 @@ internal static class DashboardApp
             read_only = options.ReadOnly,
             token_for_reading = options.TokenForReading,
             authorized = HasToken(context.Request, options.Token),
+            // How often this dashboard has read the results store, and for how long it has run: the load it puts there.
+            store_reads = data.StoreReads,
+            uptime_seconds = (DateTime.UtcNow - System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime()).TotalSeconds,
         }));
         // Exchanges the token (Authorization header) for a cookie, so that event streams and downloads carry it too.
         api.MapPost("/session", (HttpContext context) =>
@@ -164,8 +169,10 @@ internal static class DashboardApp
         api.MapGet("/cluster", async (CancellationToken cancellationToken) => await data.ClusterAsync(cancellationToken));
         api.MapGet("/fits", () => data.Fits());
         api.MapGet("/fits/{id}", (string id) => data.Fit(id) is { } fit ? Results.Ok(fit) : NotFound($"no NEP fit '{id}'"));
-        api.MapGet("/events", (string[]? topic, ChangeFeed feed, CancellationToken cancellationToken) =>
-            TypedResults.ServerSentEvents(Events(feed, topic is { Length: > 0 } ? topic : ["campaigns"], cancellationToken)));
+        // An event stream never ends by itself: it also ends when the dashboard stops (else shutdown would wait for every open page).
+        api.MapGet("/events", (string[]? topic, ChangeFeed feed, IHostApplicationLifetime lifetime, HttpContext context) =>
+            TypedResults.ServerSentEvents(Events(feed, topic is { Length: > 0 } ? topic : ["campaigns"],
+                CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping).Token)));
     }
 
     private static IResult NotFound(string message) => Results.Json(new { error = message }, statusCode: StatusCodes.Status404NotFound);

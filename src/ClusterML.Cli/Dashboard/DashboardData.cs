@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using ClusterML.Cli.Hosting;
 using ClusterML.Cli.Output;
 using ClusterML.Core.Campaigns;
 using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
+using ClusterML.Core.Specs;
 
 namespace ClusterML.Cli.Dashboard;
 
@@ -20,9 +22,15 @@ internal sealed record FileRow(string Path, long Bytes);
 internal sealed record TrialRow(string TrialId, int Index, string Status, int? Rank, int? Front, double? Loss, IReadOnlyDictionary<string, string> Parameters,
     IReadOnlyDictionary<string, double> Metrics, string? Node, int Attempts, long? StartedMs, long? EndedMs, int Seed, IReadOnlyList<FileRow> Files, string? Error);
 
+/// <summary>One member's line of a PBT schedule: (epoch, value) points and the epochs where it took another member's checkpoint.</summary>
+internal sealed record ScheduleSeries(int Member, IReadOnlyList<double[]> Points, IReadOnlyList<double> ExploitedAt);
+
+/// <summary>A PBT schedule chart (a hyperparameter, or the loss, per member and segment): what pbt_*.png shows.</summary>
+internal sealed record ScheduleChart(string Title, string YLabel, bool LogY, IReadOnlyList<ScheduleSeries> Series);
+
 /// <summary>Everything the campaign page shows at once (the learning curves and a trial's detail are fetched on their own).</summary>
 internal sealed record CampaignPage(CampaignRow Campaign, IReadOnlyList<string> Axes, IReadOnlyList<string> Metrics, IReadOnlyList<string> Objectives,
-    IReadOnlyList<TrialRow> Trials, string SpecText, bool Actions);
+    IReadOnlyList<TrialRow> Trials, IReadOnlyList<ScheduleChart> Schedules, string SpecText, bool Actions);
 
 /// <summary>Per-epoch metrics of some trials: <see cref="Series"/>[metric][k] belongs to <see cref="Epochs"/>[k].</summary>
 internal sealed record Curve(string TrialId, string Status, IReadOnlyList<int> Epochs, IReadOnlyDictionary<string, IReadOnlyList<double?>> Series);
@@ -140,10 +148,16 @@ internal sealed class DashboardData(DashboardOptions options, IResultStore store
 
     private CampaignObjectives Objectives(CampaignRecord c) => Cached($"objectives:{c.Id}", TimeSpan.MaxValue, () => CampaignReports.ObjectivesOf(c));
 
+    /// <summary>The campaign's spec (parsed once), or null when it no longer reads.</summary>
+    private CampaignSpec? Spec(CampaignRecord c) => Cached($"spec:{c.Id}", TimeSpan.MaxValue, () => new StrongBox<CampaignSpec?>(CampaignReports.SpecOf(c))).Value;
+
     private CampaignRanking Ranking(CampaignRecord c, IReadOnlyList<TrialResult> results, CampaignObjectives objectives) =>
         Cached($"ranking:{c.Id}:{results.Count}:{c.Status}", options.RefreshInterval, () => CampaignRanking.Of(results, objectives));
 
-    public CampaignPage? Page(string campaignId, bool actions)
+    /// <summary>The campaign page, built once per refresh interval however many pages ask.</summary>
+    public CampaignPage? Page(string campaignId, bool actions) => Cached($"page:{campaignId}:{actions}", options.RefreshInterval, () => BuildPage(campaignId, actions));
+
+    private CampaignPage? BuildPage(string campaignId, bool actions)
     {
         if (Campaign(campaignId) is not { } c)
         {
@@ -171,7 +185,10 @@ internal sealed class DashboardData(DashboardOptions options, IResultStore store
         }
         var axes = results.SelectMany(r => r.Parameters.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var metrics = results.SelectMany(r => r.Metrics.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        return new CampaignPage(row, axes, metrics, [.. objectives.Objectives.Select(o => $"{o.Metric} ({o.Mode.ToString().ToLowerInvariant()})")], trials, c.SpecText, actions);
+        var schedules = PbtSchedulePlot.Of(Spec(c), results).Select(p => new ScheduleChart(p.Title, p.YLabel, p.LogY,
+            [.. p.Series.Select(s => new ScheduleSeries(s.Member, [.. s.Points.Select(q => new[] { q.Epoch, q.Value })], s.ExploitedAt))])).ToArray();
+        return new CampaignPage(row, axes, metrics, [.. objectives.Objectives.Select(o => $"{o.Metric} ({o.Mode.ToString().ToLowerInvariant()})")], trials, schedules,
+            c.SpecText, actions);
     }
 
     /// <summary>t0042 → 42 (the planner's ids); −1 for ids of another form.</summary>
@@ -181,8 +198,11 @@ internal sealed class DashboardData(DashboardOptions options, IResultStore store
         r.Parameters, r.Metrics, r.Node, r.Attempts, r.StartedAtMs, r.EndedAtMs, r.Seed,
         [.. (r.Files ?? []).Select(f => new FileRow(f.Path, f.Size))], r.Error);
 
-    /// <summary>The learning curves of the <paramref name="top"/> best trials (and of the given ones).</summary>
-    public IReadOnlyList<Curve> Curves(string campaignId, int top, IReadOnlyCollection<string> also)
+    /// <summary>The learning curves of the <paramref name="top"/> best trials (and of the given ones), built once per refresh interval.</summary>
+    public IReadOnlyList<Curve> Curves(string campaignId, int top, IReadOnlyCollection<string> also) =>
+        Cached($"curves:{campaignId}:{top}:{string.Join(",", also)}", options.RefreshInterval, () => BuildCurves(campaignId, top, also));
+
+    private IReadOnlyList<Curve> BuildCurves(string campaignId, int top, IReadOnlyCollection<string> also)
     {
         if (Campaign(campaignId) is not { } c)
         {
@@ -191,7 +211,10 @@ internal sealed class DashboardData(DashboardOptions options, IResultStore store
         var final = CampaignStatus.IsFinal(c.Status);
         var results = Results(campaignId, final);
         var ranking = Ranking(c, results, Objectives(c));
-        var chosen = ranking.Ordered.Where(t => t.Score is not null).Take(Math.Clamp(top, 0, 50)).Select(t => t.Result.TrialId)
+        // The best trials, and with early stopping as many of the stopped ones (best first): where ASHA cut them off shows.
+        var count = Math.Clamp(top, 0, 50);
+        var chosen = ranking.Ordered.Where(t => t.Score is not null && t.Result.Status == TrialStatus.Completed).Take(count)
+            .Concat(ranking.Ordered.Where(t => t.Result.Status == TrialStatus.Stopped).Take(count)).Select(t => t.Result.TrialId)
             .Concat(also).Distinct(StringComparer.Ordinal).ToArray();
         var statusOf = results.ToDictionary(r => r.TrialId, r => r.Status.ToString().ToLowerInvariant(), StringComparer.Ordinal);
         var byTrial = Epochs(campaignId, final, chosen).ToLookup(e => e.TrialId, StringComparer.Ordinal);

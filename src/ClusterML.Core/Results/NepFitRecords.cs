@@ -198,7 +198,7 @@ public static class NepFitRecords
             return Begin(dataDir, info, warn);
         }
         var writer = new NepFitWriter(folder, info with { Id = previous.Id, OutDir = outDir, StartedAtMs = previous.StartedAtMs, Status = "running", EndedAtMs = null, Error = null },
-            warn, resumed: true);
+            warn, resumed: true) { Previous = previous };
         writer.WriteInfo();
         return writer;
     }
@@ -401,6 +401,29 @@ public sealed class NepFitWriter : IDisposable
         {
             _ended = true;
             _info = _info with { Status = status, EndedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), Error = error };
+        }
+        WriteInfo();
+    }
+
+    /// <summary>For a record continued by <see cref="NepFitRecords.Resume"/>: what it said before (null for a new one).</summary>
+    public NepFitInfo? Previous { get; internal init; }
+
+    /// <summary>
+    /// Puts back what a resumed record said before (a restart refused before it trained, e.g. with other settings, changes
+    /// nothing about the fit that ran). A new record ends as failed with <paramref name="error"/>.
+    /// </summary>
+    public void Abandon(string error)
+    {
+        if (Previous is not { } previous)
+        {
+            End("failed", error);
+            return;
+        }
+        lock (_gate)
+        {
+            _ended = true;
+            _trimPending = false;
+            _info = previous;
         }
         WriteInfo();
     }

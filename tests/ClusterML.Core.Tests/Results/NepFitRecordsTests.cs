@@ -143,6 +143,32 @@ public sealed class NepFitRecordsTests : IDisposable
     }
 
     [Fact]
+    public void A_restart_refused_before_training_should_leave_the_earlier_record_as_it_was()
+    {
+        NepFitInfo before;
+        using (var writer = NepFitRecords.Begin(_dataDir, Info()))
+        {
+            writer.Epoch(new NepFitPoint(1, 1, 9, 0.1, 0.2, null, null, null, null));
+            writer.End("completed", null);
+            before = NepFitRecords.Find(_dataDir, writer.Id)!;
+        }
+        using (var refused = NepFitRecords.Resume(_dataDir, Info() with { StartedAtMs = Start + 60_000, Epochs = 99 }))
+        {
+            Assert.Equal("running", NepFitRecords.Find(_dataDir, refused.Id)!.Status);
+            refused.Abandon("--restart: the settings differ from the restart state's");
+        }
+        var after = Assert.Single(NepFitRecords.List(_dataDir));
+        Assert.Equal(before with { Species = [] }, after with { Species = [] });
+        Assert.Equal(before.Species, after.Species);
+        Assert.Equal([1], NepFitRecords.Progress(_dataDir, before.Id).Select(p => p.Epoch));
+
+        // A new record abandoned the same way ends as failed with the reason.
+        using var fresh = NepFitRecords.Begin(_dataDir, Info("other"));
+        fresh.Abandon("bad --train");
+        Assert.Equal(("failed", "bad --train"), NepFitRecords.Find(_dataDir, fresh.Id) is { } f ? (f.Status, f.Error) : default);
+    }
+
+    [Fact]
     public void A_record_that_cannot_be_written_should_warn_once_and_not_throw()
     {
         var blocked = Path.Combine(_dataDir, "file");

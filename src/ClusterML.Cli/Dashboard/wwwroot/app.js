@@ -143,12 +143,13 @@ function plot(el, { title, xLabel, yLabel, yLog, xLog, series, xValues, height =
     width: Math.max(320, el.clientWidth - 16), height,
     scales: { x: { time: false, distr: xLog ? 3 : 1 }, y: { distr: yLog ? 3 : 1 } },
     axes: [
-      { label: xLabel, values: (u, ticks) => ticks.map(v => v === null ? "" : xValues ? xValues(v) : fmt(v, 3)) },
-      { label: yLabel, size: 70, values: (u, ticks) => ticks.map(v => v === null ? "" : fmt(v, 3)) },
+      // uPlot's own tick labels (they take as many digits as the tick spacing needs); categories by name.
+      xValues ? { label: xLabel, values: (u, ticks) => ticks.map(v => v === null ? "" : xValues(v)) } : { label: xLabel },
+      { label: yLabel, size: 70 },
     ],
     legend: { show: true },
     series: [{ label: xLabel, value: (u, v) => v === null ? "–" : xValues ? xValues(v) : fmt(v) }].concat(cleaned.map((s, i) => ({
-      label: s.label, stroke: s.color || palette[i % palette.length], width: s.line ? 1.5 : 0, spanGaps: !!s.line,
+      label: s.label, stroke: s.color || palette[i % palette.length], width: s.line ? 1.5 : 0, spanGaps: !!s.line, dash: s.dash || undefined,
       paths: s.line ? undefined : () => null,
       points: { show: !s.line || s.points.length < 60, size: s.line ? 4 : 6, fill: s.color || palette[i % palette.length] },
       value: (u, v) => fmt(v),
@@ -268,6 +269,7 @@ async function campaignPage(id) {
     <div class="toolbar"><label>metric <select id="curve-metric"></select></label></div>
     <div class="grid">${chartBox("curves")}</div>
     ${page.objectives.length > 1 ? `<h2>Pareto front</h2><div class="grid">${chartBox("pareto")}</div>` : ""}
+    ${page.schedules.length ? `<h2>Population-based training</h2><div class="grid">${page.schedules.map((_, i) => chartBox("pbt-" + i)).join("")}</div>` : ""}
     <h2>Objective against each hyperparameter</h2>
     <div class="grid">${page.axes.map((a, i) => chartBox("axis-" + i)).join("")}</div>
     <h2>Spec</h2><pre>${esc(page.spec_text)}</pre>`;
@@ -281,11 +283,17 @@ async function campaignPage(id) {
   const select = document.getElementById("curve-metric");
   select.innerHTML = metrics.map(m => `<option ${m === preferred ? "selected" : ""}>${esc(m)}</option>`).join("");
   select.addEventListener("change", () => { state.metric[id] = select.value; redraw(); });
-  const curveSeries = curves.map((cv, i) => ({ label: `${cv.trial_id} (${cv.status})`, color: palette[i % palette.length], line: true,
+  // Stopped trials (early stopping) are dashed: their curves end where ASHA cut them off.
+  const curveSeries = curves.map((cv, i) => ({ label: `${cv.trial_id} (${cv.status})`, color: palette[i % palette.length], line: true, dash: cv.status === "stopped" ? [5, 4] : null,
     points: (cv.series[preferred] || []).map((y, k) => [cv.epochs[k], y]) }));
   const positive = curveSeries.every(s => s.points.every(([, y]) => y === null || y > 0));
-  plot(document.getElementById("curves"), { title: `${preferred ?? "metric"} per epoch`, xLabel: "epoch", yLabel: `${preferred ?? ""}${positive ? " (log scale)" : ""}`, yLog: positive, series: curveSeries });
+  plot(document.getElementById("curves"), { title: `${preferred ?? "metric"} per epoch${positive ? " (log scale)" : ""}`, xLabel: "epoch", yLabel: preferred ?? "", yLog: positive, series: curveSeries });
 
+  page.schedules.forEach((chart, i) => plot(document.getElementById("pbt-" + i), {
+    title: chart.title + (chart.log_y ? " (log scale)" : ""), xLabel: "epoch", yLabel: chart.y_label, yLog: chart.log_y,
+    series: chart.series.map(m => ({ label: `member ${m.member}${m.exploited_at.length ? ` (took over at ${m.exploited_at.join(", ")})` : ""}`,
+      color: palette[m.member % palette.length], line: true, points: m.points.map(p => [p[0], p[1]]) })),
+  }));
   const objective = objectiveMetrics[0] || "loss";
   const valueOf = (t, m) => m === "loss" ? t.loss : t.metrics[m];
   const finished = page.trials.filter(t => t.status === "completed" || t.status === "stopped");
@@ -306,7 +314,8 @@ async function campaignPage(id) {
     const xLog = numeric && xs.length > 1 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 100;
     const ys = finished.map(t => valueOf(t, objective)).filter(v => v !== null && v !== undefined);
     const yLog = ys.length > 0 && ys.every(v => v > 0);
-    plot(document.getElementById("axis-" + i), { title: `${objective} against ${a}`, xLabel: `${a}${xLog ? " (log scale)" : ""}`, yLabel: `${objective}${yLog ? " (log scale)" : ""}`,
+    const scales = [xLog ? `${a} log` : "", yLog ? `${objective} log` : ""].filter(x => x).join(", ");
+    plot(document.getElementById("axis-" + i), { title: `${objective} against ${a}${scales ? ` (${scales} scale)` : ""}`, xLabel: a, yLabel: objective,
       xLog, yLog, xValues: categories ? v => categories[Math.round(v)] ?? "" : null, series: [
         { label: "completed", color: "#2458c6", points: finished.filter(t => t.status === "completed").map(t => [x(t), valueOf(t, objective)]) },
         { label: "stopped early", color: "#e0a21b", points: finished.filter(t => t.status === "stopped").map(t => [x(t), valueOf(t, objective)]) },
@@ -361,7 +370,7 @@ async function trialPage(id, trialId) {
   const shown = losses.length ? losses : names;
   const series = shown.map((n, i) => ({ label: n, color: palette[i % palette.length], line: true, points: page.curve.series[n].map((y, k) => [page.curve.epochs[k], y]) }));
   const positive = series.every(s => s.points.every(([, y]) => y === null || y > 0));
-  plot(document.getElementById("trial-curve"), { title: "metrics per epoch", xLabel: "epoch", yLabel: positive ? "value (log scale)" : "value", yLog: positive, series });
+  plot(document.getElementById("trial-curve"), { title: `metrics per epoch${positive ? " (log scale)" : ""}`, xLabel: "epoch", yLabel: "value", yLog: positive, series });
   const log = document.getElementById("log");
   if (log) log.scrollTop = log.scrollHeight;
 }
@@ -407,14 +416,14 @@ async function fitPage(id) {
   wireSorting(main, redraw);
   clearCharts();
   const curve = (key, scale) => fit.progress.map(p => [p.epoch, p[key] === null || p[key] === undefined ? null : p[key] * scale]);
-  const rmse = (el, quantity, unit) => plot(document.getElementById(el), { title: `${quantity} RMSE`, xLabel: "epoch", yLabel: `RMSE ${quantity} (${unit}, log scale)`, yLog: true, series: [
+  const rmse = (el, quantity, unit) => plot(document.getElementById(el), { title: `${quantity} RMSE (log scale)`, xLabel: "epoch", yLabel: `RMSE (${unit})`, yLog: true, series: [
     { label: "train", color: "#2458c6", line: true, points: curve(`${quantity}_train`, 1000) },
     { label: "test", color: "#d23b3b", line: true, points: curve(`${quantity}_test`, 1000) },
   ] });
   rmse("rmse-energy", "energy", "meV/atom");
   rmse("rmse-force", "force", "meV/Å");
   rmse("rmse-virial", "virial", "meV/atom");
-  plot(document.getElementById("fit-loss"), { title: "loss", xLabel: "epoch", yLabel: "loss λe·Le + λf·Lf + λv·Lv + λ1·L1 + λ2·L2 (log scale)", yLog: true,
+  plot(document.getElementById("fit-loss"), { title: "loss λe·Le + λf·Lf + λv·Lv + λ1·L1 + λ2·L2 (log scale)", xLabel: "epoch", yLabel: "loss", yLog: true,
     series: [{ label: "loss", color: "#7d4bc2", line: true, points: fit.progress.map(p => [p.epoch, p.loss]) }] });
   fit.parity.forEach((p, i) => plot(document.getElementById("parity-" + i), {
     title: `${p.quantity} (${p.set}): RMSE ${fmt(p.rmse * 1000)} m${p.unit}, ${p.points} values`, xLabel: `reference ${p.quantity} (${p.unit})`, yLabel: `NEP ${p.quantity} (${p.unit})`,
@@ -443,7 +452,7 @@ async function clusterPage() {
   ];
   const s = page.stores;
   main.innerHTML = `<h1>Cluster</h1>
-    ${page.cluster ? `<p class="muted">${page.nodes.length} members, as seen by ${esc(page.cluster.seen_from)} at ${when(page.cluster.updated_at_ms)}</p>${sortableTable("members", columns, page.nodes)}`
+    ${page.cluster ? `<p class="muted">${page.nodes.length} member${page.nodes.length === 1 ? "" : "s"}, as seen by ${esc(page.cluster.seen_from)} at ${when(page.cluster.updated_at_ms)}</p>${sortableTable("members", columns, page.nodes)}`
       : `<p class="muted">No cluster is running a campaign of this data directory now, and this dashboard is not a member of one (start it with --seed-nodes to watch a cluster).</p>`}
     <h2>Stores of ${esc(page.data_dir)}</h2>
     <table class="kv"><tr><td>input blobs</td><td>${s.blobs} blobs, ${bytes(s.blob_bytes)} (${bytes(s.pinned_bytes)} pinned by campaigns; cache limit ${bytes(s.cache_limit_bytes)})</td></tr>
