@@ -32,6 +32,23 @@ internal static class DashboardApp
 {
     public const string CookieName = "clusterml_token";
 
+    /// <summary>The API's JSON: snake_case names (dictionary keys as they are), NaN and ∞ as strings.</summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>
+    /// The JSON of an answer <see cref="DashboardData"/> keeps for a refresh interval, written once for all the pages that ask
+    /// in that interval (the campaign page of a large campaign is the largest answer, and every open page asks for it on
+    /// every change).
+    /// </summary>
+    private static readonly ConditionalWeakTable<object, byte[]> Serialized = new();
+
+    private static IResult Shared(object value) =>
+        Results.Bytes(Serialized.GetValue(value, v => JsonSerializer.SerializeToUtf8Bytes(v, v.GetType(), Json)), "application/json; charset=utf-8");
+
     /// <summary>The web application, not started. <paramref name="configure"/> lets tests put it on the in-memory test server.</summary>
     public static WebApplication Build(DashboardOptions options, IResultStore store, ICampaignActions actions, IClusterSource? cluster, Serilog.ILogger log,
         Action<WebApplicationBuilder>? configure = null)
@@ -53,9 +70,8 @@ internal static class DashboardApp
         }
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
-            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            json.SerializerOptions.DictionaryKeyPolicy = null;
-            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals;
+            json.SerializerOptions.PropertyNamingPolicy = Json.PropertyNamingPolicy;
+            json.SerializerOptions.NumberHandling = Json.NumberHandling;
         });
         var data = new DashboardData(options, store, cluster);
         builder.Services.AddSingleton(data);
@@ -152,10 +168,10 @@ internal static class DashboardApp
             context.Response.Cookies.Append(CookieName, options.Token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/", IsEssential = true });
             return Results.NoContent();
         });
-        api.MapGet("/campaigns", () => data.Campaigns());
-        api.MapGet("/campaigns/{id}", (string id) => data.Page(id, !options.ReadOnly) is { } page ? Results.Ok(page) : NotFound($"no campaign '{id}'"));
+        api.MapGet("/campaigns", () => Shared(data.Campaigns()));
+        api.MapGet("/campaigns/{id}", (string id) => data.Page(id, !options.ReadOnly) is { } page ? Shared(page) : NotFound($"no campaign '{id}'"));
         api.MapGet("/campaigns/{id}/curves", (string id, int? top, string[]? trial) => data.Campaign(id) is null ? NotFound($"no campaign '{id}'")
-            : Results.Ok(data.Curves(id, top ?? 5, trial ?? [])));
+            : Shared(data.Curves(id, top ?? 5, trial ?? [])));
         api.MapGet("/campaigns/{id}/trials/{trial}", (string id, string trial) =>
             data.TrialDetail(id, trial) is { } page ? Results.Ok(page) : NotFound($"no trial '{trial}' in campaign '{id}'"));
         api.MapGet("/campaigns/{id}/trials/{trial}/files/{**path}", (string id, string trial, string path) =>

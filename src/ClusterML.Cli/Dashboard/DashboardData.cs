@@ -122,7 +122,8 @@ internal sealed class DashboardData(DashboardOptions options, IResultStore store
 
     public LiveCampaign? Live(string campaignId) => Cached($"live:{campaignId}", options.RefreshInterval, () => LiveFiles.Read(options.DataDir, campaignId));
 
-    public IReadOnlyList<CampaignRow> Campaigns() => [.. CampaignRecords().Select(Row)];
+    /// <summary>The campaigns table, built once per refresh interval.</summary>
+    public IReadOnlyList<CampaignRow> Campaigns() => Cached("rows", options.RefreshInterval, () => (IReadOnlyList<CampaignRow>)[.. CampaignRecords().Select(Row)]);
 
     private CampaignRow Row(CampaignRecord c)
     {

@@ -229,7 +229,8 @@ async function campaignPage(id) {
     const numeric = numericAxis(page.trials.map(t => t.parameters[a]));
     columns.push({ id: "p:" + a, label: a, num: numeric, value: t => t.parameters[a] === undefined ? null : numeric ? Number(t.parameters[a]) : t.parameters[a], html: t => t.parameters[a] === undefined ? "–" : numeric ? fmt(Number(t.parameters[a]), 6) : esc(t.parameters[a]) });
   }
-  for (const m of page.metrics.filter(m => !objectiveMetrics.includes(m)).slice(0, 6)) {
+  // Metrics that repeat a hyperparameter (an engine reporting its own setting back) would be a second column of the same name.
+  for (const m of page.metrics.filter(m => !objectiveMetrics.includes(m) && !page.axes.includes(m)).slice(0, 6)) {
     columns.push({ id: "m:" + m, label: m, num: true, value: t => t.metrics[m] });
   }
   columns.push(
