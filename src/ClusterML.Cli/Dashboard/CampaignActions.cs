@@ -70,9 +70,14 @@ internal sealed class ProcessCampaignActions(string dataDir, string? postgres) :
     /// <summary>This same program (run as <c>dotnet clusterml.dll</c> or as an apphost) with a campaign command.</summary>
     private ProcessStartInfo StartInfo(string verb, string campaignId, bool detached)
     {
-        var self = Environment.ProcessPath ?? "dotnet";
-        var start = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = !detached, RedirectStandardError = !detached };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        // The published program runs itself; otherwise (dotnet clusterml.dll, or a host such as the test runner) dotnet runs the dll.
+        var self = Environment.ProcessPath;
+        var apphost = self is not null && Path.GetFileNameWithoutExtension(self) == "clusterml";
+        var start = new ProcessStartInfo(apphost ? self! : self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet")
+        {
+            UseShellExecute = false, RedirectStandardOutput = !detached, RedirectStandardError = !detached,
+        };
+        if (!apphost)
         {
             start.ArgumentList.Add(typeof(ProcessCampaignActions).Assembly.Location);
         }

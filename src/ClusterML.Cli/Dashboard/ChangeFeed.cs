@@ -22,6 +22,9 @@ internal sealed class ChangeFeed(DashboardData data, DashboardOptions options, S
         public Channel<string> Changes { get; } = Channel.CreateBounded<string>(new BoundedChannelOptions(32) { FullMode = BoundedChannelFullMode.DropOldest });
     }
 
+    /// <summary>What no page has asked for in this long is dropped from the shared cache.</summary>
+    private static readonly TimeSpan IdleData = TimeSpan.FromMinutes(2);
+
     private readonly ConcurrentDictionary<Subscription, byte> _subscriptions = new();
     private readonly Dictionary<string, string> _last = new(StringComparer.Ordinal);
     private bool _warned;
@@ -42,6 +45,7 @@ internal sealed class ChangeFeed(DashboardData data, DashboardOptions options, S
         using var timer = new PeriodicTimer(options.RefreshInterval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
+            data.Trim(IdleData);
             var topics = _subscriptions.Keys.SelectMany(s => s.Topics).ToHashSet(StringComparer.Ordinal);
             foreach (var forgotten in _last.Keys.Where(k => !topics.Contains(k)).ToArray())
             {

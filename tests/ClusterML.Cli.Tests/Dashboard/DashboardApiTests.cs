@@ -163,6 +163,23 @@ public sealed class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_large_campaign_should_list_its_best_trials_and_count_them_all()
+    {
+        var count = DashboardData.MaxTrialRows + 5;
+        _store.SaveCampaign(new CampaignRecord("large", "large sweep", "fd", "large.yaml", "", "completed", count, 0, 1_000));
+        _store.RecordBatch([.. Enumerable.Range(0, count).Select(i => new TrialResult("large", $"t{i:D5}", i, new Dictionary<string, string> { ["lr"] = "0.1" }, 1,
+            TrialStatus.Completed, 1.0 + ((i * 7919) % count), new Dictionary<string, double>(), null, [], "n", 1, 0, 1))], []);
+        var (client, _) = await StartAsync();
+        var page = await Json(client, "/api/campaigns/large");
+        Assert.Equal(count, page.GetProperty("finished_trials").GetInt32());
+        var losses = page.GetProperty("trials").EnumerateArray().Select(t => t.GetProperty("loss").GetDouble()).ToArray();
+        Assert.Equal(DashboardData.MaxTrialRows, losses.Length);
+        Assert.Equal(Enumerable.Range(1, DashboardData.MaxTrialRows).Select(i => (double)i), losses); // the best, in order
+        var row = (await Json(client, "/api/campaigns")).EnumerateArray().Single(r => r.GetProperty("id").GetString() == "large");
+        Assert.Equal((count, 1.0), (row.GetProperty("completed").GetInt32(), row.GetProperty("best_value").GetDouble()));
+    }
+
+    [Fact]
     public async Task Learning_curves_should_be_those_of_the_best_trials_epoch_by_epoch()
     {
         var (client, _) = await StartAsync();

@@ -264,7 +264,7 @@ async function campaignPage(id) {
     document.getElementById("resume").disabled = !canResume || state.busy;
   }
   document.getElementById("c-body").innerHTML = `
-    <h2>Leaderboard <span class="muted">(${page.trials.length} trials; click a column to sort)</span></h2>
+    <h2>Leaderboard <span class="muted">(${page.finished_trials > page.trials.length ? `the best ${page.trials.length} of ${page.finished_trials} finished trials` : `${page.trials.length} trials`}; click a column to sort)</span></h2>
     ${sortableTable("trials:" + id, columns, page.trials, { col: "rank", dir: 1 })}
     <h2>Learning curves of the best trials</h2>
     <div class="toolbar"><label>metric <select id="curve-metric"></select></label></div>
