@@ -202,13 +202,7 @@ public sealed class PostgresResultStore : IResultStore, IDisposable
             SELECT trial_id, attempt, epoch, metrics FROM trial_epochs WHERE campaign_id = $1 ORDER BY trial_id COLLATE "C", attempt, epoch;
             """);
         Add(command.Parameters, campaignId);
-        using var reader = command.ExecuteReader();
-        var epochs = new List<EpochMetrics>();
-        while (reader.Read())
-        {
-            epochs.Add(TrialResultRows.ReadEpoch(reader, campaignId));
-        }
-        return epochs;
+        return TrialResultRows.ReadEpochs(command, campaignId);
     }
 
     public IReadOnlyList<EpochMetrics> Epochs(string campaignId, IReadOnlyCollection<string> trialIds)
@@ -221,13 +215,7 @@ public sealed class PostgresResultStore : IResultStore, IDisposable
             SELECT trial_id, attempt, epoch, metrics FROM trial_epochs WHERE campaign_id = $1 AND trial_id = ANY($2) ORDER BY trial_id COLLATE "C", attempt, epoch;
             """);
         Add(command.Parameters, campaignId, trialIds.ToArray());
-        using var reader = command.ExecuteReader();
-        var epochs = new List<EpochMetrics>();
-        while (reader.Read())
-        {
-            epochs.Add(TrialResultRows.ReadEpoch(reader, campaignId));
-        }
-        return epochs;
+        return TrialResultRows.ReadEpochs(command, campaignId);
     }
 
     public long EpochCount(string campaignId)

@@ -202,13 +202,7 @@ public sealed class SqliteResultStore : IResultStore
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT trial_id, attempt, epoch, metrics FROM trial_epochs WHERE campaign_id = $campaign ORDER BY trial_id, attempt, epoch;";
         command.Parameters.AddWithValue("$campaign", campaignId);
-        using var reader = command.ExecuteReader();
-        var epochs = new List<EpochMetrics>();
-        while (reader.Read())
-        {
-            epochs.Add(TrialResultRows.ReadEpoch(reader, campaignId));
-        }
-        return epochs;
+        return TrialResultRows.ReadEpochs(command, campaignId);
     }
 
     public IReadOnlyList<EpochMetrics> Epochs(string campaignId, IReadOnlyCollection<string> trialIds)
@@ -226,13 +220,7 @@ public sealed class SqliteResultStore : IResultStore
         {
             command.Parameters.AddWithValue(name, id);
         }
-        using var reader = command.ExecuteReader();
-        var epochs = new List<EpochMetrics>();
-        while (reader.Read())
-        {
-            epochs.Add(TrialResultRows.ReadEpoch(reader, campaignId));
-        }
-        return epochs;
+        return TrialResultRows.ReadEpochs(command, campaignId);
     }
 
     public long EpochCount(string campaignId)

@@ -63,6 +63,18 @@ internal static class TrialResultRows
         reader.IsDBNull(14) ? null : reader.GetString(14));
 
     /// <summary>An epoch row selected as <c>trial_id, attempt, epoch, metrics</c>.</summary>
-    public static EpochMetrics ReadEpoch(DbDataReader reader, string campaignId) =>
+    private static EpochMetrics ReadEpoch(DbDataReader reader, string campaignId) =>
         new(campaignId, reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(3), Json)!);
+
+    /// <summary>Every epoch row <paramref name="command"/> selects (as <c>trial_id, attempt, epoch, metrics</c>), in its order.</summary>
+    public static List<EpochMetrics> ReadEpochs(DbCommand command, string campaignId)
+    {
+        using var reader = command.ExecuteReader();
+        var epochs = new List<EpochMetrics>();
+        while (reader.Read())
+        {
+            epochs.Add(ReadEpoch(reader, campaignId));
+        }
+        return epochs;
+    }
 }

@@ -143,10 +143,14 @@ public sealed class ClusterProcess : IDisposable
         System.Text.RegularExpressions.Regex.Matches(output, @"Trial (t\d+) of campaign \S+ attempt \d+ queued").Select(m => m.Groups[1].Value).Distinct();
 
     /// <summary>Polls <paramref name="condition"/> every 200 ms; fails with <paramref name="describe"/>'s text after <paramref name="timeout"/>.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), timeout, describe);
+
+    /// <summary>Waits (checking every 200 ms) until <paramref name="condition"/> holds; fails with <paramref name="describe"/> after <paramref name="timeout"/>.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
+        while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, describe());
             await Task.Delay(200);

@@ -126,6 +126,21 @@ public abstract class ResultStoreTests
     }
 
     [Fact]
+    public void Epochs_of_chosen_trials_and_the_epoch_count_should_come_from_the_store()
+    {
+        var store = Store();
+        var epochs = new[] { "t0001", "t0002", "t0003" }.SelectMany(t => Enumerable.Range(1, 3)
+            .Select(e => new EpochMetrics("c1", t, 1, e, new Dictionary<string, double> { ["loss"] = e }))).ToArray();
+        store.RecordBatch([], epochs);
+        store.RecordEpoch(new EpochMetrics("c2", "t0001", 1, 1, new Dictionary<string, double> { ["loss"] = 1 }));
+        var chosen = Store().Epochs("c1", ["t0003", "t0001"]);
+        Assert.Equal([("t0001", 1), ("t0001", 2), ("t0001", 3), ("t0003", 1), ("t0003", 2), ("t0003", 3)], chosen.Select(e => (e.TrialId, e.Epoch)));
+        Assert.Empty(Store().Epochs("c1", []));
+        Assert.Equal(9, Store().EpochCount("c1"));
+        Assert.Equal(0, Store().EpochCount("c3"));
+    }
+
+    [Fact]
     public void A_batch_that_fails_should_store_nothing()
     {
         var store = Store();

@@ -181,8 +181,19 @@ internal sealed class DashboardData(DashboardOptions options, IResultStore store
     /// <summary>The campaign's spec (parsed once), or null when it no longer reads.</summary>
     private CampaignSpec? Spec(CampaignRecord c) => Cached($"spec:{c.Id}", TimeSpan.MaxValue, () => new StrongBox<CampaignSpec?>(CampaignReports.SpecOf(c))).Value;
 
-    private CampaignRanking Ranking(CampaignRecord c, IReadOnlyList<TrialResult> results, CampaignObjectives objectives) =>
-        Cached($"ranking:{c.Id}:{results.Count}:{c.Status}", options.RefreshInterval, () => CampaignRanking.Of(results, objectives));
+    /// <summary>The ranking of <paramref name="results"/> (the list the cache holds now), computed once per list: one per campaign is kept.</summary>
+    private CampaignRanking Ranking(CampaignRecord c, IReadOnlyList<TrialResult> results, CampaignObjectives objectives)
+    {
+        var held = Cached($"ranking:{c.Id}", TimeSpan.MaxValue, () => new StrongBox<(IReadOnlyList<TrialResult>? Of, CampaignRanking? Ranking)>());
+        lock (held)
+        {
+            if (!ReferenceEquals(held.Value.Of, results))
+            {
+                held.Value = (results, CampaignRanking.Of(results, objectives));
+            }
+            return held.Value.Ranking!;
+        }
+    }
 
     /// <summary>
     /// Most trials a campaign page lists (the best, in ranking order, and those running): a browser sorts and draws a few

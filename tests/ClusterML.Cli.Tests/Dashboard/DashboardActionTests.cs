@@ -40,7 +40,7 @@ public sealed class DashboardActionTests : IDisposable
         var results = Path.Combine(_cli.DataDir, "results.db");
         using (var driver = new ClusterProcess(_cli.Root, "campaign", "run", spec, "--id", "resumable", "--data-dir", _cli.DataDir))
         {
-            await WaitForAsync(() => File.Exists(results) && new SqliteResultStore(results).Results("resumable").Count >= 3, TimeSpan.FromSeconds(90), () => driver.Output);
+            await ClusterProcess.WaitUntilAsync(() => File.Exists(results) && new SqliteResultStore(results).Results("resumable").Count >= 3, TimeSpan.FromSeconds(90), () => driver.Output);
             driver.KillHard();
             Assert.True(await driver.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         }
@@ -52,7 +52,7 @@ public sealed class DashboardActionTests : IDisposable
         var outcome = await actions.ResumeAsync("resumable", ct);
         Assert.True(outcome.Done, outcome.Message);
         var log = Path.Combine(_cli.DataDir, "campaigns", "resumable.resume.log");
-        await WaitForAsync(() => store.FindCampaign("resumable")!.Status == "completed", TimeSpan.FromSeconds(120), () => File.Exists(log) ? File.ReadAllText(log) : "no resume log");
+        await ClusterProcess.WaitUntilAsync(() => store.FindCampaign("resumable")!.Status == "completed", TimeSpan.FromSeconds(120), () => File.Exists(log) ? File.ReadAllText(log) : "no resume log");
         var finished = store.Results("resumable");
         Assert.Equal(12, finished.Count);
         Assert.Equal(12, finished.Select(r => r.TrialId).Distinct().Count());
@@ -60,20 +60,10 @@ public sealed class DashboardActionTests : IDisposable
         Assert.Contains("resumable", File.ReadAllText(log), StringComparison.Ordinal);
 
         // The resumed driver exits when the campaign is over; cancelling it then changes nothing.
-        await WaitForAsync(() => !File.Exists(Path.Combine(_cli.DataDir, "campaigns", "resumable.lock")), TimeSpan.FromSeconds(60), () => File.ReadAllText(log));
+        await ClusterProcess.WaitUntilAsync(() => !File.Exists(Path.Combine(_cli.DataDir, "campaigns", "resumable.lock")), TimeSpan.FromSeconds(60), () => File.ReadAllText(log));
         var cancel = await actions.CancelAsync("resumable", ct);
         Assert.True(cancel.Done, cancel.Message);
         Assert.Contains("nothing to cancel", cancel.Message, StringComparison.Ordinal);
         Assert.Equal("completed", store.FindCampaign("resumable")!.Status);
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, Func<string> explain)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < timeout, $"not within {timeout.TotalSeconds} s:\n{explain()}");
-            await Task.Delay(200);
-        }
     }
 }

@@ -223,6 +223,43 @@ public sealed class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_distributed_nep_fit_should_show_its_curves_placement_worker_steps_and_parity()
+    {
+        var outDir = _cli.Path("fit out");
+        Directory.CreateDirectory(outDir);
+        // GPUMD's layouts: energy (predicted, reference), force (3 predicted, 3 reference), virial (6 + 6; −1e6: none).
+        File.WriteAllText(Path.Combine(outDir, "energy_train.out"), "1.0 1.1\n2.0 1.9\n");
+        File.WriteAllText(Path.Combine(outDir, "force_train.out"), "0.1 0.2 0.3 0.1 0.2 0.5\n");
+        File.WriteAllText(Path.Combine(outDir, "virial_train.out"), string.Join(' ', Enumerable.Repeat("-1e6", 12)) + "\n");
+        string id;
+        using (var fit = NepFitRecords.Begin(_cli.DataDir, new NepFitInfo("", outDir, "running", 1_000, null, "adam", ["Pb", "Te"], 3, 10, null, true, Environment.ProcessId, null)))
+        {
+            id = fit.Id;
+            fit.Placement([new NepFitShard("akka.tcp://clusterml@10.0.0.2:4053", 0, 5, 1_000), new NepFitShard("akka.tcp://clusterml@10.0.0.3:4053", 1, 5, 1_200)]);
+            for (var epoch = 1; epoch <= 3; epoch++)
+            {
+                fit.Epoch(new NepFitPoint(epoch, epoch * 2.0, 1.0 / epoch, 0.01 / epoch, 0.1 / epoch, null, null, null, null));
+                fit.WorkerSteps([new NepFitWorkerStep(epoch, "akka.tcp://clusterml@10.0.0.2:4053", 4, 0.5, 0.2, 0.7)]);
+            }
+            fit.End("completed", null);
+        }
+        var (client, _) = await StartAsync();
+        var list = (await Json(client, "/api/fits")).EnumerateArray().ToArray();
+        Assert.Equal(id, Assert.Single(list).GetProperty("id").GetString());
+        var page = await Json(client, $"/api/fits/{id}");
+        Assert.Equal("completed", page.GetProperty("info").GetProperty("status").GetString());
+        Assert.Equal([1.0, 0.5, 1.0 / 3], page.GetProperty("progress").EnumerateArray().Select(p => p.GetProperty("loss").GetDouble()));
+        Assert.Equal(2, page.GetProperty("placement").GetArrayLength());
+        Assert.Equal(3, page.GetProperty("worker_steps").GetArrayLength());
+        var parity = page.GetProperty("parity").EnumerateArray().ToDictionary(p => p.GetProperty("quantity").GetString()!);
+        Assert.Equal(["energy", "force"], parity.Keys.Order()); // no virials in the file: no virial plot
+        Assert.Equal(0.1, parity["energy"].GetProperty("rmse").GetDouble(), 1e-12);
+        Assert.Equal(3, parity["force"].GetProperty("points").GetInt32());
+        Assert.Equal(Math.Sqrt(0.04 / 3), parity["force"].GetProperty("rmse").GetDouble(), 1e-12);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/fits/..", TestContext.Current.CancellationToken)).StatusCode);
+    }
+
+    [Fact]
     public async Task On_loopback_reading_should_need_no_token_but_cancel_and_resume_should()
     {
         var (client, _) = await StartAsync();

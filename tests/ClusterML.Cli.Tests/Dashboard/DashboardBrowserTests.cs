@@ -64,8 +64,8 @@ public sealed class DashboardBrowserTests : IDisposable
         var port = ClusterProcess.FreePort();
         using var dashboard = new ClusterProcess(_cli.Root, "dashboard", "--port", port.ToString(CultureInfo.InvariantCulture), "--token", Token, "--data-dir", _cli.DataDir);
         var url = $"http://127.0.0.1:{port}/";
-        await WaitForAsync(() => dashboard.Output.Contains($"Dashboard: {url}#token={Token}", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => dashboard.Output);
-        await WaitForAsync(() => File.Exists(Path.Combine(_cli.DataDir, "campaigns", "running.live.json")), TimeSpan.FromSeconds(60), () => running.Output);
+        await ClusterProcess.WaitUntilAsync(() => dashboard.Output.Contains($"Dashboard: {url}#token={Token}", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => dashboard.Output);
+        await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(_cli.DataDir, "campaigns", "running.live.json")), TimeSpan.FromSeconds(60), () => running.Output);
 
         await using var browser = await Puppeteer.LaunchAsync(new LaunchOptions
         {
@@ -93,7 +93,7 @@ public sealed class DashboardBrowserTests : IDisposable
         await page.WaitForSelectorAsync("#running-count");
         await page.EvaluateExpressionAsync("window.__sameDocument = true");
         var before = await CompletedAsync(page);
-        await WaitForAsync(async () => await CompletedAsync(page) >= before + 2, TimeSpan.FromSeconds(60), () => running.Output);
+        await ClusterProcess.WaitUntilAsync(async () => await CompletedAsync(page) >= before + 2, TimeSpan.FromSeconds(60), () => running.Output);
         Assert.True(await page.EvaluateExpressionAsync<bool>("window.__sameDocument === true"), "the page was reloaded instead of updated");
         await page.WaitForSelectorAsync("#curves[data-points]");
         await ScreenshotAsync(page, "campaign-running");
@@ -133,6 +133,8 @@ public sealed class DashboardBrowserTests : IDisposable
         await page.GoToAsync(url + "#/cluster", WaitUntilNavigation.DOMContentLoaded);
         await page.WaitForSelectorAsync("table[data-table=members] tbody tr");
         Assert.Contains("coordinator, worker", await page.EvaluateExpressionAsync<string>("document.querySelector('table[data-table=members]').textContent"), StringComparison.Ordinal);
+        // Where the running campaign's trial runs (the coordinator's answer, through the driver's live file): a link on its node's row.
+        await page.WaitForSelectorAsync("table[data-table=members] a[href^='#/campaign/running/trial/t']", new WaitForSelectorOptions { Timeout = 30_000 });
         await ScreenshotAsync(page, "cluster");
 
         // 5. Cancel: refused without the token, done with it.
@@ -149,7 +151,7 @@ public sealed class DashboardBrowserTests : IDisposable
         await page.ClickAsync("#cancel");
         await page.WaitForFunctionAsync("() => /cancelled/.test(document.querySelector('#action-message').textContent)", new WaitForFunctionOptions { Timeout = 120_000 });
         Assert.True(await running.WaitForExitAsync(TimeSpan.FromSeconds(60)), running.Output);
-        await WaitForAsync(async () => await StatusAsync(page, "running") == "cancelled", TimeSpan.FromSeconds(30), () => running.Output);
+        await ClusterProcess.WaitUntilAsync(async () => await StatusAsync(page, "running") == "cancelled", TimeSpan.FromSeconds(30), () => running.Output);
         await ScreenshotAsync(page, "campaign-cancelled");
     }
 
@@ -189,17 +191,5 @@ public sealed class DashboardBrowserTests : IDisposable
         Directory.CreateDirectory(ScreenshotFolder);
         await File.WriteAllBytesAsync(Path.Combine(ScreenshotFolder, $"{name}.png"), png);
         TestContext.Current.AddAttachment($"{name}.png", png, "image/png");
-    }
-
-    private static Task WaitForAsync(Func<bool> condition, TimeSpan timeout, Func<string> explain) => WaitForAsync(() => Task.FromResult(condition()), timeout, explain);
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> explain)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < timeout, $"not within {timeout.TotalSeconds} s:\n{explain()}");
-            await Task.Delay(200);
-        }
     }
 }

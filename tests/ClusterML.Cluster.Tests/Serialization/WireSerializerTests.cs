@@ -103,6 +103,11 @@ public sealed class WireSerializerTests : IDisposable
         yield return new GetCampaignStatus("c1");
         yield return new CampaignStatus("c1", "running", 9, 2, 3, 1, 0, "t0004", 0.25, 3);
         yield return new CampaignStatus("c1", "unknown", 0, 0, 0, 0, 0, null, null);
+        yield return new GetRunningTrials("c1");
+        yield return new RunningTrials("c1", [new RunningTrial("t0003", 2, "akka.tcp://clusterml@10.0.0.7:4053", 1_700_000_000_123)]);
+        yield return new RunningTrials("c1", []);
+        yield return new GetNodeInfo(1_700_000_000_000);
+        yield return new NodeInfo("akka.tcp://clusterml@10.0.0.7:4053", ["worker"], 8, 3, "cuda:1", "gpu-node-07", 4242, 1L << 33, 1_699_999_000_000);
     }
 
     [Fact]
