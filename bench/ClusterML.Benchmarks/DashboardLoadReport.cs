@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using ClusterML.Engines.Surrogate;
 
 namespace ClusterML.Benchmarks;
 
@@ -64,20 +65,20 @@ public static class DashboardLoadReport
                 Console.Error.WriteLine($"round {round + 1}: {scenario}: {wall:F2} s, {pageRequests} page requests");
             }
         }
-        var alone = Median(walls["alone"]);
+        var alone = Statistics.Quantile(walls["alone"], 0.5);
         Console.WriteLine($"| case ({Trials} FD trials, 2 slots; {rounds} rounds) | campaign wall s (median) | runs | vs alone | 10 pages vs none | page requests per run |");
         Console.WriteLine("|---|---:|---|---:|---:|---:|");
         foreach (var (scenario, list) in walls)
         {
             var none = scenario.Replace("10 pages", "no page", StringComparison.Ordinal);
-            Console.WriteLine($"| {scenario}{(scenario == "alone" ? " (baseline)" : "")} | {Median(list):F2} | {string.Join(", ", list.Select(w => w.ToString("F2", CultureInfo.InvariantCulture)))} | {Median(list) / alone:F3} | "
-                + (none != scenario ? $"{Median(list) / Median(walls[none]):F3}" : "–") + " | " + (requests.TryGetValue(scenario, out var r) ? $"{Median(r):F0}" : "–") + " |");
+            Console.WriteLine($"| {scenario}{(scenario == "alone" ? " (baseline)" : "")} | {Statistics.Quantile(list, 0.5):F2} | {string.Join(", ", list.Select(w => w.ToString("F2", CultureInfo.InvariantCulture)))} | {Statistics.Quantile(list, 0.5) / alone:F3} | "
+                + (none != scenario ? $"{Statistics.Quantile(list, 0.5) / Statistics.Quantile(walls[none], 0.5):F3}" : "–") + " | " + (requests.TryGetValue(scenario, out var r) ? $"{Statistics.Quantile(r, 0.5):F0}" : "–") + " |");
         }
-        Console.WriteLine($"\nResults-store reads by the dashboard process: {Median(reads):F2} per second (median over rounds), with {Pages} pages open.");
+        Console.WriteLine($"\nResults-store reads by the dashboard process: {Statistics.Quantile(reads, 0.5):F2} per second (median over rounds), with {Pages} pages open.");
         foreach (var (scenario, list) in cpu)
         {
             Console.WriteLine($"CPU of the dashboard process during the campaign, {scenario.Replace("dashboard process, ", "", StringComparison.Ordinal)}: "
-                + $"{Median(list) * 100:F1} % of one core (median; rounds: {string.Join(", ", list.Select(v => (v * 100).ToString("F1", CultureInfo.InvariantCulture)))})");
+                + $"{Statistics.Quantile(list, 0.5) * 100:F1} % of one core (median; rounds: {string.Join(", ", list.Select(v => (v * 100).ToString("F1", CultureInfo.InvariantCulture)))})");
         }
         Directory.Delete(root, recursive: true);
     }
@@ -209,11 +210,5 @@ public static class DashboardLoadReport
             }
             Thread.Sleep(50);
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

@@ -8,6 +8,7 @@ using ClusterML.Core.Files;
 using ClusterML.Core.Messages;
 using ClusterML.Core.Results;
 using ClusterML.Core.Specs;
+using ClusterML.Engines.Surrogate;
 
 namespace ClusterML.Cli.Dashboard;
 
@@ -381,7 +382,7 @@ internal sealed class DashboardData(DashboardOptions options, IResultStore store
 
     public IReadOnlyList<NepFitInfo> Fits() => Cached("fits", options.RefreshInterval, () => NepFitRecords.List(options.DataDir));
 
-    public FitPage? Fit(string id) => !ArtifactLayout.IsSafeId(id) ? null : Cached($"fit:{id}", options.RefreshInterval, () =>
+    public FitPage? Fit(string id) => Cached($"fit:{id}", options.RefreshInterval, () =>
         NepFitRecords.Find(options.DataDir, id) is not { } info ? null
         : new FitPage(info, NepFitRecords.Progress(options.DataDir, id), NepFitRecords.Placement(options.DataDir, id), NepFitRecords.WorkerSteps(options.DataDir, id),
             Parity(info.OutDir)));
@@ -402,7 +403,7 @@ internal sealed class DashboardData(DashboardOptions options, IResultStore store
                 {
                     var stride = Math.Max(1, (pairs.Count + ParityPoints - 1) / ParityPoints);
                     var shown = pairs.Where((_, k) => k % stride == 0).ToArray();
-                    var rmse = Math.Sqrt(pairs.Average(p => (p.Predicted - p.Reference) * (p.Predicted - p.Reference)));
+                    var rmse = Statistics.Rmse([.. pairs.Select(p => p.Reference)], [.. pairs.Select(p => p.Predicted)]);
                     sets.Add(new ParitySet(quantity, set, unit, pairs.Count, [.. shown.Select(p => p.Predicted)], [.. shown.Select(p => p.Reference)], rmse));
                 }
             }

@@ -60,7 +60,7 @@ internal static class LiveFiles
         {
             return null;
         }
-        return live is not null && (live.ProcessId == Environment.ProcessId || Processes.IsAlive(live.ProcessId)) ? live : null;
+        return live is not null && Processes.IsAlive(live.ProcessId) ? live : null;
     }
 
     public static void Delete(string dataDir, string campaignId)

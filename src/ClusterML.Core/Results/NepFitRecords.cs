@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ClusterML.Core.Files;
 using ClusterML.Core.IO;
 
 namespace ClusterML.Core.Results;
@@ -225,12 +226,12 @@ public static class NepFitRecords
     }
 
     /// <summary>A double as the CSV files hold it: round-trip, invariant; empty for null.</summary>
-    internal static string Cell(double? value) => value is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "";
+    internal static string Cell(double? value) => value is { } v ? CsvTable.Format(v) : "";
 
     /// <summary>The folder of fit <paramref name="id"/>, or null when the id is no plain folder name or has no folder.</summary>
     private static string? FolderOf(string dataDir, string id)
     {
-        if (string.IsNullOrEmpty(id) || id is "." or ".." || id.IndexOfAny(['/', '\\']) >= 0 || id.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+        if (!ArtifactLayout.IsSafeId(id))
         {
             return null;
         }
@@ -254,7 +255,7 @@ public static class NepFitRecords
         {
             return null;
         }
-        if (info.Status == "running" && info.ProcessId != Environment.ProcessId && !Processes.IsAlive(info.ProcessId))
+        if (info.Status == "running" && !Processes.IsAlive(info.ProcessId))
         {
             return info with { Status = "failed", Error = ProcessEndedError };
         }
