@@ -64,7 +64,10 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     /// For a model-based search: proposes each trial's point at dispatch (the point is journaled with the dispatch); for
     /// population-based training: decides each segment's hyperparameters and checkpoint once the generation before has finished.
     /// </summary>
-    private TrialProposer? _proposer;
+    private ITrialProposer? _proposer;
+
+    /// <summary>Why the proposer ends the campaign early (transient: decided again after a restart); null while it goes on.</summary>
+    private string? _over;
 
     // Transient: written but not yet acknowledged by the journal.
     private readonly HashSet<string> _finishing = new(StringComparer.Ordinal);
@@ -85,6 +88,10 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             {
                 _proposer = TrialProposer.For(snapshot.Campaign);
                 _book = CampaignBook.From(snapshot, CampaignPlanner.Trials(snapshot.Campaign), _proposer is { } proposer ? proposer.Trial : null);
+                if (_proposer?.NeedsMetrics == true && !_book.KeepsMetrics)
+                {
+                    throw new InvalidDataException($"campaign {_campaignId}: its snapshot lacks the trials' metrics that its proposer needs");
+                }
                 _endedAtMs = snapshot.EndedAtMs;
                 _settled = snapshot.Settled;
                 foreach (var result in snapshot.Unrecorded)
@@ -96,8 +103,8 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         });
         Recover<CampaignSubmitted>(e =>
         {
-            _book.Submit(e, CampaignPlanner.Trials(e));
             _proposer = TrialProposer.For(e);
+            _book.Submit(e, CampaignPlanner.Trials(e), _proposer?.NeedsMetrics == true);
         });
         Recover<TrialAttemptStarted>(e =>
         {
@@ -208,7 +215,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
                 return;
             }
             ImmutableArray<PlannedTrial> trials;
-            TrialProposer? proposer;
+            ITrialProposer? proposer;
             try
             {
                 trials = CampaignPlanner.Trials(submitted);
@@ -223,7 +230,7 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
             var replyTo = Sender;
             Persist(submitted, e =>
             {
-                _book.Submit(e, trials);
+                _book.Submit(e, trials, proposer?.NeedsMetrics == true);
                 _proposer = proposer;
                 _log.Info("Campaign {CampaignId} ({Name}) submitted: {Trials} trials of {Engine}", e.CampaignId, e.Name, trials.Length, e.Engine);
                 ScheduleWallTime();
@@ -475,9 +482,45 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
                 End("completed", () => { });
             }
             Written();
+            EndIfOver();
         });
         // The freed slot is refilled now: the new starts join the same journal batch.
         DispatchMore();
+    }
+
+    /// <summary>The proposer has ended the campaign (<see cref="_over"/>) and nothing runs any more: it is complete.</summary>
+    private void EndIfOver()
+    {
+        if (_over is not null && !_ending && !_book.IsOver && _book.InFlightCount == 0 && _starting.Count == 0 && _finishing.Count == 0)
+        {
+            _log.Info("Campaign {CampaignId} ends early: {Reason}", _campaignId, _over);
+            End("completed", () => { });
+        }
+    }
+
+    /// <summary>
+    /// A trial the proposer found not needed (an active-learning round picked fewer candidates): finished as stopped, never run,
+    /// so its place in the order is taken and the trials after it can go.
+    /// </summary>
+    private void Skip(PlannedTrial trial, string reason)
+    {
+        var now = Now();
+        var result = new TrialResult(_campaignId, trial.TrialId, trial.Index, trial.Parameters, trial.Seed, TrialStatus.Stopped, null,
+            ImmutableDictionary<string, double>.Empty, reason, [], "", 0, now, now);
+        _finishing.Add(trial.TrialId);
+        PersistAsync(new TrialFinished(_campaignId, trial.TrialId, "stopped", null, result), e =>
+        {
+            _finishing.Remove(trial.TrialId);
+            _book.Apply(e);
+            Deliver(result);
+            if (_book.AllFinished && !_ending)
+            {
+                End("completed", () => { });
+            }
+            Written();
+            DispatchMore();
+            EndIfOver();
+        });
     }
 
     private void DispatchMore()
@@ -493,29 +536,62 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
         {
             return;
         }
-        var next = _book.Undispatched(Math.Max(_dispatchCursor, _book.NextUndispatched), free).Where(t => !_starting.ContainsKey(t.TrialId))
+        var next = _book.Undispatched(Math.Max(_dispatchCursor, _book.NextUndispatched), free).Where(t => !_starting.ContainsKey(t.TrialId) && !_finishing.Contains(t.TrialId))
             .TakeWhile(t => _proposer is null || _proposer.Ready(t.Index, i => _book.IsFinished(_book.Trials[i].TrialId)))
             .ToArray();
+        if (next.Length == 0)
+        {
+            return;
+        }
+        _dispatchCursor = next[^1].Index + 1;
+        if (_proposer is not null)
+        {
+            // One at a time, in index order: each proposal sees the ones before it as running (the constant liar).
+            var proposed = new List<PlannedTrial>(next.Length);
+            foreach (var placeholder in next)
+            {
+                if ((_over = _proposer.Over(placeholder.Index, _book.Before(placeholder.Index))) is not null)
+                {
+                    _dispatchCursor = placeholder.Index;
+                    break;
+                }
+                if (Propose(placeholder) is { } trial)
+                {
+                    proposed.Add(trial);
+                }
+            }
+            next = [.. proposed];
+        }
         if (next.Length > 0)
         {
-            _dispatchCursor = next[^1].Index + 1;
-            if (_proposer is not null)
-            {
-                // One at a time, in index order: each proposal sees the ones before it as running (the constant liar).
-                next = [.. next.Select(Propose)];
-            }
             StartAttempts(next, 1);
         }
+        EndIfOver();
     }
 
-    /// <summary>Proposes the point of a model-based search's trial and puts it in the book; the dispatch event journals it.</summary>
-    private PlannedTrial Propose(PlannedTrial placeholder)
+    /// <summary>
+    /// Proposes the point of a model-based search's trial and puts it in the book; the dispatch event journals it. Null: the
+    /// proposer does not need the trial, which is skipped.
+    /// </summary>
+    private PlannedTrial? Propose(PlannedTrial placeholder)
     {
         var parameters = _proposer!.Propose(placeholder.Index, _book.Before(placeholder.Index), placeholder.Parameters);
+        if (parameters is null)
+        {
+            Skip(placeholder, "not needed: the round before picked fewer candidates");
+            return null;
+        }
         PlannedTrial trial;
         try
         {
-            trial = _proposer.Trial(placeholder, parameters);
+            trial = _proposer.Trial(placeholder, parameters, _book.Before(placeholder.Index));
+        }
+        catch (Exception e) when (e is ClusterML.Core.Validation.InvalidInputException or ArgumentException && _proposer is not TrialProposer)
+        {
+            // Nothing planned to fall back on (active learning: the candidate's oracle settings are refused): the trial is skipped.
+            _log.Warning("Campaign {CampaignId}: trial {TrialId} is refused by its engine ({Message}); skipped", _campaignId, placeholder.TrialId, e.Message);
+            Skip(placeholder, $"refused by its engine: {e.Message}");
+            return null;
         }
         catch (Exception e) when (e is ClusterML.Core.Validation.InvalidInputException or ArgumentException)
         {
@@ -534,7 +610,8 @@ public sealed class CampaignCoordinator : ReceivePersistentActor, IWithTimers
     {
         if (started.Parameters is { } parameters && _proposer is not null && _book.AttemptOf(started.TrialId) == 0)
         {
-            _book.Propose(_proposer.Trial(_book.Trial(started.TrialId), parameters));
+            var placeholder = _book.Trial(started.TrialId);
+            _book.Propose(_proposer.Trial(placeholder, parameters, _book.Before(placeholder.Index)));
         }
     }
 

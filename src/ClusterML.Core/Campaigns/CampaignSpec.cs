@@ -107,6 +107,15 @@ public sealed record CampaignSpec(
     /// <summary>1-based YAML line of the <c>engine</c> key: where an error about a trial's settings as a whole points.</summary>
     public int EngineLine { get; init; } = 1;
 
-    /// <summary>The key path of setting <paramref name="key"/> as the YAML spells it: <c>space.KEY</c> for an axis, else <c>base.KEY</c>.</summary>
-    public string SettingPath(string key) => Space.Any(axis => axis.Name == key) ? $"space.{key}" : $"base.{key}";
+    /// <summary>
+    /// An active-learning campaign's own part (<c>kind: active</c>), or null for a sweep. Its trials are laid out by
+    /// <see cref="Active.ActiveLayout"/> and decided at dispatch by <see cref="Active.ActiveProposer"/>.
+    /// </summary>
+    public Active.ActiveSpec? Active { get; init; }
+
+    /// <summary>
+    /// The key path of setting <paramref name="key"/> as the YAML spells it: <c>space.KEY</c> for an axis, else <c>base.KEY</c>;
+    /// an active-learning campaign's settings are named by their own path (<c>surrogate.epochs</c>, <c>pool.n</c>).
+    /// </summary>
+    public string SettingPath(string key) => Active is not null ? key : Space.Any(axis => axis.Name == key) ? $"space.{key}" : $"base.{key}";
 }

@@ -31,7 +31,7 @@ public static partial class CampaignSpecReader
     private const string NullTag = "tag:yaml.org,2002:null";
     private static readonly TimeSpan LongestWallTime = TimeSpan.FromDays(365);
     private static readonly string[] TopLevelKeys =
-        ["name", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries", "enqueue", "warm_start", "schedule",
+        ["name", "kind", "engine", "seed", "device", "base", "space", "search", "budget", "early_stopping", "retries", "enqueue", "warm_start", "schedule",
             "objective", "objectives", "constraints"];
     private static readonly string[] ObjectiveKeys = ["metric", "mode"];
     private static readonly string[] ConstraintKeys = ["metric", "min", "max"];
@@ -101,6 +101,10 @@ public static partial class CampaignSpecReader
         ArgumentNullException.ThrowIfNull(sourcePath);
         var r = new Reader(sourcePath);
         var root = r.Root(yaml);
+        if (r.Optional(root, "kind") is { } campaignKind && r.OneOf(campaignKind, "kind", ["sweep", "active"]) == "active")
+        {
+            return ParseActive(r, root, sourcePath);
+        }
         r.OnlyKeys(root, "", TopLevelKeys);
 
         var engineNode = r.Required(root, "engine", "");
@@ -473,24 +477,24 @@ public static partial class CampaignSpecReader
             };
         }
 
-        public ImmutableDictionary<string, CampaignValue> Settings(YamlNode node)
+        public ImmutableDictionary<string, CampaignValue> Settings(YamlNode node, string field = "base")
         {
-            var mapping = Mapping(node, "base");
+            var mapping = Mapping(node, field);
             var settings = ImmutableDictionary.CreateBuilder<string, CampaignValue>(StringComparer.Ordinal);
             foreach (var (key, value) in mapping.Children)
             {
-                var name = KeyName(key, "base");
+                var name = KeyName(key, field);
                 if (value is YamlMappingNode group)
                 {
                     // A group of settings (an exec trial's env: {NAME: value}) is flattened to dotted names: env.NAME.
                     foreach (var (innerKey, innerValue) in group.Children)
                     {
-                        var inner = KeyName(innerKey, $"base.{name}");
-                        settings[$"{name}.{inner}"] = Value(innerValue, $"base.{name}.{inner}");
+                        var inner = KeyName(innerKey, $"{field}.{name}");
+                        settings[$"{name}.{inner}"] = Value(innerValue, $"{field}.{name}.{inner}");
                     }
                     continue;
                 }
-                settings[name] = Value(value, $"base.{name}");
+                settings[name] = Value(value, $"{field}.{name}");
             }
             return settings.ToImmutable();
         }

@@ -20,6 +20,7 @@ public sealed class CampaignBook
     private byte[] _outcomes = [];
     private double[] _losses = [];
     private TrialScore?[] _scores = [];
+    private ImmutableDictionary<string, double>?[] _metrics = [];
 
     /// <summary>Outcome codes of <see cref="CampaignSnapshot.Outcomes"/>.</summary>
     public const byte None = 0, Completed = 1, Failed = 2, Stopped = 3;
@@ -65,7 +66,14 @@ public sealed class CampaignBook
     /// <summary>Trials dispatched and not finished, with their current attempt.</summary>
     public IEnumerable<(PlannedTrial Trial, int Attempt)> InFlight => _inFlight.Order().Select(i => (_trials[i], _attempts[i]));
 
-    public void Submit(CampaignSubmitted campaign, ImmutableArray<PlannedTrial> trials)
+    /// <summary>Whether finished trials' metrics are kept for the proposer (<see cref="TrialProposer.Seen.Metrics"/>): active learning.</summary>
+    public bool KeepsMetrics { get; private set; }
+
+    /// <summary>Starts the book of a campaign with its trials (the plan's, in index order).</summary>
+    /// <param name="campaign">The campaign as journaled.</param>
+    /// <param name="trials">Its trials, in index order.</param>
+    /// <param name="keepMetrics">Keep every finished trial's metrics (<see cref="ITrialProposer.NeedsMetrics"/>).</param>
+    public void Submit(CampaignSubmitted campaign, ImmutableArray<PlannedTrial> trials, bool keepMetrics = false)
     {
         Campaign = campaign;
         Objectives = CampaignObjectives.For(campaign);
@@ -82,6 +90,8 @@ public sealed class CampaignBook
         _losses = new double[trials.Length];
         Array.Fill(_losses, double.NaN);
         _scores = new TrialScore?[trials.Length];
+        KeepsMetrics = keepMetrics;
+        _metrics = keepMetrics ? new ImmutableDictionary<string, double>?[trials.Length] : [];
         Status = "running";
     }
 
@@ -108,7 +118,7 @@ public sealed class CampaignBook
         {
             // A completed trial without a score (a metric missing) is failed for the search.
             var outcome = _outcomes[i] == Completed && _scores[i] is null ? Failed : _outcomes[i];
-            yield return new TrialProposer.Seen(_trials[i].Parameters, outcome, _losses[i]) { Score = _scores[i] };
+            yield return new TrialProposer.Seen(_trials[i].Parameters, outcome, _losses[i]) { Score = _scores[i], Metrics = KeepsMetrics ? _metrics[i] : null };
         }
     }
 
@@ -129,7 +139,13 @@ public sealed class CampaignBook
         {
             _inFlight.Add(i);
         }
-        while (NextUndispatched < _attempts.Length && _attempts[NextUndispatched] != 0)
+        AdvanceNextUndispatched();
+    }
+
+    /// <summary>Past the trials dispatched or finished (a skipped trial finishes without a dispatch).</summary>
+    private void AdvanceNextUndispatched()
+    {
+        while (NextUndispatched < _attempts.Length && (_attempts[NextUndispatched] != 0 || _outcomes[NextUndispatched] != None))
         {
             NextUndispatched++;
         }
@@ -143,6 +159,10 @@ public sealed class CampaignBook
             return;
         }
         _inFlight.Remove(i);
+        if (KeepsMetrics && finished.Result is { } finishedResult)
+        {
+            _metrics[i] = finishedResult.Metrics.ToImmutableDictionary(StringComparer.Ordinal);
+        }
         switch (finished.Status)
         {
             case "completed":
@@ -166,6 +186,7 @@ public sealed class CampaignBook
                 StoppedCount++;
                 break;
         }
+        AdvanceNextUndispatched();
     }
 
     public void Apply(CampaignEnded ended) => Status = ended.Status;
@@ -189,7 +210,7 @@ public sealed class CampaignBook
         var next = new List<PlannedTrial>(Math.Max(0, count));
         for (var i = Math.Max(from, NextUndispatched); i < _trials.Length && next.Count < count; i++)
         {
-            if (_attempts[i] == 0)
+            if (_attempts[i] == 0 && _outcomes[i] == None)
             {
                 next.Add(_trials[i]);
             }
@@ -208,7 +229,8 @@ public sealed class CampaignBook
             [.. asha.Decisions.OrderBy(d => d.Key.Epoch).ThenBy(d => d.Key.TrialId, StringComparer.Ordinal)
                 .Select(d => new AshaDecisionRecord(d.Key.TrialId, d.Key.Epoch, d.Value == Campaigns.AshaDecision.Stop))], (long[])_tokens.Clone(),
             proposed ? [.. _trials.Take(NextUndispatched).Select(t => t.Parameters)] : null,
-            [.. _scores.Select(s => s is { } score ? (double[])[score.Violation, .. score.Values] : [])]);
+            [.. _scores.Select(s => s is { } score ? (double[])[score.Violation, .. score.Values] : [])],
+            KeepsMetrics ? (ImmutableDictionary<string, double>?[])_metrics.Clone() : null);
 
     /// <summary>
     /// The book of a snapshot, with the trials its plan gives (<see cref="CampaignPlanner.Trials"/>); the snapshot's proposals
@@ -216,7 +238,7 @@ public sealed class CampaignBook
     /// </summary>
     /// <exception cref="InvalidDataException">The snapshot's format or size does not fit this build or the plan.</exception>
     public static CampaignBook From(CampaignSnapshot snapshot, ImmutableArray<PlannedTrial> trials,
-        Func<PlannedTrial, IReadOnlyDictionary<string, string>, PlannedTrial>? proposal = null)
+        Func<PlannedTrial, IReadOnlyDictionary<string, string>, IEnumerable<TrialProposer.Seen>, PlannedTrial>? proposal = null)
     {
         if (snapshot.Version != CampaignSnapshot.CurrentVersion)
         {
@@ -227,18 +249,15 @@ public sealed class CampaignBook
             throw new InvalidDataException($"the snapshot has {snapshot.Attempts.Length} trials, the plan {trials.Length}");
         }
         var book = new CampaignBook();
-        book.Submit(snapshot.Campaign, trials);
+        book.Submit(snapshot.Campaign, trials, keepMetrics: snapshot.Metrics is not null);
         book.Status = snapshot.Status;
-        if (snapshot.Proposed is { } proposed)
+        if (snapshot.Metrics is { } metrics)
         {
-            if (proposal is null || proposed.Length > trials.Length)
+            if (metrics.Length != trials.Length)
             {
-                throw new InvalidDataException($"the snapshot holds {proposed.Length} proposed trials, which this plan cannot take");
+                throw new InvalidDataException($"the snapshot holds metrics of {metrics.Length} trials, the plan {trials.Length}");
             }
-            for (var i = 0; i < proposed.Length; i++)
-            {
-                book._trials[i] = proposal(trials[i], proposed[i]);
-            }
+            metrics.CopyTo(book._metrics, 0);
         }
         for (var i = 0; i < trials.Length; i++)
         {
@@ -270,10 +289,22 @@ public sealed class CampaignBook
                     break;
             }
         }
-        while (book.NextUndispatched < trials.Length && book._attempts[book.NextUndispatched] != 0)
+        // Proposals last: a proposal is rebuilt from the trials before it (their outcomes and metrics), as it was made.
+        if (snapshot.Proposed is { } proposed)
         {
-            book.NextUndispatched++;
+            if (proposal is null || proposed.Length > trials.Length)
+            {
+                throw new InvalidDataException($"the snapshot holds {proposed.Length} proposed trials, which this plan cannot take");
+            }
+            for (var i = 0; i < proposed.Length; i++)
+            {
+                if (book._attempts[i] != 0)
+                {
+                    book._trials[i] = proposal(trials[i], proposed[i], book.Before(i));
+                }
+            }
         }
+        book.AdvanceNextUndispatched();
         return book;
     }
 }

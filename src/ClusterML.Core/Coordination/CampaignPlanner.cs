@@ -51,6 +51,10 @@ public static class CampaignPlanner
 
     private static ImmutableArray<PlannedTrial> Expand(CampaignSpec spec)
     {
+        if (spec.Active is not null)
+        {
+            return new Active.ActiveProposer(spec, null).Placeholders();
+        }
         var points = SearchPlanner.Expand(spec);
         if (spec.Pbt is not { } pbt)
         {
@@ -112,7 +116,8 @@ public static class CampaignPlanner
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(engines);
-        foreach (var trial in plan.Trials)
+        // An active-learning campaign's placeholders share one spec (its first round's), checked once.
+        foreach (var trial in plan.Trials.DistinctBy(t => t.Spec, ReferenceEqualityComparer.Instance))
         {
             var engine = engines.FirstOrDefault(e => e.Accepts(trial.Spec))
                 ?? throw new InvalidInputException("engine", $"'{spec.Engine}' has no engine in this process", spec.SourcePath, spec.EngineLine);

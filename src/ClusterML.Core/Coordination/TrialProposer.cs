@@ -16,7 +16,7 @@ namespace ClusterML.Core.Coordination;
 /// first (they count toward the start-up trials, as in Optuna). So the sequence is reproducible from the seed, the warm-start
 /// trials journaled with the plan and the results seen at each dispatch. Not thread-safe (one per coordinator).
 /// </summary>
-public sealed class TrialProposer
+public sealed class TrialProposer : ITrialProposer
 {
     private readonly CampaignSpec _spec;
     private readonly IReadOnlyDictionary<string, BlobRef>? _inputs;
@@ -38,8 +38,11 @@ public sealed class TrialProposer
         _warm = [.. (warm ?? []).Select(t => new SearchObservation(Decode(t.Parameters), double.IsFinite(t.Loss) ? t.Loss : double.PositiveInfinity))];
     }
 
-    /// <summary>The proposer of a compact plan whose search is model-based, or null (its trials are all planned up front).</summary>
-    public static TrialProposer? For(CampaignSubmitted plan)
+    /// <summary>
+    /// The proposer of a compact plan whose trials are decided at dispatch (a model-based search, population-based training, an
+    /// active-learning campaign), or null (its trials are all planned up front).
+    /// </summary>
+    public static ITrialProposer? For(CampaignSubmitted plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
         if (plan.SpecText is null)
@@ -47,7 +50,9 @@ public sealed class TrialProposer
             return null;
         }
         var spec = CampaignSpecReader.Parse(plan.SpecText, plan.SpecPath ?? "campaign.yaml");
-        return spec.Search.IsModelBased || spec.Pbt is not null ? new TrialProposer(spec, plan.Inputs, plan.WarmStart) : null;
+        return spec.Active is not null ? new Active.ActiveProposer(spec, plan.Inputs)
+            : spec.Search.IsModelBased || spec.Pbt is not null ? new TrialProposer(spec, plan.Inputs, plan.WarmStart)
+            : null;
     }
 
     /// <summary>
@@ -92,6 +97,9 @@ public sealed class TrialProposer
     public readonly record struct Seen(IReadOnlyDictionary<string, string> Parameters, byte Outcome, double Loss)
     {
         public TrialScore? Score { get; init; }
+
+        /// <summary>A finished trial's metrics, when the proposer keeps them (<see cref="ITrialProposer.NeedsMetrics"/>); else null.</summary>
+        public IReadOnlyDictionary<string, double>? Metrics { get; init; }
     }
 
     /// <summary>
@@ -194,6 +202,12 @@ public sealed class TrialProposer
     private static double? Ranked(Seen seen) => seen.Outcome != CampaignBook.Completed ? null
         : seen.Score is { } score ? (score.Violation > 0 || !double.IsFinite(score.Values[0]) ? null : score.Values[0])
         : double.IsFinite(seen.Loss) ? seen.Loss : null;
+
+    /// <inheritdoc/>
+    PlannedTrial ITrialProposer.Trial(PlannedTrial placeholder, IReadOnlyDictionary<string, string> parameters, IEnumerable<Seen> earlier) => Trial(placeholder, parameters);
+
+    /// <inheritdoc/>
+    ImmutableDictionary<string, string>? ITrialProposer.Propose(int index, IEnumerable<Seen> earlier, ImmutableDictionary<string, string> planned) => Propose(index, earlier, planned);
 
     /// <summary>Trial <paramref name="placeholder"/> with the journaled <paramref name="parameters"/> (its id, index and seed kept).</summary>
     /// <exception cref="Validation.InvalidInputException">The parameters do not make a valid engine spec.</exception>

@@ -104,7 +104,8 @@ public sealed record AshaReported(
 /// status, the results not yet acknowledged by the aggregator, ASHA's rungs and decisions, and for a model-based search the
 /// parameters proposed for the trials dispatched so far (<see cref="Proposed"/>, by index), and per trial its score
 /// (<see cref="Scores"/>: empty when it has none, else the constraint violation followed by the objectives, lower is better;
-/// null in snapshots written before objectives existed, whose campaigns minimise the loss).
+/// null in snapshots written before objectives existed, whose campaigns minimise the loss), and when the campaign's proposer
+/// needs them (active learning) each finished trial's metrics (<see cref="Metrics"/>, by index; null when not kept).
 /// </summary>
 [MessagePackObject]
 public sealed record CampaignSnapshot(
@@ -121,7 +122,8 @@ public sealed record CampaignSnapshot(
     [property: Key(10)] AshaDecisionRecord[] AshaDecisions,
     [property: Key(11)] long[]? Tokens = null,
     [property: Key(12)] ImmutableDictionary<string, string>[]? Proposed = null,
-    [property: Key(13)] double[][]? Scores = null) : IWireMessage
+    [property: Key(13)] double[][]? Scores = null,
+    [property: Key(14)] ImmutableDictionary<string, double>?[]? Metrics = null) : IWireMessage
 {
     /// <summary>The format this build writes and reads.</summary>
     public const int CurrentVersion = 1;

@@ -92,7 +92,7 @@ public sealed class MotpeTests
             var values = new List<double>();
             for (var k = 0; k < 30; k++)
             {
-                var point = proposer.Propose(k, seen, trials[k].Parameters);
+                var point = proposer.Propose(k, seen, trials[k].Parameters)!;
                 var f = F(point);
                 var result = new TrialResult("c", trials[k].TrialId, k, point, 0, TrialStatus.Completed, 123.0, new Dictionary<string, double> { ["f"] = f }, null, [], "n", 1, 0, 1);
                 // The loss is the same for every trial: only the objective can steer the search.

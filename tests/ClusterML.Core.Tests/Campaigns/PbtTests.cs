@@ -121,12 +121,12 @@ public sealed class PbtTests
         // Generation 0: member 2 best, member 0 worst (⌈4 × 0.25⌉ = 1).
         double[] losses = [0.9, 0.5, 0.1, 0.4];
         var seen = trials.Take(4).Select((t, i) => new TrialProposer.Seen(t.Parameters, CampaignBook.Completed, losses[i])).ToList();
-        var worst = proposer.Propose(4, seen, trials[4].Parameters);
+        var worst = proposer.Propose(4, seen, trials[4].Parameters)!;
         Assert.Equal("t0002", worst[Pbt.FromKey]);
         Assert.NotEqual(trials[0].Parameters["lr"], worst["lr"]);
-        var rebuilt = proposer.Trial(trials[4], worst);
+        var rebuilt = proposer.Trial(trials[4], worst, []);
         Assert.Equal(("t0002", 20, trials[4].Seed), (rebuilt.StartFrom, rebuilt.UntilEpoch, rebuilt.Seed));
-        var kept = proposer.Propose(5, seen, trials[5].Parameters);
+        var kept = proposer.Propose(5, seen, trials[5].Parameters)!;
         Assert.Equal(("t0001", trials[1].Parameters["lr"]), (kept[Pbt.FromKey], kept["lr"]));
     }
 

@@ -31,12 +31,12 @@ public sealed class TrialProposerTests
     {
         var plan = Plan("tpe", "enqueue:\n  - {nx: 71, r: 0.15}\n");
         var proposer = TrialProposer.For(plan.Submitted)!;
-        var first = proposer.Propose(0, [], plan.Trials[0].Parameters);
+        var first = proposer.Propose(0, [], plan.Trials[0].Parameters)!;
         Assert.Equal(("71", "0.15"), (first["nx"], first["r"]));
 
         // Trial 1 with trial 0 finished: a proposal (random during start-up), valid, rebuilt as an fd spec with its values.
-        var second = proposer.Propose(1, [new TrialProposer.Seen(first, CampaignBook.Completed, 0.01)], plan.Trials[1].Parameters);
-        var rebuilt = proposer.Trial(plan.Trials[1], second);
+        var second = proposer.Propose(1, [new TrialProposer.Seen(first, CampaignBook.Completed, 0.01)], plan.Trials[1].Parameters)!;
+        var rebuilt = proposer.Trial(plan.Trials[1], second!, []);
         Assert.Equal((plan.Trials[1].TrialId, plan.Trials[1].Seed), (rebuilt.TrialId, rebuilt.Seed));
         var spec = Assert.IsType<FdHeatTrialSpec>(rebuilt.Spec);
         Assert.Equal(second["nx"], spec.Nx.ToString(System.Globalization.CultureInfo.InvariantCulture));

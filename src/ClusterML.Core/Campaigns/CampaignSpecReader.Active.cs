@@ -1,0 +1,258 @@
+using System.Collections.Immutable;
+using ClusterML.Core.Active;
+using YamlDotNet.RepresentationModel;
+
+namespace ClusterML.Core.Campaigns;
+
+public static partial class CampaignSpecReader
+{
+    private static readonly string[] ActiveKeys =
+        ["name", "kind", "seed", "device", "retries", "oracle", "pool", "target", "inputs", "initial", "batch", "acquisition", "goal", "kappa", "xi",
+            "diversity", "out_of_domain", "surrogate", "test", "budget", "stop", "compare_random"];
+    private static readonly string[] ActiveBudgetKeys = ["oracle_calls", "max_concurrent", "wall_time"];
+    private static readonly string[] PoolKeys = ["generator", "n", "seed", "data"];
+    private static readonly string[] InitialKeys = ["data", "n"];
+    private static readonly string[] GoalKeys = ["target", "mode"];
+    private static readonly string[] StopKeys = ["sigma", "patience"];
+
+    /// <summary>The most oracle calls one campaign may plan (each is a trial).</summary>
+    public const int MaxOracleCalls = 100_000;
+
+    /// <summary>
+    /// An active-learning campaign (<c>kind: active</c>): its <see cref="CampaignSpec.Active"/> part, and a campaign whose
+    /// engine is the round engine and whose budget bounds the trials the layout plans. Files are named, never read here (the
+    /// coordinator parses the same text on another machine); the round engine checks them when the campaign is planned.
+    /// </summary>
+    private static CampaignSpec ParseActive(Reader r, YamlMappingNode root, string sourcePath)
+    {
+        r.OnlyKeys(root, "", ActiveKeys);
+        var lines = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
+        int Line(YamlNode node) => Math.Max(1, (int)node.Start.Line);
+        var defaultName = Path.GetFileNameWithoutExtension(sourcePath);
+        var name = r.Optional(root, "name") is { } nameNode ? r.Text(nameNode, "name") : defaultName.Length > 0 ? defaultName : "active";
+        var seed = r.Optional(root, "seed") is { } seedNode ? (int)r.Integer(seedNode, "seed", int.MinValue, int.MaxValue) : 0;
+        var device = r.Optional(root, "device") is { } deviceNode ? r.Text(deviceNode, "device") : "cpu";
+        var retries = r.Optional(root, "retries") is { } retriesNode ? (int)r.Integer(retriesNode, "retries", 0, 100) : 1;
+        var round = ImmutableDictionary.CreateBuilder<string, CampaignValue>(StringComparer.Ordinal);
+        void Set(string key, CampaignValue value, YamlNode node)
+        {
+            round[key] = value;
+            lines[key] = Line(node);
+        }
+
+        // The oracle: a built-in generator, or any engine whose trial takes the candidate's inputs as settings.
+        var oracleNode = r.Mapping(r.Required(root, "oracle", ""), "oracle");
+        var oracleSettings = r.Settings(oracleNode, "oracle");
+        string oracleEngine;
+        if (oracleSettings.TryGetValue("engine", out var engineValue))
+        {
+            oracleEngine = engineValue.ToString();
+            if (!EngineName().IsMatch(oracleEngine))
+            {
+                throw r.Error(r.Optional(oracleNode, "engine")!, "oracle.engine", $"'{oracleEngine}' is not an engine name (lower-case letters, digits and '-', such as fd or exec)");
+            }
+            if (oracleSettings.ContainsKey("generator") && oracleEngine != ActiveSpec.GeneratorEngine)
+            {
+                throw r.Error(r.Optional(oracleNode, "generator")!, "oracle.generator", $"names a built-in generator; it does not go with engine '{oracleEngine}'");
+            }
+            oracleSettings = oracleSettings.Remove("engine");
+        }
+        else if (oracleSettings.ContainsKey("generator"))
+        {
+            oracleEngine = ActiveSpec.GeneratorEngine;
+        }
+        else
+        {
+            throw r.Error(oracleNode, "oracle", "needs generator (thin-film, slack, heat-fd) or engine (fd, exec, …)");
+        }
+        foreach (var (key, value) in oracleNode.Children)
+        {
+            lines[$"oracle.{r.KeyName(key, "oracle")}"] = Line(value);
+        }
+
+        var targetNode = r.Required(root, "target", "");
+        var target = r.Text(targetNode, "target");
+        Set("target", new CampaignValue.Text(target), targetNode);
+        var inputsNode = r.Required(root, "inputs", "");
+        if (r.Value(inputsNode, "inputs") is not CampaignValue.List { Items.Length: > 0 } inputList || inputList.Items.Any(i => i is not CampaignValue.Text))
+        {
+            throw r.Error(inputsNode, "inputs", "must be a non-empty list of column names, e.g. [thickness_nm, temperature_K]");
+        }
+        var inputs = inputList.Items.Select(i => i.ToString()).ToImmutableArray();
+        if (inputs.Distinct().Count() != inputs.Length || inputs.Contains(target))
+        {
+            throw r.Error(inputsNode, "inputs", inputs.Contains(target) ? $"the target '{target}' cannot also be an input" : "names a column twice");
+        }
+        Set("inputs", inputList, inputsNode);
+
+        // The pool: a generator's candidates (streamed, never held whole) or a CSV.
+        var poolNode = r.Optional(root, "pool") is { } p ? r.Mapping(p, "pool") : null;
+        if (poolNode is not null)
+        {
+            r.OnlyKeys(poolNode, "pool", PoolKeys);
+            var hasData = r.Optional(poolNode, "data") is not null;
+            if (hasData == (r.Optional(poolNode, "generator") is not null))
+            {
+                throw r.Error(poolNode, "pool", "needs either generator (with n) or data (a CSV of candidates)");
+            }
+            foreach (var (key, value) in poolNode.Children)
+            {
+                var k = r.KeyName(key, "pool");
+                Set($"pool.{k}", k switch
+                {
+                    "n" => new CampaignValue.Integer(r.Integer(value, "pool.n", 1, 10_000_000)),
+                    "seed" => new CampaignValue.Integer(r.Integer(value, "pool.seed", int.MinValue, int.MaxValue)),
+                    _ => new CampaignValue.Text(r.Text(value, $"pool.{k}")),
+                }, value);
+            }
+        }
+        else if (oracleSettings.TryGetValue("generator", out var generator))
+        {
+            round["pool.generator"] = generator; // default: 100 000 candidates of the oracle's own generator
+            lines["pool.generator"] = Line(oracleNode);
+        }
+        else
+        {
+            throw r.Error(root, "pool", "is required when the oracle is not a built-in generator: { data: candidates.csv } or { generator: NAME, n: N }");
+        }
+
+        // The initial design: N candidates of the pool, or a CSV (labelled: no oracle call; or N of its rows to label).
+        var initialNode = r.Required(root, "initial", "");
+        int initial;
+        var initialLabelled = false;
+        string? initialData = null;
+        if (initialNode is YamlMappingNode initialMapping)
+        {
+            r.OnlyKeys(initialMapping, "initial", InitialKeys);
+            var dataNode = r.Required(initialMapping, "data", "initial");
+            initialData = r.Text(dataNode, "initial.data");
+            Set("initial.data", new CampaignValue.Text(initialData), dataNode);
+            if (r.Optional(initialMapping, "n") is { } nNode)
+            {
+                initial = (int)r.Integer(nNode, "initial.n", 1, MaxOracleCalls);
+                Set("initial.n", new CampaignValue.Integer(initial), nNode);
+            }
+            else
+            {
+                (initial, initialLabelled) = (0, true);
+            }
+        }
+        else
+        {
+            initial = (int)r.Integer(initialNode, "initial", 1, MaxOracleCalls);
+        }
+
+        var batchNode = r.Required(root, "batch", "");
+        var batch = (int)r.Integer(batchNode, "batch", 1, 10_000);
+
+        var acquisitionNode = r.Optional(root, "acquisition");
+        var acquisition = acquisitionNode is null ? "uncertainty" : r.OneOf(acquisitionNode, "acquisition", ["uncertainty", "ucb", "ei", "random"]);
+        Set("acquisition", new CampaignValue.Text(acquisition), acquisitionNode ?? root);
+        if (r.Optional(root, "goal") is { } goalNode)
+        {
+            var goal = r.Mapping(goalNode, "goal");
+            r.OnlyKeys(goal, "goal", GoalKeys);
+            if (r.Optional(goal, "target") is { } goalTarget && r.Text(goalTarget, "goal.target") != target)
+            {
+                throw r.Error(goalTarget, "goal.target", $"must be the campaign's target '{target}' (one label is learnt)");
+            }
+            var modeNode = r.Required(goal, "mode", "goal");
+            Set("goal", new CampaignValue.Text(r.OneOf(modeNode, "goal.mode", ["min", "max"])), modeNode);
+        }
+        else if (acquisition is "ucb" or "ei")
+        {
+            throw r.Error(acquisitionNode!, "acquisition", $"{acquisition} looks for the best candidate: it needs goal: {{ target: {target}, mode: min }} (or max)");
+        }
+        foreach (var key in (string[])["kappa", "xi"])
+        {
+            if (r.Optional(root, key) is { } node)
+            {
+                var value = r.Number(node, key);
+                if (!(value >= 0) || !double.IsFinite(value))
+                {
+                    throw r.Error(node, key, $"must be a finite number ≥ 0 (got {value})");
+                }
+                Set(key, new CampaignValue.Real(value), node);
+            }
+        }
+        if (r.Optional(root, "diversity") is { } diversityNode)
+        {
+            Set("diversity", new CampaignValue.Text(r.OneOf(diversityNode, "diversity", ["maximin", "kmeans++", "none"])), diversityNode);
+        }
+        if (r.Optional(root, "out_of_domain") is { } oodNode)
+        {
+            Set("out_of_domain", new CampaignValue.Text(r.OneOf(oodNode, "out_of_domain", ["explore", "exclude"])), oodNode);
+        }
+        if (r.Optional(root, "surrogate") is { } surrogateNode)
+        {
+            foreach (var (key, value) in r.Settings(surrogateNode, "surrogate"))
+            {
+                round[$"surrogate.{key}"] = value;
+            }
+            foreach (var (key, value) in r.Mapping(surrogateNode, "surrogate").Children)
+            {
+                lines[$"surrogate.{r.KeyName(key, "surrogate")}"] = Line(value);
+            }
+        }
+        if (r.Optional(root, "test") is { } testNode)
+        {
+            var test = r.Mapping(testNode, "test");
+            r.OnlyKeys(test, "test", PoolKeys);
+            if ((r.Optional(test, "data") is not null) == (r.Optional(test, "generator") is not null))
+            {
+                throw r.Error(test, "test", "needs either generator (with n: labelled by the generator, free) or data (a labelled CSV)");
+            }
+            foreach (var (key, value) in test.Children)
+            {
+                var k = r.KeyName(key, "test");
+                Set($"test.{k}", k switch
+                {
+                    "n" => new CampaignValue.Integer(r.Integer(value, "test.n", 10, 1_000_000)),
+                    "seed" => new CampaignValue.Integer(r.Integer(value, "test.seed", int.MinValue, int.MaxValue)),
+                    _ => new CampaignValue.Text(r.Text(value, $"test.{k}")),
+                }, value);
+            }
+        }
+        if (r.Optional(root, "stop") is { } stopNode)
+        {
+            var stop = r.Mapping(stopNode, "stop");
+            r.OnlyKeys(stop, "stop", StopKeys);
+            if (r.Optional(stop, "sigma") is { } sigmaNode)
+            {
+                var sigma = r.Number(sigmaNode, "stop.sigma");
+                if (!(sigma > 0) || !double.IsFinite(sigma))
+                {
+                    throw r.Error(sigmaNode, "stop.sigma", $"must be a positive number (got {sigma})");
+                }
+                Set("stop.sigma", new CampaignValue.Real(sigma), sigmaNode);
+            }
+            if (r.Optional(stop, "patience") is { } patienceNode)
+            {
+                Set("stop.patience", new CampaignValue.Integer(r.Integer(patienceNode, "stop.patience", 1, 10_000)), patienceNode);
+            }
+        }
+        round["seed"] = new CampaignValue.Integer(seed);
+
+        var budgetNode = r.Mapping(r.Required(root, "budget", ""), "budget");
+        r.OnlyKeys(budgetNode, "budget", ActiveBudgetKeys);
+        var callsNode = r.Required(budgetNode, "oracle_calls", "budget");
+        var calls = (int)r.Integer(callsNode, "budget.oracle_calls", 1, MaxOracleCalls);
+        if (calls < initial)
+        {
+            throw r.Error(callsNode, "budget.oracle_calls", $"is smaller than the initial design ({initial} oracle calls)");
+        }
+        var maxConcurrent = r.Optional(budgetNode, "max_concurrent") is { } mc ? (int)r.Integer(mc, "budget.max_concurrent", 0, 100_000) : 0;
+        TimeSpan? wallTime = r.Optional(budgetNode, "wall_time") is { } wt ? r.WallTime(wt, "budget.wall_time") : null;
+        var compareRandom = r.Optional(root, "compare_random") is { } compareNode && r.Flag(compareNode, "compare_random");
+
+        var active = new ActiveSpec(oracleEngine, oracleSettings, target, inputs, initial, initialData, initialLabelled, batch, calls, compareRandom, round.ToImmutable());
+        var trials = new ActiveLayout(active, seed).Count;
+        return new CampaignSpec(name, ActiveSpec.RoundEngine, seed, device, ImmutableDictionary<string, CampaignValue>.Empty, [], new SearchSpec(SearchKind.Random, 3),
+            new BudgetSpec(trials, maxConcurrent, wallTime), null, retries, sourcePath)
+        {
+            Active = active,
+            SettingLines = lines.ToImmutable(),
+            EngineLine = Line(oracleNode),
+        };
+    }
+}
