@@ -55,7 +55,7 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>, IEngine
     /// <inheritdoc/>
     public bool TrainsInSegments => true;
 
-    /// <summary>The checks <see cref="Run"/> makes before training: the settings, then the data file (columns, every value, row count, log columns).</summary>
+    /// <summary>The checks <see cref="Run(SurrogateSpec, RunContext, CancellationToken)"/> makes before training: the settings, then the data file (columns, every value, row count, log columns).</summary>
     void IEngine.Check(ITrialSpec spec)
     {
         if (spec is SurrogateSpec surrogate)
@@ -74,18 +74,43 @@ public sealed class SurrogateEngine : Engine<SurrogateSpec>, IEngine
     public SurrogateTrainingReport Run(SurrogateSpec spec, RunContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        return Run(spec.Validated(), SurrogateDataset.Load(spec.Validated()), null, context, cancellationToken);
+    }
+
+    /// <summary>
+    /// Trains on <paramref name="data"/> (in memory; the spec's data path is not read) and returns the full report. The test
+    /// set is <paramref name="testRows"/> (rows of <paramref name="data"/>; the model trains on all the others), or, when null,
+    /// the spec's seeded <see cref="SurrogateSpec.TestFraction"/> of the rows.
+    /// </summary>
+    public SurrogateTrainingReport Run(SurrogateSpec spec, SurrogateDataset data, int[]? testRows, RunContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(context);
         spec = spec.Validated();
         var device = TorchDevices.Resolve(context.Device);
-        var data = SurrogateDataset.Load(spec);
 
         // One seeded split into train and test, shared by all members.
         var n = data.Y.Length;
-        var order = Enumerable.Range(0, n).ToArray();
-        new Random(Seeds.Derive(context.Seed, 0)).Shuffle(order);
-        var testCount = Math.Clamp((int)Math.Round(spec.TestFraction * n), 1, n - 2);
-        var test = order[..testCount];
-        var train = order[testCount..];
+        int[] test, train;
+        if (testRows is null)
+        {
+            var order = Enumerable.Range(0, n).ToArray();
+            new Random(Seeds.Derive(context.Seed, 0)).Shuffle(order);
+            var testCount = Math.Clamp((int)Math.Round(spec.TestFraction * n), 1, n - 2);
+            test = order[..testCount];
+            train = order[testCount..];
+        }
+        else
+        {
+            test = testRows;
+            var isTest = new bool[n];
+            foreach (var row in testRows)
+            {
+                isTest[row] = true;
+            }
+            train = [.. Enumerable.Range(0, n).Where(r => !isTest[r])];
+        }
         // Rows kept from every member to calibrate the ensemble's spread (only meaningful with several members).
         var calibrationCount = spec.EnsembleSize > 1 && spec.Member is null ? (int)Math.Round(spec.CalibrationFraction * train.Length) : 0;
         if (calibrationCount > 0 && train.Length - calibrationCount < 4)
