@@ -106,6 +106,10 @@ public sealed class ActiveRoundEngine : Engine<ActiveRoundSpec>, IEngine
             ["pool_size"] = pool.Count,
         };
         var artifacts = new List<string>();
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
         if (spec.Round == 0)
         {
             var design = Design(spec, pool, cancellationToken);
@@ -290,7 +294,7 @@ public sealed class ActiveRoundEngine : Engine<ActiveRoundSpec>, IEngine
     /// <summary>
     /// The surrogate's data: the labelled rows, then the test rows. Log columns: the YAML's <c>surrogate.log</c>, and with
     /// <c>log_auto</c> every input whose pool values are positive and span 30× (stable from round to round) and the target
-    /// when its labels do.
+    /// when its labels (the test set's too) do.
     /// </summary>
     private static SurrogateDataset Dataset(ActiveRoundSpec spec, List<Row> rows, (double[][] X, double[] Y)? test, (double[] Min, double[] Max) bounds)
     {
@@ -306,7 +310,8 @@ public sealed class ActiveRoundEngine : Engine<ActiveRoundSpec>, IEngine
                     log.Add(spec.Inputs[c]);
                 }
             }
-            var labels = rows.Select(r => r.Label).ToArray();
+            // The labels known to this round, the test set's included: a few design rows alone may not show the decades.
+            var labels = y;
             if (labels.Min() > 0 && labels.Max() / labels.Min() >= SurrogateDataset.AutoLogSpan)
             {
                 log.Add(spec.Target);

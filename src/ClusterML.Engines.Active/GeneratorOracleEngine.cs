@@ -34,7 +34,8 @@ public sealed class GeneratorOracleEngine : Engine<GeneratorOracleSpec>, IEngine
         var (oracle, vector) = Resolve(Validated(spec));
         var outputs = oracle.Evaluate(vector);
         var metrics = oracle.Outputs.Select((name, i) => (name, value: outputs[i])).ToDictionary(p => p.name, p => p.value, StringComparer.Ordinal);
-        return new TrainingOutcome(0, [], [], metrics);
+        // No loss: an oracle call is a label, not a fit (it never ranks as a campaign's best trial).
+        return new TrainingOutcome(double.NaN, [], [], metrics);
     }
 
     /// <summary>The generator and the input vector in its column order.</summary>

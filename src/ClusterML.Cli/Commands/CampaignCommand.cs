@@ -6,6 +6,7 @@ using ClusterML.Cli.Dashboard;
 using ClusterML.Cli.Hosting;
 using ClusterML.Cli.Output;
 using ClusterML.Cluster.Hosting;
+using ClusterML.Core.Active;
 using ClusterML.Core.Campaigns;
 using ClusterML.Core.Coordination;
 using ClusterML.Core.Files;
@@ -232,10 +233,39 @@ internal static class CampaignCommand
                 ("artifacts", $"{results.Count(r => r.ArtifactFolder is not null)} trial folders, {Bytes.Show(CampaignModels.FolderSize(trials))} in {trials}"),
                 ("input blobs", Inputs(blobs, campaignId)),
                 ("blob store", BlobSummary(blobs)),
+                .. ActiveRows(campaign, results),
             ]), context.Parse.GetValue(format));
+            if (campaign.Engine == ActiveSpec.RoundEngine && context.Parse.GetValue(format) == TableFormat.Table)
+            {
+                Tables.Write(context.Out, ActiveReports.Table(ActiveReports.Rounds(results), CampaignReports.SpecOf(campaign)?.Active?.RoundSettings.ContainsKey("goal") == true));
+            }
             return Task.FromResult(ExitCodes.Ok);
         });
         return command;
+    }
+
+    /// <summary>An active-learning campaign's rounds done and oracle calls made (against the budget); nothing for a sweep.</summary>
+    private static IEnumerable<(string Key, string Value)> ActiveRows(CampaignRecord campaign, IReadOnlyList<TrialResult> results)
+    {
+        if (campaign.Engine != ActiveSpec.RoundEngine)
+        {
+            yield break;
+        }
+        var spec = CampaignReports.SpecOf(campaign)?.Active;
+        var rounds = ActiveReports.Rounds(results).Where(r => r.Arm != ActiveSpec.RandomArm && r.Status == TrialStatus.Completed).ToList();
+        var (active, random, failed) = ActiveReports.OracleCalls(results);
+        var planned = spec is null ? "" : $" of {new ActiveLayout(spec, 0).FinalRound}";
+        yield return ("rounds done", rounds.Count == 0 ? "0" : $"{rounds.Max(r => r.Number)}{planned}");
+        yield return ("oracle calls", $"{active}{(spec is null ? "" : $" of {spec.OracleCalls}")}{(random > 0 ? $" (+{random} random sampling)" : "")}{(failed > 0 ? $", {failed} failed" : "")}");
+        if (ActiveReports.ModelRound(results) is { } last)
+        {
+            yield return ("model error (last round)", last.Metric("test_r2_log10") is { } r2log ? $"test R²(log10) {r2log:G4}"
+                : last.Metric("test_r2") is { } r2 ? $"test R² {r2:G4}" : last.Metric("test_rmse") is { } rmse ? $"test RMSE {rmse:G4}" : "–");
+            if (last.Metric("best_label") is { } best)
+            {
+                yield return ("best found", $"{best:G6} (candidate {last.Metric("best_candidate"):F0})");
+            }
+        }
     }
 
     private static string Inputs(BlobStore blobs, string campaignId)
@@ -285,7 +315,21 @@ internal static class CampaignCommand
             }
             var folder = Export(context, store, campaignId, context.Parse.GetValue(outDir), out var report);
             var results = store.Results(campaignId);
-            var objectives = CampaignReports.ObjectivesOf(store.FindCampaign(campaignId));
+            var record = store.FindCampaign(campaignId)!;
+            var objectives = CampaignReports.ObjectivesOf(record);
+            if (record.Engine == ActiveSpec.RoundEngine)
+            {
+                WriteActiveSummary(context, campaignId, record, results, shownAs);
+                context.Log.Information("Exported results of {CampaignId} to {Out}", campaignId, folder);
+                if (context.Parse.GetValue(bestModel) is { } target)
+                {
+                    var chosenTrial = context.Parse.GetValue(trial) ?? ActiveReports.ModelRound(results)?.TrialId
+                        ?? throw new InvalidInputException("--best-model", "no round of the active arm has trained a model yet");
+                    var (picked, copied) = CampaignModels.CopyModel(context.DataDir, results, chosenTrial, target, objectives);
+                    context.Out.WriteLine($"Model of {picked.TrialId} copied to {copied}");
+                }
+                return Task.FromResult(ExitCodes.Ok);
+            }
             var leaderboard = CampaignReports.Leaderboard(results, context.Parse.GetValue(top), exact: shownAs != TableFormat.Table, objectives);
             if (shownAs == TableFormat.Json && withImportance)
             {
@@ -487,9 +531,17 @@ internal static class CampaignCommand
             await stopFollowing.CancelAsync();
             await publishing;
             var results = store.Results(campaignId);
-            var objectives = CampaignReports.ObjectivesOf(store.FindCampaign(campaignId));
-            Tables.Write(context.Out, CampaignReports.Leaderboard(results, top, objectives: objectives));
+            var record = store.FindCampaign(campaignId);
+            var objectives = CampaignReports.ObjectivesOf(record);
             var folder = Export(context, store, campaignId, null);
+            if (record?.Engine == ActiveSpec.RoundEngine)
+            {
+                WriteActiveSummary(context, campaignId, record, results);
+                context.Log.Information("Campaign {CampaignId} {Status}: {Completed} completed, {Failed} failed, {Stopped} stopped; results in {Out}",
+                    campaignId, status.Status, status.Completed, status.Failed, status.Stopped, folder);
+                return Verdict(context.Log, campaignId, status, results, failOnAnyFailed);
+            }
+            Tables.Write(context.Out, CampaignReports.Leaderboard(results, top, objectives: objectives));
             var ranking = CampaignRanking.Of(results, objectives);
             if (ranking.Summary() is { } summary)
             {
@@ -510,6 +562,23 @@ internal static class CampaignCommand
         {
             await host.StopAsync(CancellationToken.None);
             host.Dispose();
+        }
+    }
+
+    /// <summary>An active-learning campaign's rounds, its oracle calls against the budget, and where its model is.</summary>
+    private static void WriteActiveSummary(CommandContext context, string campaignId, CampaignRecord record, IReadOnlyList<TrialResult> results, TableFormat format = TableFormat.Table)
+    {
+        var spec = CampaignReports.SpecOf(record)?.Active;
+        Tables.Write(context.Out, ActiveReports.Table(ActiveReports.Rounds(results), spec?.RoundSettings.ContainsKey("goal") == true), format);
+        if (format != TableFormat.Table)
+        {
+            return;
+        }
+        var (active, random, failed) = ActiveReports.OracleCalls(results);
+        context.Out.WriteLine($"Oracle calls: {active}{(spec is null ? "" : $" of {spec.OracleCalls}")} (active learning){(random > 0 ? $", {random} (random sampling, for comparison)" : "")}{(failed > 0 ? $"; {failed} failed" : "")}");
+        if (ActiveReports.ModelRound(results) is { } round && results.First(r => r.TrialId == round.TrialId) is var trial && CampaignModels.ModelFolder(context.DataDir, trial) is { } model)
+        {
+            context.Out.WriteLine($"Model (round {round.Number}, {round.Labelled} labelled rows): {model} (copy it with: campaign results --id {campaignId} --best-model DIR)");
         }
     }
 

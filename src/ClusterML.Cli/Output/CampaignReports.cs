@@ -190,6 +190,13 @@ internal static class CampaignReports
         written.Add("results.json");
 
         var campaign = store.FindCampaign(campaignId);
+        if (campaign?.Engine == ClusterML.Core.Active.ActiveSpec.RoundEngine)
+        {
+            // Active learning: rounds and oracle calls, not hyperparameters (its trials' parameters are candidates).
+            importance = null;
+            written.AddRange(ActiveReports.Export(results, pathFor));
+            return written;
+        }
         var plan = CampaignPlotPlan.Of(campaign?.Engine ?? "", SpecOf(campaign), results, store.Epochs(campaignId));
         foreach (var plot in plan.Parameters)
         {

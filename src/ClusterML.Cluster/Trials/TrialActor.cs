@@ -250,8 +250,22 @@ public sealed class TrialActor : ReceiveActor, IWithStash
     {
         log.Write("sending artifacts to the aggregator");
         var logContent = log.Close();
-        var files = new List<ArtifactFile> { ArtifactFile.Inline("trial.log", logContent) };
-        long inline = logContent.Length;
+        var files = new List<ArtifactFile>();
+        long inline = 0;
+        if (logContent.Length <= ArtifactFile.MaxInlineBytes)
+        {
+            files.Add(ArtifactFile.Inline("trial.log", logContent));
+            inline = logContent.Length;
+        }
+        else
+        {
+            // A long log (thousands of progress lines) travels as a file, like any large artifact.
+            Directory.CreateDirectory(log.Folder);
+            var logPath = Path.Combine(log.Folder, "trial.log");
+            await File.WriteAllBytesAsync(logPath, logContent, token).ConfigureAwait(false);
+            var (logSha256, logSize) = await BlobStore.HashFileAsync(logPath, token).ConfigureAwait(false);
+            files.Add(new ArtifactFile("trial.log", logSize, logSha256));
+        }
         if (Directory.Exists(log.Folder))
         {
             foreach (var path in Directory.EnumerateFiles(log.Folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
