@@ -120,7 +120,7 @@ public sealed class ActiveRoundEngine : Engine<ActiveRoundSpec>, IEngine
                 artifacts.Add(WriteSelected(folder, spec, design));
                 artifacts.Add(WriteRound(folder, metrics));
             }
-            return new TrainingOutcome(0, [], [], metrics, artifacts);
+            return new TrainingOutcome(double.NaN, [], [], metrics, artifacts); // the design trains nothing: no loss
         }
         if (rows.Count < MinimumRows)
         {

@@ -9,5 +9,6 @@ namespace ClusterML.Core.Tests;
 internal static class EngineRegistrations
 {
     [ModuleInitializer]
-    internal static void Register() => EngineRegistry.Register(FdHeatEngine.Registration, SurrogateEngine.Registration);
+    internal static void Register() => EngineRegistry.Register(FdHeatEngine.Registration, SurrogateEngine.Registration,
+        ClusterML.Engines.Active.GeneratorOracleEngine.Registration, ClusterML.Engines.Active.ActiveRoundEngine.Registration);
 }

@@ -53,7 +53,14 @@ public static class CampaignPlanner
     {
         if (spec.Active is not null)
         {
-            return new Active.ActiveProposer(spec, null).Placeholders();
+            try
+            {
+                return new Active.ActiveProposer(spec, null).Placeholders();
+            }
+            catch (InvalidInputException e)
+            {
+                throw Locate(spec, e, "r000-design", ImmutableDictionary<string, string>.Empty);
+            }
         }
         var points = SearchPlanner.Expand(spec);
         if (spec.Pbt is not { } pbt)

@@ -73,8 +73,8 @@ public sealed class TrialProposerTests
         // near their optimum, and the same again for the same inputs.
         var cold = TrialProposer.For(plan.Submitted)!;
         var hot = TrialProposer.For(plan.Submitted with { WarmStart = warm })!;
-        var coldPoints = Enumerable.Range(0, 10).Select(i => cold.Propose(i, [], plan.Trials[i].Parameters)).ToList();
-        var hotPoints = Enumerable.Range(0, 10).Select(i => hot.Propose(i, [], plan.Trials[i].Parameters)).ToList();
+        var coldPoints = Enumerable.Range(0, 10).Select(i => cold.Propose(i, [], plan.Trials[i].Parameters)!).ToList();
+        var hotPoints = Enumerable.Range(0, 10).Select(i => hot.Propose(i, [], plan.Trials[i].Parameters)!).ToList();
         static double Loss(ImmutableDictionary<string, string> p) =>
             Math.Abs(int.Parse(p["nx"], System.Globalization.CultureInfo.InvariantCulture) - 31) / 70.0
             + Math.Abs(double.Parse(p["r"], System.Globalization.CultureInfo.InvariantCulture) - 0.3);
