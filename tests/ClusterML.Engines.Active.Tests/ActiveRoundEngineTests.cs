@@ -159,7 +159,7 @@ public sealed class ActiveRoundEngineTests : IDisposable
     {
         var pool = Pool();
         var labelled = Label(pool, Enumerable.Range(0, 40).Select(k => (long)k));
-        var metrics = Run(Settings(1, "active", 6, Csv(labelled), ("acquisition", "ei"), ("goal", "min")));
+        var metrics = Run(Settings(1, "active", 6, Csv(labelled), ("acquisition", "ei"), ("goal", "min"), ("surrogate.epochs", 200), ("surrogate.ensemble", 3)));
         var picks = Picks(metrics);
         Assert.Equal(6, picks.Count);
         Assert.All(picks, p => Assert.True(p.Candidate >= 40));
@@ -287,5 +287,56 @@ public sealed class ActiveRoundEngineTests : IDisposable
         Assert.Equal(2, spec.Surrogate.EnsembleSize);
         Assert.Equal(30, spec.Surrogate.Epochs);
         Assert.Equal(new CandidateSource("thin-film", 3000, Seeds.Derive(Seed, 77), null, null), spec.Pool);
+    }
+    [Fact]
+    public void Out_of_domain_exclude_should_pick_only_candidates_inside_the_training_domain()
+    {
+        var pool = Pool();
+        var labelled = Csv(Label(pool, Enumerable.Range(0, 40).Select(k => (long)k)));
+        var metrics = Run(Settings(1, "active", 6, labelled, ("out_of_domain", "exclude")));
+        Assert.Equal(6, Picks(metrics).Count);
+        Assert.True(metrics["shortlist_out_of_domain"] > 0, "the test needs a shortlist with out-of-domain candidates");
+        var selected = Selected();
+        var flag = selected.IndexOf("out_of_domain");
+        Assert.All(selected.Rows, row => Assert.Equal("false", row[flag]));
+    }
+
+    private string WriteInitial(CandidatePool pool, int rows, bool labelled)
+    {
+        var path = Path.Combine(_folder, labelled ? "initial-labelled.csv" : "initial-design.csv");
+        var header = string.Join(',', Inputs) + (labelled ? "," + Target : "");
+        var lines = pool.Read(100, rows).Select(x => string.Join(',', x.Select(CsvTable.Format)) + (labelled ? "," + CsvTable.Format(Oracle.Evaluate(x)[0]) : ""));
+        File.WriteAllText(path, header + "\n" + string.Join("\n", lines) + "\n");
+        return path;
+    }
+
+    [Fact]
+    public void Round_zero_with_a_design_csv_should_pick_its_first_rows_as_negative_candidates()
+    {
+        var pool = Pool();
+        var path = WriteInitial(pool, 10, labelled: false);
+        var metrics = Run(Settings(0, "design", 12, Csv([]), ("initial.data", path), ("initial.n", 5), ("oracle_calls", 0)));
+        var picks = Picks(metrics);
+        Assert.Equal([-1L, -2, -3, -4, -5], picks.Select(p => p.Candidate).ToArray());
+        for (var r = 0; r < 5; r++)
+        {
+            Assert.Equal(pool.Read(100 + r, 1)[0], picks[r].X);
+        }
+    }
+
+    [Fact]
+    public void A_labelled_initial_csv_should_count_as_labelled_rows_of_round_one()
+    {
+        var pool = Pool();
+        var path = WriteInitial(pool, 30, labelled: true);
+        var metrics = Run(Settings(1, "active", 4, Csv([]), ("initial.data", path), ("goal", "min"), ("acquisition", "ei")));
+        Assert.Equal(30, metrics["labelled"]);
+        var best = Enumerable.Range(0, 30).Select(r => Oracle.Evaluate(pool.Read(100 + r, 1)[0])[0]).ToArray();
+        Assert.Equal(best.Min(), metrics["best_label"], 1e-9);
+        Assert.Equal(-1 - Array.IndexOf(best, best.Min()), metrics["best_candidate"]);
+        Assert.Equal(4, Picks(metrics).Count);
+        // Round 0 with a labelled CSV has nothing to label.
+        var design = Run(Settings(0, "design", 12, Csv([]), ("initial.data", path), ("oracle_calls", 0)));
+        Assert.Empty(Picks(design));
     }
 }
