@@ -62,7 +62,7 @@ public sealed class ActiveRoundEngineTests : IDisposable
             ["labelled"] = labelled,
             ["oracle_calls"] = 40,
             ["surrogate.ensemble"] = 2,
-            ["surrogate.epochs"] = 30,
+            ["surrogate.epochs"] = 20,
             ["surrogate.width"] = 32,
             ["surrogate.layers"] = 2,
             ["acquisition"] = "uncertainty",
@@ -159,7 +159,7 @@ public sealed class ActiveRoundEngineTests : IDisposable
     {
         var pool = Pool();
         var labelled = Label(pool, Enumerable.Range(0, 40).Select(k => (long)k));
-        var metrics = Run(Settings(1, "active", 6, Csv(labelled), ("acquisition", "ei"), ("goal", "min"), ("surrogate.epochs", 200), ("surrogate.ensemble", 3)));
+        var metrics = Run(Settings(1, "active", 6, Csv(labelled), ("acquisition", "ei"), ("goal", "min"), ("surrogate.epochs", 120)));
         var picks = Picks(metrics);
         Assert.Equal(6, picks.Count);
         Assert.All(picks, p => Assert.True(p.Candidate >= 40));
@@ -285,7 +285,7 @@ public sealed class ActiveRoundEngineTests : IDisposable
             [.. Settings(1, "active", 4, Csv([]), ("acquisition", "ucb"), ("goal", "max"), ("stop.patience", 2), ("kappa", 1.5)).Select(p => (p.Key, p.Value))])));
         Assert.Equal(("ucb", "max", 2, 1.5), (spec.Acquisition, spec.Goal, spec.StopPatience!.Value, spec.Kappa));
         Assert.Equal(2, spec.Surrogate.EnsembleSize);
-        Assert.Equal(30, spec.Surrogate.Epochs);
+        Assert.Equal(20, spec.Surrogate.Epochs);
         Assert.Equal(new CandidateSource("thin-film", 3000, Seeds.Derive(Seed, 77), null, null), spec.Pool);
     }
     [Fact]
