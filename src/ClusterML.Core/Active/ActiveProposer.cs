@@ -135,14 +135,23 @@ public sealed class ActiveProposer : ITrialProposer
         return null;
     }
 
-    /// <summary>The planned trials (placeholders: each holds the round-0 trial's spec until its own is decided).</summary>
+    /// <summary>
+    /// The planned trials, placeholders until decided: round trials hold the design round's spec, oracle calls an oracle spec
+    /// with every input at 1 (so the oracle's settings are read, and its input files registered, when the campaign is
+    /// planned; a candidate's own values are checked when its call is made).
+    /// </summary>
     public ImmutableArray<PlannedTrial> Placeholders()
     {
         var design = _layout[0];
         var designSpec = TrialSpecFactory.Create(ActiveSpec.RoundEngine, RoundSettings(design).SetItem(LabelledSetting, new CampaignValue.Text(Csv([])))
             .SetItem(OracleCallsKey, new CampaignValue.Integer(0)), _campaign.SourcePath);
-        return [.. _layout.Slots.Select((slot, index) => new PlannedTrial(slot.TrialId, index, designSpec, slot.Seed, PlannedParameters(slot)))];
+        var oracleSpec = TrialSpecFactory.Create(_spec.OracleEngine,
+            _spec.Inputs.Aggregate(_spec.OracleSettings, (settings, input) => settings.SetItem(input, new CampaignValue.Real(1))), _campaign.SourcePath);
+        return [.. _layout.Slots.Select((slot, index) => new PlannedTrial(slot.TrialId, index, slot.IsRound ? designSpec : oracleSpec, slot.Seed, PlannedParameters(slot)))];
     }
+
+    /// <summary>Whether a planned trial is an oracle call (its placeholder spec is not checked: its candidate is not known yet).</summary>
+    public static bool IsOracleCall(PlannedTrial trial) => !trial.Parameters.ContainsKey(SelectKey);
 
     private static ImmutableDictionary<string, string> PlannedParameters(ActiveLayout.Slot slot)
     {
