@@ -339,13 +339,4 @@ public sealed class ActiveRoundEngineTests : IDisposable
         var design = Run(Settings(0, "design", 12, Csv([]), ("initial.data", path), ("oracle_calls", 0)));
         Assert.Empty(Picks(design));
     }
-    [Fact]
-    public void Probe_exclude_with_labels_on_thick_films_only()
-    {
-        var pool = Pool();
-        var thick = Enumerable.Range(0, 3000).Select(k => (long)k).Where(k => pool.Draw(k)[0] > 2000).Take(40);
-        var labelled = Csv(Label(pool, thick));
-        var metrics = Run(Settings(1, "active", 4, labelled, ("out_of_domain", "exclude")));
-        Assert.Fail($"selected={metrics["selected"]} ood={metrics["shortlist_out_of_domain"]} stop={metrics["stop"]}");
-    }
 }
