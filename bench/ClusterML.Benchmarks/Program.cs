@@ -27,6 +27,11 @@ public static class Program
             BlobTransferReport.Node(nodeArgs);
             return;
         }
+        if (args is ["active-learning", .. var activeArgs])
+        {
+            ActiveLearningReport.Run(activeArgs);
+            return;
+        }
         if (args is ["campaign-two-workers", .. var twoArgs])
         {
             TwoWorkerThroughputReport.Run(twoArgs.Length > 0 ? int.Parse(twoArgs[0], System.Globalization.CultureInfo.InvariantCulture) : 20_000);

@@ -160,7 +160,7 @@ public sealed class ActiveRoundEngine : Engine<ActiveRoundSpec>, IEngine
                 picks = screen.Picks;
                 metrics["sigma_max"] = screen.SigmaMax;
                 metrics["sigma_mean"] = screen.SigmaMean;
-                metrics["shortlist_out_of_domain"] = screen.OutOfDomain;
+                metrics[spec.OutOfDomain == "exclude" ? "pool_out_of_domain_excluded" : "shortlist_out_of_domain"] = screen.OutOfDomain;
                 metrics["unlabelled"] = screen.Unlabelled;
                 if (screen.BestPredicted is { } predicted)
                 {
@@ -362,15 +362,23 @@ public sealed class ActiveRoundEngine : Engine<ActiveRoundSpec>, IEngine
         var random = new Random(Seeds.Derive(seed, 11));
         var (sigmaMax, sigmaSum, unlabelled) = (0.0, 0.0, 0L);
         double? bestPredicted = null;
+        var exclude = spec.OutOfDomain == "exclude";
+        var excluded = 0L;
         foreach (var (start, chunk) in pool.Chunks(cancellationToken))
         {
-            var prediction = model.Predict(chunk, checkDomain: false);
+            // Excluded candidates never compete: a shortlist of out-of-domain ones would leave the batch empty.
+            var prediction = model.Predict(chunk, checkDomain: exclude);
             var members = prediction.Members;
             for (var r = 0; r < chunk.Length; r++)
             {
                 var candidate = start + r;
                 if (labelled.Contains(candidate))
                 {
+                    continue;
+                }
+                if (exclude && prediction.OutOfDomain[r])
+                {
+                    excluded++;
                     continue;
                 }
                 unlabelled++;
@@ -413,17 +421,14 @@ public sealed class ActiveRoundEngine : Engine<ActiveRoundSpec>, IEngine
             listed.Add(pick);
         }
         listed.Reverse(); // best first
-        double outOfDomain = 0;
-        if (listed.Count > 0)
+        // Explored: the shortlist's out-of-domain candidates are counted and marked (extrapolation the batch may include).
+        double outOfDomain = excluded;
+        if (listed.Count > 0 && !exclude)
         {
             var standardised = model.Standardise([.. listed.Select(p => p.Inputs)]);
             var flags = model.Guard.Check([.. listed.Select(p => p.Inputs)], standardised);
             outOfDomain = flags.Count(f => f);
             listed = [.. listed.Select((p, i) => p with { OutOfDomain = flags[i] })];
-            if (spec.OutOfDomain == "exclude")
-            {
-                listed = [.. listed.Where(p => !p.OutOfDomain)];
-            }
         }
         var random2 = spec.Arm == ActiveSpec.RandomArm || spec.Acquisition == "random";
         var points = model.Standardise([.. listed.Select(p => p.Inputs)]);
@@ -441,6 +446,10 @@ public sealed class ActiveRoundEngine : Engine<ActiveRoundSpec>, IEngine
         if (screen.Unlabelled <= spec.Select)
         {
             return StopReasons.PoolExhausted;
+        }
+        if (screen.Picks.Count == 0)
+        {
+            return StopReasons.NothingInDomain;
         }
         if (spec.StopSigma is { } sigma && screen.SigmaMax <= sigma)
         {

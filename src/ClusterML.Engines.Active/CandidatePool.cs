@@ -75,6 +75,10 @@ public sealed class GeneratorPool : CandidatePool
         ArgumentNullException.ThrowIfNull(inputs);
         _oracle = oracle;
         _columns = [.. inputs.Select(name => Index(oracle, name, field))];
+        if (inputs.Distinct().Count() != inputs.Count)
+        {
+            throw new InvalidInputException("inputs", $"names a column twice ({string.Join(", ", inputs)})");
+        }
         if (inputs.Count != oracle.Inputs.Count)
         {
             var missing = oracle.Inputs.First(i => !inputs.Contains(i.Name)).Name;

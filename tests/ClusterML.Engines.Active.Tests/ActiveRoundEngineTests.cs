@@ -291,14 +291,21 @@ public sealed class ActiveRoundEngineTests : IDisposable
     [Fact]
     public void Out_of_domain_exclude_should_pick_only_candidates_inside_the_training_domain()
     {
+        // Reproduced defect: every labelled film thicker than 2 µm, so the most uncertain candidates (thin films) are all out
+        // of the training domain; the exclusion used to apply to that shortlist only and left the batch empty.
         var pool = Pool();
-        var labelled = Csv(Label(pool, Enumerable.Range(0, 40).Select(k => (long)k)));
+        var thick = Enumerable.Range(0, (int)pool.Count).Where(k => pool.Draw(k)[Array.IndexOf(Inputs, "thickness_nm")] > 2000).Take(40).Select(k => (long)k);
+        var labelled = Csv(Label(pool, thick));
+        var explored = Run(Settings(1, "active", 6, labelled));
+        Assert.True(explored["shortlist_out_of_domain"] > 0, "the test needs a shortlist with out-of-domain candidates");
         var metrics = Run(Settings(1, "active", 6, labelled, ("out_of_domain", "exclude")));
-        Assert.Equal(6, Picks(metrics).Count);
-        Assert.True(metrics["shortlist_out_of_domain"] > 0, "the test needs a shortlist with out-of-domain candidates");
-        var selected = Selected();
-        var flag = selected.IndexOf("out_of_domain");
-        Assert.All(selected.Rows, row => Assert.Equal("false", row[flag]));
+        var picks = Picks(metrics);
+        Assert.Equal(6, picks.Count);
+        Assert.True(metrics["pool_out_of_domain_excluded"] > 0);
+        Assert.Equal(0, metrics["stop"]);
+        using var model = SurrogateModel.Load(Path.Combine(_folder, SurrogateEngine.ModelFolder));
+        var rows = picks.Select(p => p.X).ToArray();
+        Assert.All(model.Guard.Check(rows, model.Standardise(rows)), outside => Assert.False(outside));
     }
 
     private string WriteInitial(CandidatePool pool, int rows, bool labelled)

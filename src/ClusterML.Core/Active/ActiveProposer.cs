@@ -225,13 +225,14 @@ public sealed class ActiveProposer : ITrialProposer
 /// <summary>Why a round trial stops the loop (its <c>stop_reason</c> metric).</summary>
 public static class StopReasons
 {
-    public const int Sigma = 1, NoImprovement = 2, PoolExhausted = 3;
+    public const int Sigma = 1, NoImprovement = 2, PoolExhausted = 3, NothingInDomain = 4;
 
     public static string Describe(int code) => code switch
     {
         Sigma => "the largest predicted uncertainty over the pool fell below stop.sigma",
         NoImprovement => "no improvement for stop.patience rounds",
         PoolExhausted => "every pool candidate is labelled",
+        NothingInDomain => "no unlabelled candidate is inside the training domain (out_of_domain: exclude)",
         _ => "a stopping rule",
     };
 }
