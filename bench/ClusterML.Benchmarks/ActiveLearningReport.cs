@@ -92,7 +92,7 @@ public static class ActiveLearningReport
     private static void Minimum(int seeds)
     {
         const int PoolSize = 100_000;
-        Console.WriteLine("| seed | acquisition | pool's 0.1 % threshold (W/m/K) | calls to a candidate in the best 0.1 % | random: expected calls | ratio |");
+        Console.WriteLine("| seed | acquisition | pool's 0.1 % threshold (W/m/K) | calls to a candidate in the best 0.1 % (the call; its batch spent) | random: expected calls | ratio (call; batch) |");
         Console.WriteLine("|---:|---|---:|---:|---:|---:|");
         foreach (var seed in Enumerable.Range(1, seeds))
         {
@@ -100,9 +100,9 @@ public static class ActiveLearningReport
             var oracle = new ClusterML.Oracles.ThinFilmOracle();
             string[] inputs = ["thickness_nm", "roughness_nm", "temperature_K", "direction"];
             var pool = new GeneratorPool(oracle, inputs, PoolSize, poolSeed, "pool");
-            var labels = new double[PoolSize];
-            Parallel.For(0, PoolSize, k => labels[k] = oracle.Evaluate(pool.Draw(k))[0]);
-            var sorted = labels.Order().ToArray();
+            var truth = new double[PoolSize];
+            Parallel.For(0, PoolSize, k => truth[k] = oracle.Evaluate(pool.Draw(k))[0]);
+            var sorted = truth.Order().ToArray();
             var good = PoolSize / 1000;
             var threshold = sorted[good - 1];
             var expected = (PoolSize + 1.0) / (good + 1.0);
@@ -116,17 +116,20 @@ public static class ActiveLearningReport
                     pool: {"{"} generator: thin-film, n: {PoolSize}, seed: {poolSeed} {"}"}
                     target: k_W_mK
                     inputs: [thickness_nm, roughness_nm, temperature_K, direction]
-                    initial: 50
-                    batch: 25
+                    initial: 20
+                    batch: 10
                     acquisition: {acquisition}
                     goal: {"{"} target: k_W_mK, mode: min {"}"}
                     surrogate: {"{"} ensemble: 5, epochs: 300 {"}"}
                     budget: {"{"} oracle_calls: 500 {"}"}
                     """;
-                var rounds = Drive(yaml, records => records.Any(r => r.BestLabel <= threshold));
-                // The round trial after the batch that found it reports the best label: the calls made before that round.
-                var found = rounds.Where(r => r.Round > 0).OrderBy(r => r.Round).FirstOrDefault(r => r.BestLabel <= threshold)?.OracleCalls;
-                Console.WriteLine($"| {seed} | {acquisition} | {threshold:G4} | {found?.ToString(CultureInfo.InvariantCulture) ?? "> 500"} | {expected:F0} | {(found is { } f ? (expected / f).ToString("F1", CultureInfo.InvariantCulture) + "×" : "–")} |");
+                var rounds = Drive(yaml, records => records.Any(r => r.BestLabel <= threshold), out var labels);
+                // The call that found it (in dispatch order), and the calls spent by the end of its batch (the next round
+                // trial's count: a batch's calls run together).
+                var call = labels.FindIndex(l => l.Label <= threshold) is var at and >= 0 ? at + 1 : (int?)null;
+                var batch = rounds.Where(r => r.Round > 0).OrderBy(r => r.Round).FirstOrDefault(r => r.BestLabel <= threshold)?.OracleCalls;
+                string Ratio(int? calls) => calls is { } c ? (expected / c).ToString("F1", CultureInfo.InvariantCulture) + "×" : "–";
+                Console.WriteLine($"| {seed} | {acquisition} | {threshold:G4} | {call?.ToString(CultureInfo.InvariantCulture) ?? "> 500"}; {batch?.ToString(CultureInfo.InvariantCulture) ?? "–"} | {expected:F0} | {Ratio(call)}; {Ratio(batch)} |");
             }
         }
     }
@@ -135,8 +138,13 @@ public static class ActiveLearningReport
     /// Runs an active-learning campaign's trials in dispatch order in this process (each to completion, so every trial is
     /// ready when reached) with the campaign's proposer; stops when the proposer ends it or <paramref name="enough"/> holds.
     /// </summary>
-    public static List<RoundRecord> Drive(string yaml, Func<IReadOnlyList<RoundRecord>, bool> enough)
+    public static List<RoundRecord> Drive(string yaml, Func<IReadOnlyList<RoundRecord>, bool> enough) => Drive(yaml, enough, out _);
+
+    /// <inheritdoc cref="Drive(string, Func{IReadOnlyList{RoundRecord}, bool})"/>
+    /// <param name="labels">Every oracle call's label in dispatch order, with its arm (the design's count as the active arm's).</param>
+    public static List<RoundRecord> Drive(string yaml, Func<IReadOnlyList<RoundRecord>, bool> enough, out List<(string Arm, double Label)> labels)
     {
+        labels = [];
         ClusterML.Cli.Hosting.ClusterHost.RegisterEngines();
         var spec = CampaignSpecReader.Parse(yaml, "/bench/al.yaml");
         var plan = CampaignPlanner.Compact(CampaignPlanner.Plan(spec, "bench", 0), yaml, "/bench/al.yaml", new Dictionary<string, BlobRef>());
@@ -163,6 +171,10 @@ public static class ActiveLearningReport
             var metrics = outcome.Metrics ?? new Dictionary<string, double>();
             seen.Add(new TrialProposer.Seen(parameters, CampaignBook.Completed, outcome.FinalLoss) { Metrics = metrics });
             var slot = proposer.Layout[i];
+            if (!slot.IsRound && metrics.TryGetValue(proposer.Layout.Spec.Target, out var label))
+            {
+                labels.Add((slot.Arm, label));
+            }
             if (slot.IsRound && slot.Round > 0)
             {
                 records.Add(new RoundRecord(slot.Arm, slot.Round, (int)metrics["oracle_calls"], metrics.GetValueOrDefault("test_r2_log10", double.NaN),
