@@ -79,14 +79,15 @@ public sealed record CommitteeDeviation(int Frame, double MaxForce, double MeanF
             throw new ArgumentException("the committee has no members", nameof(committee));
         }
         var calculators = committee.Select(m => new NepCalculator(m)).ToArray();
+        // One neighbour list per frame, within the largest cutoff, serves every member.
+        var cutoff = committee.Max(m => m.MaxRadialCutoff);
         var result = new CommitteeDeviation[frames.Count];
         Parallel.For(0, frames.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, f =>
         {
             var structure = frames[f];
             var forces = new double[calculators.Length][];
             var energies = new double[calculators.Length];
-            // One neighbour list per frame: every member of a committee shares the architecture and hence the cutoff.
-            var neighbors = NeighborList.Build(structure, committee.Max(m => m.MaxRadialCutoff));
+            var neighbors = NeighborList.Build(structure, cutoff);
             for (var k = 0; k < calculators.Length; k++)
             {
                 var r = calculators[k].Compute(structure, neighbors, new NepOptions(Threads: 1));
