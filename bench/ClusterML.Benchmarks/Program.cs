@@ -92,6 +92,7 @@ public static class Program
             NepTrainReport.Snes();
             return;
         }
+        if (args is ["nep-active", .. var a]) { NepActiveReport.Run(a); return; }
         if (args is ["nep-train", .. var trainArgs])
         {
             NepTrainReport.Run(trainArgs);

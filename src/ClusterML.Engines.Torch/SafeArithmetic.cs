@@ -14,6 +14,8 @@ namespace ClusterML.Engines.Torch;
 /// </summary>
 public static class SafeArithmetic
 {
+    private static readonly Scalar Two = 2.ToScalar();
+
     /// <summary><paramref name="a"/> + <paramref name="b"/>.</summary>
     public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, TorchScalars.One);
 
@@ -51,6 +53,13 @@ public static class SafeArithmetic
         using var scalar = b.ToScalar();
         return a.sub(scalar);
     }
+
+    /// <summary>
+    /// <paramref name="a"/>², as TorchSharp's <c>square()</c> computes it (<c>pow(2)</c>, the same kernel and bits) but with the
+    /// exponent's Scalar held: <c>square()</c> makes a temporary one, which a collection on another thread freed mid-call in a
+    /// NEP fit ("Unknown scalar type" from <c>pow_Tensor_Scalar</c>).
+    /// </summary>
+    public static Tensor Squared(this Tensor a) => a.pow(Two);
 
     /// <summary>Adds <paramref name="b"/> to <paramref name="a"/> in place.</summary>
     public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, TorchScalars.One);

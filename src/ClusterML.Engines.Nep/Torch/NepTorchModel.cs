@@ -169,7 +169,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         var m = _template;
         var nR = m.NMaxRadial + 1;
         var nA = m.NMaxAngular + 1;
-        var r = batch.Delta.square().sum(1).sqrt();
+        var r = batch.Delta.Squared().sum(1).sqrt();
         var radial = PairFunctions(r, batch.PairType, _cutoffRadial, c_radial, m.BasisRadial + 1, nR);
         var qRadial = zeros(batch.Atoms, nR, dtype: _dtype, device: r.device).index_add(0, batch.Center, radial, TorchScalars.One);
 
@@ -182,7 +182,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         var a = zeros(batch.Atoms, nA, harmonics, dtype: _dtype, device: r.device)
             .index_add(0, batch.Center.index_select(0, index), gA.unsqueeze(2) * y.unsqueeze(1), TorchScalars.One);
         var blocks = new List<Tensor> { qRadial };
-        var square = a.square();
+        var square = a.Squared();
         for (var l = 1; l <= m.LMax; l++)
         {
             blocks.Add(square[.., .., ((l * l) - 1)..(((l + 1) * (l + 1)) - 1)].sum(2).Times(m.AngularScale(l)));
@@ -194,7 +194,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         }
         if (m.Has5Body)
         {
-            blocks.Add(blocks[1].square().Times(7.0 / 15.0));
+            blocks.Add(blocks[1].Squared().Times(7.0 / 15.0));
         }
         return cat(blocks, 1);
     }
@@ -207,7 +207,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         var rr = where(inside, r, rc.Times(0.5)); // keeps the masked branch finite
         var fc = where(inside, (rr / rc).Times(Math.PI).cos().Plus(1).Times(0.5), zeros_like(rr));
         var u = (rr / rc).Minus(1);
-        var x = u.square().Times(2).Minus(1);
+        var x = u.Squared().Times(2).Minus(1);
         var terms = new List<Tensor> { ones_like(x), x };
         for (var k = 2; k < basis; k++)
         {
@@ -234,7 +234,7 @@ public sealed class NepTorchModel : nn.Module<NepBatch, Tensor>
         var x = delta[.., 0];
         var y = delta[.., 1];
         var z = delta[.., 2];
-        var r2 = r.square();
+        var r2 = r.Squared();
         var s = new Tensor[(lMax + 1) * (lMax + 1)];
         s[0] = ones_like(x);
         for (var l = 0; l < lMax; l++)

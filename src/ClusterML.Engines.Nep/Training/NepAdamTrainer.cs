@@ -139,7 +139,7 @@ public static class NepAdamTrainer
                         adam.zero_grad();
                         var all = cat([.. trainable.Select(p => p.flatten())], 0);
                         var l1Term = all.abs().mean();
-                        var l2Term = all.square().mean().sqrt();
+                        var l2Term = all.Squared().mean().sqrt();
                         l1Term.Times(lambda1).Plus(l2Term.Times(lambda2)).backward();
                         var at = 0;
                         foreach (var p in trainable)

@@ -70,26 +70,26 @@ public static class NepLoss
     public static NepLossTerms Compute(NepTorchModel model, NepTrainingBatch batch, NepTrainingSettings settings, double lambda1, double lambda2, bool createGraph)
     {
         var output = model.Evaluate(batch.Batch, forces: true, createGraph: createGraph);
-        var w2 = batch.Weight.square();
+        var w2 = batch.Weight.Squared();
         var perAtom = output.Energies / batch.Atoms;
         var reference = batch.Energy / batch.Atoms;
         var difference = perAtom - reference;
         var offset = (difference * w2).sum() / w2.sum();
-        var energy = ((difference - offset).square() * w2).sum().div(w2.sum()).add(Floor, TorchScalars.One).sqrt();
-        var aw2 = batch.AtomWeight.square().unsqueeze(1);
-        var force = ((output.Forces! - batch.Forces).square() * aw2).sum().div(aw2.sum().Times(3)).add(Floor, TorchScalars.One).sqrt();
+        var energy = ((difference - offset).Squared() * w2).sum().div(w2.sum()).add(Floor, TorchScalars.One).sqrt();
+        var aw2 = batch.AtomWeight.Squared().unsqueeze(1);
+        var force = ((output.Forces! - batch.Forces).Squared() * aw2).sum().div(aw2.sum().Times(3)).add(Floor, TorchScalars.One).sqrt();
         Tensor? virial = null;
         if (batch.VirialFrames.numel() > 0)
         {
             var predicted = output.Virials!.index_select(0, batch.VirialFrames).index_select(1, tensor(new long[] { 0, 4, 8, 1, 5, 6 }, device: output.Virials.device))
                 / batch.Atoms.index_select(0, batch.VirialFrames).unsqueeze(1);
             var vw2 = w2.index_select(0, batch.VirialFrames).unsqueeze(1);
-            virial = ((predicted - batch.Virial).square() * vw2).sum().div(vw2.sum().Times(6)).add(Floor, TorchScalars.One).sqrt();
+            virial = ((predicted - batch.Virial).Squared() * vw2).sum().div(vw2.sum().Times(6)).add(Floor, TorchScalars.One).sqrt();
         }
         var parameters = model.parameters().Where(p => p.requires_grad).Select(p => p.flatten()).ToArray();
         var all = cat(parameters, 0);
         var l1 = all.abs().mean();
-        var l2 = all.square().mean().sqrt();
+        var l2 = all.Squared().mean().sqrt();
         var total = energy.Times(settings.LambdaE).Plus(force.Times(settings.LambdaF)).Plus(l1.Times(lambda1)).Plus(l2.Times(lambda2));
         if (virial is not null)
         {

@@ -63,15 +63,15 @@ public sealed class NepShardCompute : IShardCompute
         using var scope = NewDisposeScope();
         var output = _model.Evaluate(data.Batch, forces: true, createGraph: true);
         var d = (output.Energies - data.Energy) / data.Atoms;
-        var aw2 = data.AtomWeight.square().unsqueeze(1);
-        var force = ((output.Forces! - data.Forces).square() * aw2).sum();
+        var aw2 = data.AtomWeight.Squared().unsqueeze(1);
+        var force = ((output.Forces! - data.Forces).Squared() * aw2).sum();
         Tensor? virial = null;
         if (data.VirialFrames.numel() > 0)
         {
             var predicted = output.Virials!.index_select(0, data.VirialFrames).index_select(1, tensor(VirialComponents, device: output.Virials.device))
                 / data.Atoms.index_select(0, data.VirialFrames).unsqueeze(1);
-            var vw2 = data.Weight.square().index_select(0, data.VirialFrames).unsqueeze(1);
-            virial = ((predicted - data.Virial).square() * vw2).sum();
+            var vw2 = data.Weight.Squared().index_select(0, data.VirialFrames).unsqueeze(1);
+            virial = ((predicted - data.Virial).Squared() * vw2).sum();
             sums[NepShardSums.Virial] = virial.to(ScalarType.Float64).cpu().item<double>();
         }
         var errors = d.detach().to(ScalarType.Float64).cpu().data<double>().ToArray();
