@@ -124,4 +124,32 @@ public sealed class CampaignArtifactTests : IDisposable
         (code, _, stderr) = await _cli.RunAsync("campaign", "status", "--id", "e2e");
         Assert.Equal(2, code);
     }
+
+    /// <summary>
+    /// Reproduced defect: a trial whose own log exceeded 32 KiB (thousands of progress lines: a surrogate ensemble of 5 × 300
+    /// epochs) failed, because the log always travelled inline and the aggregator refuses more than 32 KiB inline.
+    /// </summary>
+    [Fact]
+    public async Task A_trial_whose_log_exceeds_the_inline_limit_should_complete_with_its_whole_log()
+    {
+        var spec = _cli.Path("chatty.yaml");
+        File.WriteAllText(spec, """
+            name: chatty
+            engine: exec
+            base:
+              command: [sh, -c, "i=0; while [ $i -lt 1500 ]; do i=$((i+1)); echo clusterml-metric loss=$i; done"]
+            space:
+              x: { type: choice, values: [1] }
+            search: { kind: grid }
+            """);
+        var (code, stdout, stderr) = await _cli.RunAsync("campaign", "run", spec, "--id", "chatty");
+        Assert.True(code == 0, stdout + stderr);
+        var result = Assert.Single(new SqliteResultStore(Path.Combine(_cli.DataDir, "results.db")).Results("chatty"));
+        Assert.Equal(TrialStatus.Completed, result.Status);
+        var log = new FileInfo(Path.Combine(_cli.DataDir, "campaigns", "chatty", "trials", result.TrialId, "trial.log"));
+        Assert.True(log.Exists && log.Length > ClusterML.Core.Files.ArtifactFile.MaxInlineBytes, $"trial.log: {(log.Exists ? log.Length : -1)} bytes");
+        var (logCode, shown, _) = await _cli.RunAsync("campaign", "log", "--id", "chatty", "--trial", result.TrialId);
+        Assert.Equal(0, logCode);
+        Assert.Contains("epoch 1500", shown, StringComparison.Ordinal);
+    }
 }
