@@ -30,7 +30,7 @@ public static class ActiveLearningReport
         var seeds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
         if (what == "r2")
         {
-            R2(seeds, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 600);
+            R2(seeds, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 600, args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 0);
         }
         else
         {
@@ -41,8 +41,10 @@ public static class ActiveLearningReport
     /// <summary>One round trial's numbers: its arm, the oracle calls its arm had made, the test R² (log10) and the best label.</summary>
     public sealed record RoundRecord(string Arm, int Round, int OracleCalls, double R2Log, double BestLabel);
 
-    private static void R2(int seeds, int budget)
+    /// <param name="density">β of <c>density</c> (0: plain uncertainty).</param>
+    private static void R2(int seeds, int budget, double density)
     {
+        Console.WriteLine($"uncertainty{(density > 0 ? $" × density^{density.ToString(CultureInfo.InvariantCulture)}" : "")}, batches of 50 after 50 design points, ensemble 5 × 300 epochs");
         Console.WriteLine($"| seed | calls to R²(log10) ≥ 0.995, uncertainty | calls, random | R²(log10) at {budget} calls: uncertainty / random | wall time |");
         Console.WriteLine("|---:|---:|---:|---|---:|");
         var ratios = new List<double>();
@@ -61,6 +63,7 @@ public static class ActiveLearningReport
                 initial: 50
                 batch: 50
                 acquisition: uncertainty
+                density: {density.ToString(CultureInfo.InvariantCulture)}
                 surrogate: {"{"} ensemble: 5, epochs: 300 {"}"}
                 budget: {"{"} oracle_calls: {budget} {"}"}
                 compare_random: true

@@ -364,6 +364,8 @@ public sealed class ActiveRoundEngine : Engine<ActiveRoundSpec>, IEngine
         double? bestPredicted = null;
         var exclude = spec.OutOfDomain == "exclude";
         var excluded = 0L;
+        var isRandom = spec.Arm == ActiveSpec.RandomArm || spec.Acquisition == "random";
+        var density = spec.Density > 0 && !isRandom ? PoolDensity.Of(pool, model, cancellationToken) : null;
         foreach (var (start, chunk) in pool.Chunks(cancellationToken))
         {
             // Excluded candidates never compete: a shortlist of out-of-domain ones would leave the batch empty.
@@ -402,9 +404,14 @@ public sealed class ActiveRoundEngine : Engine<ActiveRoundSpec>, IEngine
                 {
                     bestPredicted = raw;
                 }
-                var score = spec.Arm == ActiveSpec.RandomArm || spec.Acquisition == "random"
+                var score = isRandom
                     ? random.NextDouble()
                     : Acquisition.Score(spec.Acquisition, spec.Goal, mean, sigma, spec.Kappa, spec.Xi, bestModel);
+                if (density is not null)
+                {
+                    // Information density: a candidate counts for the share of the pool it stands for.
+                    score *= Math.Pow(density.At(chunk[r]), spec.Density);
+                }
                 if (shortlist.Count < shortlistSize)
                 {
                     shortlist.Enqueue(new Pick(candidate, chunk[r], score, raw, sigma, false), score);
@@ -430,9 +437,8 @@ public sealed class ActiveRoundEngine : Engine<ActiveRoundSpec>, IEngine
             outOfDomain = flags.Count(f => f);
             listed = [.. listed.Select((p, i) => p with { OutOfDomain = flags[i] })];
         }
-        var random2 = spec.Arm == ActiveSpec.RandomArm || spec.Acquisition == "random";
         var points = model.Standardise([.. listed.Select(p => p.Inputs)]);
-        var chosen = BatchSelection.Pick(points, [.. listed.Select(p => p.Score)], spec.Select, random2 ? "none" : spec.Diversity, Seeds.Derive(seed, 12));
+        var chosen = BatchSelection.Pick(points, [.. listed.Select(p => p.Score)], spec.Select, isRandom ? "none" : spec.Diversity, Seeds.Derive(seed, 12));
         return new ScreenResult([.. chosen.Select(i => listed[i])], sigmaMax, unlabelled > 0 ? sigmaSum / unlabelled : 0, outOfDomain, unlabelled, bestPredicted);
     }
 

@@ -26,7 +26,7 @@ internal static class ActiveRoundSettings
             pool, test, initialData, s.Int("initial.n", 0), null,
             s.Text("acquisition", "uncertainty"), s.Get("goal")?.ToString(), s.Double("kappa", 2.0), s.Double("xi", 0.0),
             s.Text("diversity", "maximin"), s.Text("out_of_domain", "explore"), s.OptionalDouble("stop.sigma"),
-            s.Get("stop.patience") is null ? null : s.Int("stop.patience", 1), surrogate, seed);
+            s.Get("stop.patience") is null ? null : s.Int("stop.patience", 1), surrogate, seed, s.Double("density", 0));
         return ActiveRoundEngine.Validated(spec);
     }
 

@@ -36,7 +36,8 @@ public sealed record ActiveRoundSpec(
     [property: Key(19)] double? StopSigma,
     [property: Key(20)] int? StopPatience,
     [property: Key(21)] SurrogateSpec Surrogate,
-    [property: Key(22)] int Seed) : ITrialSpec, IReadsFiles
+    [property: Key(22)] int Seed,
+    [property: Key(23)] double Density = 0) : ITrialSpec, IReadsFiles
 {
     /// <summary>Acquisition functions: the active arm's (<c>uncertainty</c>, <c>ucb</c>, <c>ei</c>), the random arm's, the design's.</summary>
     public static IReadOnlyList<string> Acquisitions { get; } = ["uncertainty", "ucb", "ei", "random"];

@@ -31,7 +31,14 @@ internal sealed record ScheduleChart(string Title, string YLabel, bool LogY, IRe
 
 /// <summary>Everything the campaign page shows at once (the learning curves and a trial's detail are fetched on their own).</summary>
 internal sealed record CampaignPage(CampaignRow Campaign, IReadOnlyList<string> Axes, IReadOnlyList<string> Metrics, IReadOnlyList<string> Objectives,
-    IReadOnlyList<TrialRow> Trials, int FinishedTrials, IReadOnlyList<ScheduleChart> Schedules, string SpecText, bool Actions);
+    IReadOnlyList<TrialRow> Trials, int FinishedTrials, IReadOnlyList<ScheduleChart> Schedules, string SpecText, bool Actions, ActiveView? Active = null);
+
+/// <summary>One round trial of an active-learning campaign, as the rounds table and its charts show it.</summary>
+internal sealed record ActiveRoundRow(string TrialId, int Round, string Arm, string Status, int OracleCalls, int Labelled, double? TestR2, double? TestR2Log10,
+    double? TestRmse, double? SigmaMax, double? BestLabel, double? Selected, string? Stop);
+
+/// <summary>An active-learning campaign's live view: rounds, oracle calls against the budget, the model's error, the best found.</summary>
+internal sealed record ActiveView(IReadOnlyList<ActiveRoundRow> Rounds, int RoundsPlanned, int OracleCalls, int Budget, int RandomCalls, int FailedCalls, string? Goal, string Target);
 
 /// <summary>Per-epoch metrics of some trials: <see cref="Series"/>[metric][k] belongs to <see cref="Epochs"/>[k].</summary>
 internal sealed record Curve(string TrialId, string Status, IReadOnlyList<int> Epochs, IReadOnlyDictionary<string, IReadOnlyList<double?>> Series);
@@ -232,11 +239,28 @@ internal sealed class DashboardData(DashboardOptions options, IResultStore store
             }
         }
         var axes = results.SelectMany(r => r.Parameters.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        var metrics = results.SelectMany(r => r.Metrics.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        // A round trial's picks (next.J.*) are the coordinator's, not columns for people.
+        var metrics = results.SelectMany(r => r.Metrics.Keys).Where(k => !k.StartsWith(Core.Active.ActiveProposer.PickPrefix, StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var schedules = PbtSchedulePlot.Of(Spec(c), results).Select(p => new ScheduleChart(p.Title, p.YLabel, p.LogY,
             [.. p.Series.Select(s => new ScheduleSeries(s.Member, [.. s.Points.Select(q => new[] { q.Epoch, q.Value })], s.ExploitedAt))])).ToArray();
         return new CampaignPage(row, axes, metrics, [.. objectives.Objectives.Select(o => $"{o.Metric} ({o.Mode.ToString().ToLowerInvariant()})")], trials, results.Count,
-            schedules, c.SpecText, actions);
+            schedules, c.SpecText, actions, Active(c, results));
+    }
+
+    /// <summary>The rounds of an active-learning campaign (null for a sweep), from its results and spec.</summary>
+    private ActiveView? Active(CampaignRecord c, IReadOnlyList<TrialResult> results)
+    {
+        if (c.Engine != Core.Active.ActiveSpec.RoundEngine || Spec(c)?.Active is not { } spec)
+        {
+            return null;
+        }
+        var rounds = ActiveReports.Rounds(results).Select(r => new ActiveRoundRow(r.TrialId, r.Number, r.Arm, r.Status.ToString().ToLowerInvariant(), r.OracleCalls, r.Labelled,
+            r.Metric("test_r2"), r.Metric("test_r2_log10"), r.Metric("test_rmse"), r.Metric("sigma_max"), r.Metric("best_label"), r.Metric("selected"),
+            r.Metric(Core.Active.ActiveProposer.StopMetric) is > 0 && r.Metric("stop_reason") is { } code ? Core.Active.StopReasons.Describe((int)code) : null)).ToArray();
+        var (active, random, failed) = ActiveReports.OracleCalls(results);
+        return new ActiveView(rounds, new Core.Active.ActiveLayout(spec, 0).FinalRound, active, spec.OracleCalls, random, failed,
+            spec.RoundSettings.TryGetValue("goal", out var goal) ? goal.ToString() : null, spec.Target);
     }
 
     /// <summary>t0042 → 42 (the planner's ids); −1 for ids of another form.</summary>

@@ -7,7 +7,7 @@ namespace ClusterML.Core.Campaigns;
 public static partial class CampaignSpecReader
 {
     private static readonly string[] ActiveKeys =
-        ["name", "kind", "seed", "device", "retries", "oracle", "pool", "target", "inputs", "initial", "batch", "acquisition", "goal", "kappa", "xi",
+        ["name", "kind", "seed", "device", "retries", "oracle", "pool", "target", "inputs", "initial", "batch", "acquisition", "goal", "kappa", "xi", "density",
             "diversity", "out_of_domain", "surrogate", "test", "budget", "stop", "compare_random"];
     private static readonly string[] ActiveBudgetKeys = ["oracle_calls", "max_concurrent", "wall_time"];
     private static readonly string[] PoolKeys = ["generator", "n", "seed", "data"];
@@ -163,7 +163,7 @@ public static partial class CampaignSpecReader
         {
             throw r.Error(acquisitionNode!, "acquisition", $"{acquisition} looks for the best candidate: it needs goal: {{ target: {target}, mode: min }} (or max)");
         }
-        foreach (var key in (string[])["kappa", "xi"])
+        foreach (var key in (string[])["kappa", "xi", "density"])
         {
             if (r.Optional(root, key) is { } node)
             {

@@ -46,6 +46,27 @@ public sealed class DashboardBrowserTests : IDisposable
             "--basis-size", "2", "2", "--l-max", "2", "1", "--neuron", "5", "--epochs", "6", "--batch", "2", "--threads", "1", "--dtype", "float64");
         Assert.True(code == 0, error);
 
+        // A finished active-learning campaign: its page shows the rounds and the error against oracle calls.
+        var learning = _cli.Path("learning.yaml");
+        File.WriteAllText(learning, """
+            name: learning
+            kind: active
+            seed: 2
+            oracle: { generator: thin-film }
+            pool: { generator: thin-film, n: 2000 }
+            test: { generator: thin-film, n: 200 }
+            target: k_W_mK
+            inputs: [thickness_nm, roughness_nm, temperature_K, direction]
+            initial: 10
+            batch: 5
+            goal: { mode: min }
+            surrogate: { ensemble: 2, epochs: 20 }
+            budget: { oracle_calls: 20 }
+            compare_random: true
+            """);
+        (code, _, error) = await _cli.RunAsync("campaign", "run", learning, "--id", "learning");
+        Assert.True(code == 0, error);
+
         // A campaign that keeps running while the test watches: one trial at a time, each about a second with 4 reports.
         var spec = _cli.Path("slow.yaml");
         File.WriteAllText(spec, """
@@ -85,8 +106,19 @@ public sealed class DashboardBrowserTests : IDisposable
         await page.GoToAsync(url + "#/", WaitUntilNavigation.DOMContentLoaded);
         await page.WaitForSelectorAsync("table[data-table=campaigns] tbody tr");
         var ids = await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('table[data-table=campaigns] tbody tr td:first-child')].map(td => td.textContent)");
-        Assert.Equal(["finished", "running"], ids.Order(StringComparer.Ordinal));
+        Assert.Equal(["finished", "learning", "running"], ids.Order(StringComparer.Ordinal));
         await ScreenshotAsync(page, "campaigns");
+
+        // 1b. The active-learning campaign: its rounds (the design, then rounds 1-3 of both arms) and the error against oracle calls.
+        await page.GoToAsync(url + "#/campaign/learning", WaitUntilNavigation.DOMContentLoaded);
+        await page.WaitForSelectorAsync("#al-error[data-points] canvas");
+        await page.WaitForSelectorAsync("#al-best[data-points] canvas");
+        var arms = await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll(\"table[data-table='rounds:learning'] tbody tr td:nth-child(2)\")].map(td => td.textContent)");
+        Assert.Equal(["design", "active", "random", "active", "random", "active", "random"], arms);
+        Assert.True(await InkAsync(page, "#al-error canvas") > 500);
+        var counts = await page.EvaluateExpressionAsync<string>("document.querySelector('#c-body .counts').textContent");
+        Assert.Contains("20 / 20", counts, StringComparison.Ordinal);
+        await ScreenshotAsync(page, "active-learning");
 
         // 2. The running campaign's counts change while the page stays open (server-sent events, no reload).
         await page.GoToAsync(url + "#/campaign/running", WaitUntilNavigation.DOMContentLoaded);

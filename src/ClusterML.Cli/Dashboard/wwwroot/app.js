@@ -263,7 +263,33 @@ async function campaignPage(id) {
     document.getElementById("cancel").disabled = !canCancel || state.busy;
     document.getElementById("resume").disabled = !canResume || state.busy;
   }
-  document.getElementById("c-body").innerHTML = `
+  const al = page.active;
+  const lastActive = al ? [...al.rounds].reverse().find(r => r.arm === "active" && r.status === "completed" && r.round > 0) : null;
+  const errorKey = al && al.rounds.some(r => r.test_r2_log10 !== null) ? "test_r2_log10" : "test_r2";
+  document.getElementById("c-body").innerHTML = (al ? `
+    <h2>Active learning</h2>
+    <div class="card"><div class="counts">
+      <div><b>${lastActive ? lastActive.round : 0} / ${al.rounds_planned}</b>rounds</div>
+      <div><b>${al.oracle_calls} / ${al.budget}</b>oracle calls${al.failed_calls ? ` (${al.failed_calls} failed)` : ""}</div>
+      ${al.random_calls ? `<div><b>${al.random_calls}</b>random-sampling calls</div>` : ""}
+      <div><b>${lastActive ? fmt(lastActive[errorKey]) : "–"}</b>model ${errorKey === "test_r2_log10" ? "test R² (log10)" : "test R²"}</div>
+      ${al.goal ? `<div><b>${lastActive ? fmt(lastActive.best_label) : "–"}</b>best ${esc(al.target)} found (${esc(al.goal)})</div>` : ""}
+    </div></div>
+    ${sortableTable("rounds:" + id, [
+      { id: "round", label: "round", num: true, value: r => r.round, html: r => `<a href="#/campaign/${encodeURIComponent(id)}/trial/${encodeURIComponent(r.trial_id)}">${r.round}</a>` },
+      { id: "arm", label: "arm", value: r => r.arm },
+      { id: "status", label: "state", value: r => r.status, html: r => badge(r.status) },
+      { id: "calls", label: "oracle calls", num: true, value: r => r.oracle_calls },
+      { id: "labelled", label: "labelled", num: true, value: r => r.labelled },
+      { id: "r2", label: "test R²", num: true, value: r => r.test_r2 },
+      { id: "r2log", label: "test R² (log10)", num: true, value: r => r.test_r2_log10 },
+      { id: "rmse", label: "test RMSE", num: true, value: r => r.test_rmse },
+      { id: "sigma", label: "σ max (pool)", num: true, value: r => r.sigma_max },
+      ...(al.goal ? [{ id: "best", label: "best found", num: true, value: r => r.best_label }] : []),
+      { id: "picked", label: "picked", num: true, value: r => r.selected },
+      { id: "stop", label: "stop", value: r => r.stop, html: r => r.stop ? esc(r.stop) : "" },
+    ], al.rounds, { col: "round", dir: 1 })}
+    <div class="grid">${chartBox("al-error")}${al.goal ? chartBox("al-best") : ""}</div>` : "") + `
     <h2>Leaderboard <span class="muted">(${page.finished_trials > page.trials.length ? `the best ${page.trials.length} of ${page.finished_trials} finished trials` : `${page.trials.length} trials`}; click a column to sort)</span></h2>
     ${sortableTable("trials:" + id, columns, page.trials, { col: "rank", dir: 1 })}
     <h2>Learning curves of the best trials</h2>
@@ -271,8 +297,8 @@ async function campaignPage(id) {
     <div class="grid">${chartBox("curves")}</div>
     ${page.objectives.length > 1 ? `<h2>Pareto front</h2><div class="grid">${chartBox("pareto")}</div>` : ""}
     ${page.schedules.length ? `<h2>Population-based training</h2><div class="grid">${page.schedules.map((_, i) => chartBox("pbt-" + i)).join("")}</div>` : ""}
-    <h2>Objective against each hyperparameter</h2>
-    <div class="grid">${page.axes.map((a, i) => chartBox("axis-" + i)).join("")}</div>
+    ${al ? "" : `<h2>Objective against each hyperparameter</h2>
+    <div class="grid">${page.axes.map((a, i) => chartBox("axis-" + i)).join("")}</div>`}
     <h2>Spec</h2><pre>${esc(page.spec_text)}</pre>`;
   wireSorting(main, redraw);
 
@@ -290,6 +316,16 @@ async function campaignPage(id) {
   const positive = curveSeries.every(s => s.points.every(([, y]) => y === null || y > 0));
   plot(document.getElementById("curves"), { title: `${preferred ?? "metric"} per epoch${positive ? " (log scale)" : ""}`, xLabel: "epoch", yLabel: preferred ?? "", yLog: positive, series: curveSeries });
 
+  if (al) {
+    const arms = Array.from(new Set(al.rounds.filter(r => r.round > 0).map(r => r.arm)));
+    const byArm = key => arms.map((arm, i) => ({ label: arm === "random" ? "random sampling" : "active learning", color: palette[i % palette.length], line: true,
+      points: al.rounds.filter(r => r.arm === arm && r.round > 0 && r[key] !== null).map(r => [r.oracle_calls, r[key]]) }));
+    plot(document.getElementById("al-error"), { title: `The surrogate's ${errorKey === "test_r2_log10" ? "test R² of log10(target)" : "test R²"} against oracle calls`,
+      xLabel: "oracle calls", yLabel: errorKey, series: byArm(errorKey) });
+    if (al.goal) {
+      plot(document.getElementById("al-best"), { title: `The best ${al.target} found against oracle calls`, xLabel: "oracle calls", yLabel: al.target, series: byArm("best_label") });
+    }
+  }
   page.schedules.forEach((chart, i) => plot(document.getElementById("pbt-" + i), {
     title: chart.title + (chart.log_y ? " (log scale)" : ""), xLabel: "epoch", yLabel: chart.y_label, yLog: chart.log_y,
     series: chart.series.map(m => ({ label: `member ${m.member}${m.exploited_at.length ? ` (took over at ${m.exploited_at.join(", ")})` : ""}`,
@@ -306,7 +342,8 @@ async function campaignPage(id) {
       { label: "dominated", color: "#9aa3b5", points: done.filter(t => t.front !== 1).map(t => [valueOf(t, m1), valueOf(t, m2)]) },
     ] });
   }
-  page.axes.forEach((a, i) => {
+  // An active-learning campaign's parameters are candidates and rounds, not hyperparameters: no objective-against-axis charts.
+  (al ? [] : page.axes).forEach((a, i) => {
     const values = finished.map(t => t.parameters[a]);
     const numeric = numericAxis(values);
     const categories = numeric ? null : Array.from(new Set(values.filter(v => v !== undefined))).sort();
