@@ -89,22 +89,7 @@ public static partial class CampaignSpecReader
         var poolNode = r.Optional(root, "pool") is { } p ? r.Mapping(p, "pool") : null;
         if (poolNode is not null)
         {
-            r.OnlyKeys(poolNode, "pool", PoolKeys);
-            var hasData = r.Optional(poolNode, "data") is not null;
-            if (hasData == (r.Optional(poolNode, "generator") is not null))
-            {
-                throw r.Error(poolNode, "pool", "needs either generator (with n) or data (a CSV of candidates)");
-            }
-            foreach (var (key, value) in poolNode.Children)
-            {
-                var k = r.KeyName(key, "pool");
-                Set($"pool.{k}", k switch
-                {
-                    "n" => new CampaignValue.Integer(r.Integer(value, "pool.n", 1, 10_000_000)),
-                    "seed" => new CampaignValue.Integer(r.Integer(value, "pool.seed", int.MinValue, int.MaxValue)),
-                    _ => new CampaignValue.Text(r.Text(value, $"pool.{k}")),
-                }, value);
-            }
+            Source(poolNode, "pool", 1, 10_000_000, "needs either generator (with n) or data (a CSV of candidates)");
         }
         else if (oracleSettings.TryGetValue("generator", out var generator))
         {
@@ -114,6 +99,26 @@ public static partial class CampaignSpecReader
         else
         {
             throw r.Error(root, "pool", "is required when the oracle is not a built-in generator: { data: candidates.csv } or { generator: NAME, n: N }");
+        }
+
+        // A pool or test set: a generator (with n and seed) or a CSV, each key a round setting "pool.KEY" / "test.KEY".
+        void Source(YamlMappingNode node, string prefix, long minCount, long maxCount, string problem)
+        {
+            r.OnlyKeys(node, prefix, PoolKeys);
+            if ((r.Optional(node, "data") is not null) == (r.Optional(node, "generator") is not null))
+            {
+                throw r.Error(node, prefix, problem);
+            }
+            foreach (var (key, value) in node.Children)
+            {
+                var k = r.KeyName(key, prefix);
+                Set($"{prefix}.{k}", k switch
+                {
+                    "n" => new CampaignValue.Integer(r.Integer(value, $"{prefix}.n", minCount, maxCount)),
+                    "seed" => new CampaignValue.Integer(r.Integer(value, $"{prefix}.seed", int.MinValue, int.MaxValue)),
+                    _ => new CampaignValue.Text(r.Text(value, $"{prefix}.{k}")),
+                }, value);
+            }
         }
 
         // The initial design: N candidates of the pool, or a CSV (labelled: no oracle call; or N of its rows to label).
@@ -196,22 +201,7 @@ public static partial class CampaignSpecReader
         }
         if (r.Optional(root, "test") is { } testNode)
         {
-            var test = r.Mapping(testNode, "test");
-            r.OnlyKeys(test, "test", PoolKeys);
-            if ((r.Optional(test, "data") is not null) == (r.Optional(test, "generator") is not null))
-            {
-                throw r.Error(test, "test", "needs either generator (with n: labelled by the generator, free) or data (a labelled CSV)");
-            }
-            foreach (var (key, value) in test.Children)
-            {
-                var k = r.KeyName(key, "test");
-                Set($"test.{k}", k switch
-                {
-                    "n" => new CampaignValue.Integer(r.Integer(value, "test.n", 10, 1_000_000)),
-                    "seed" => new CampaignValue.Integer(r.Integer(value, "test.seed", int.MinValue, int.MaxValue)),
-                    _ => new CampaignValue.Text(r.Text(value, $"test.{k}")),
-                }, value);
-            }
+            Source(r.Mapping(testNode, "test"), "test", 10, 1_000_000, "needs either generator (with n: labelled by the generator, free) or data (a labelled CSV)");
         }
         if (r.Optional(root, "stop") is { } stopNode)
         {
