@@ -235,7 +235,7 @@ internal static class CampaignCommand
                 ("blob store", BlobSummary(blobs)),
                 .. ActiveRows(campaign, results),
             ]), context.Parse.GetValue(format));
-            if (campaign.Engine == ActiveSpec.RoundEngine && context.Parse.GetValue(format) == TableFormat.Table)
+            if (ClusterML.Core.Active.ActiveSpec.IsRoundEngine(campaign.Engine) && context.Parse.GetValue(format) == TableFormat.Table)
             {
                 Tables.Write(context.Out, ActiveReports.Table(ActiveReports.Rounds(results), CampaignReports.SpecOf(campaign)?.Active?.RoundSettings.ContainsKey("goal") == true));
             }
@@ -247,7 +247,7 @@ internal static class CampaignCommand
     /// <summary>An active-learning campaign's rounds done and oracle calls made (against the budget); nothing for a sweep.</summary>
     private static IEnumerable<(string Key, string Value)> ActiveRows(CampaignRecord campaign, IReadOnlyList<TrialResult> results)
     {
-        if (campaign.Engine != ActiveSpec.RoundEngine)
+        if (!ClusterML.Core.Active.ActiveSpec.IsRoundEngine(campaign.Engine))
         {
             yield break;
         }
@@ -317,7 +317,7 @@ internal static class CampaignCommand
             var results = store.Results(campaignId);
             var record = store.FindCampaign(campaignId)!;
             var objectives = CampaignReports.ObjectivesOf(record);
-            if (record.Engine == ActiveSpec.RoundEngine)
+            if (ClusterML.Core.Active.ActiveSpec.IsRoundEngine(record.Engine))
             {
                 WriteActiveSummary(context, campaignId, record, results, shownAs);
                 context.Log.Information("Exported results of {CampaignId} to {Out}", campaignId, folder);
@@ -534,7 +534,7 @@ internal static class CampaignCommand
             var record = store.FindCampaign(campaignId);
             var objectives = CampaignReports.ObjectivesOf(record);
             var folder = Export(context, store, campaignId, null);
-            if (record?.Engine == ActiveSpec.RoundEngine)
+            if (record is not null && ClusterML.Core.Active.ActiveSpec.IsRoundEngine(record.Engine))
             {
                 WriteActiveSummary(context, campaignId, record, results);
                 context.Log.Information("Campaign {CampaignId} {Status}: {Completed} completed, {Failed} failed, {Stopped} stopped; results in {Out}",
@@ -578,7 +578,8 @@ internal static class CampaignCommand
         context.Out.WriteLine($"Oracle calls: {active}{(spec is null ? "" : $" of {spec.OracleCalls}")} (active learning){(random > 0 ? $", {random} (random sampling, for comparison)" : "")}{(failed > 0 ? $"; {failed} failed" : "")}");
         if (ActiveReports.ModelRound(results) is { } round && results.First(r => r.TrialId == round.TrialId) is var trial && CampaignModels.ModelFolder(context.DataDir, trial) is { } model)
         {
-            context.Out.WriteLine($"Model (round {round.Number}, {round.Labelled} labelled rows): {model} (copy it with: campaign results --id {campaignId} --best-model DIR)");
+            var what = spec?.Potential == true ? $"{round.Labelled} labelled frames; the committee is in {Path.Combine(Path.GetDirectoryName(model) ?? model, "committee")}" : $"{round.Labelled} labelled rows";
+            context.Out.WriteLine($"Model (round {round.Number}, {what}): {model} (copy it with: campaign results --id {campaignId} --best-model DIR)");
         }
     }
 

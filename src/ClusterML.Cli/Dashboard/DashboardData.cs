@@ -251,7 +251,7 @@ internal sealed class DashboardData(DashboardOptions options, IResultStore store
     /// <summary>The rounds of an active-learning campaign (null for a sweep), from its results and spec.</summary>
     private ActiveView? Active(CampaignRecord c, IReadOnlyList<TrialResult> results)
     {
-        if (c.Engine != Core.Active.ActiveSpec.RoundEngine || Spec(c)?.Active is not { } spec)
+        if (!ClusterML.Core.Active.ActiveSpec.IsRoundEngine(c.Engine) || Spec(c)?.Active is not { } spec)
         {
             return null;
         }

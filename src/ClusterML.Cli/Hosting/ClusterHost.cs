@@ -100,7 +100,8 @@ internal static class ClusterHost
     /// <summary>The engines of this build: each engine project's registration (name, settings, checks, wire form).</summary>
     public static IReadOnlyList<EngineRegistration> Registrations { get; } =
         [FdHeatEngine.Registration, SurrogateEngine.Registration, PinnHeatEngine.Registration, NepTrainEngine.Registration, ExecEngine.Registration,
-            ClusterML.Engines.Active.GeneratorOracleEngine.Registration, ClusterML.Engines.Active.ActiveRoundEngine.Registration];
+            ClusterML.Engines.Active.GeneratorOracleEngine.Registration, ClusterML.Engines.Active.ActiveRoundEngine.Registration,
+            ClusterML.Engines.Nep.Active.Cluster.NepLabelEngine.Registration, ClusterML.Engines.Nep.Active.Cluster.NepActiveRoundEngine.Registration];
 
     /// <summary>Registers this build's engines with <see cref="EngineRegistry"/> (idempotent); every command runs it first.</summary>
     public static void RegisterEngines() => EngineRegistry.Register(Registrations);

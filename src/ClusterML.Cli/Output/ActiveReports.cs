@@ -40,8 +40,15 @@ internal static class ActiveReports
     public static Round? ModelRound(IReadOnlyList<TrialResult> results) =>
         Rounds(results).LastOrDefault(r => r.Number > 0 && r.Arm == ActiveSpec.ActiveArm && r.Status == TrialStatus.Completed);
 
+    /// <summary>Whether the rounds are a potential's (a NEP committee's: force errors and the trust window instead of R²).</summary>
+    public static bool IsPotential(IReadOnlyList<Round> rounds) => rounds.Any(r => r.Metric("fine_tuned") is not null);
+
     public static Table Table(IReadOnlyList<Round> rounds, bool goal)
     {
+        if (IsPotential(rounds))
+        {
+            return PotentialTable(rounds);
+        }
         var table = new Table().AddColumn("round").AddColumn("arm").AddColumn(new TableColumn("oracle calls").RightAligned()).AddColumn(new TableColumn("labelled").RightAligned())
             .AddColumn(new TableColumn("test R²").RightAligned()).AddColumn(new TableColumn("test R² (log10)").RightAligned()).AddColumn(new TableColumn("test RMSE").RightAligned())
             .AddColumn(new TableColumn("σ max (pool)").RightAligned());
@@ -69,8 +76,33 @@ internal static class ActiveReports
         return table;
     }
 
-    /// <summary>Writes active_rounds.csv and active_learning.png; returns their names.</summary>
-    public static IReadOnlyList<string> Export(IReadOnlyList<TrialResult> results, Func<string, string> pathFor)
+    /// <summary>A potential's rounds: the committee's force error on the test frames and how the pool falls in the trust window.</summary>
+    private static Table PotentialTable(IReadOnlyList<Round> rounds)
+    {
+        var table = new Table().AddColumn("round").AddColumn("arm").AddColumn(new TableColumn("oracle calls").RightAligned()).AddColumn(new TableColumn("labelled").RightAligned())
+            .AddColumn(new TableColumn("F RMSE meV/Å (committee mean)").RightAligned()).AddColumn(new TableColumn("F RMSE meV/Å (member 0)").RightAligned())
+            .AddColumn(new TableColumn("E RMSE meV/atom").RightAligned()).AddColumn(new TableColumn("σmax meV/Å (pool mean)").RightAligned())
+            .AddColumn(new TableColumn("below / in / above window").RightAligned()).AddColumn(new TableColumn("picked").RightAligned()).AddColumn("status");
+        foreach (var round in rounds)
+        {
+            string Milli(string key) => round.Metric(key) is { } v ? (v * 1000).ToString("F1", CultureInfo.InvariantCulture) : "–";
+            string Count(string key) => round.Metric(key) is { } v ? v.ToString("F0", CultureInfo.InvariantCulture) : "–";
+            var status = round.Status == TrialStatus.Completed
+                ? round.Metric(ActiveProposer.StopMetric) is > 0 && round.Metric("stop_reason") is { } code ? $"stop: {StopReasons.Describe((int)code)}" : "completed"
+                : round.Status.ToString().ToLowerInvariant();
+            var window = round.Metric("candidates") is null ? "–" : $"{Count("accurate")} / {Count("candidates")} / {Count("failed")}";
+            table.AddRow(round.Number.ToString(CultureInfo.InvariantCulture), round.Arm, round.OracleCalls.ToString(CultureInfo.InvariantCulture),
+                round.Labelled.ToString(CultureInfo.InvariantCulture), Milli("test_rmse"), Milli("force_rmse"), Milli("energy_rmse"), Milli("deviation_mean"), window,
+                Count("selected"), Markup.Escape(status));
+        }
+        return table;
+    }
+
+    /// <summary>
+    /// Writes active_rounds.csv and active_learning.png, and for a potential deviation_histograms.png (each active round's
+    /// histogram of the pool's largest committee force deviation, from its round.json under <paramref name="dataDir"/>); returns their names.
+    /// </summary>
+    public static IReadOnlyList<string> Export(IReadOnlyList<TrialResult> results, Func<string, string> pathFor, string? dataDir = null)
     {
         var rounds = Rounds(results);
         var keys = rounds.SelectMany(r => r.Metrics.Keys).Where(k => !k.StartsWith(ActiveProposer.PickPrefix, StringComparison.Ordinal)).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -85,13 +117,57 @@ internal static class ActiveReports
             Draw(trained, pathFor("active_learning.png"));
             written.Add("active_learning.png");
         }
+        if (dataDir is not null && IsPotential(trained) && DrawHistograms(results, trained, dataDir, pathFor("deviation_histograms.png")))
+        {
+            written.Add("deviation_histograms.png");
+        }
         return written;
+    }
+
+    /// <summary>One line per active-arm round: how many unlabelled pool structures fall in each bin of the largest force deviation.</summary>
+    private static bool DrawHistograms(IReadOnlyList<TrialResult> results, IReadOnlyList<Round> rounds, string dataDir, string path)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var drawn = 0;
+        foreach (var round in rounds.Where(r => r.Arm == ActiveSpec.ActiveArm))
+        {
+            var folder = results.FirstOrDefault(r => r.TrialId == round.TrialId)?.ArtifactFolder;
+            var file = folder is null ? null : Path.Combine(dataDir, folder, "round.json");
+            if (file is null || !File.Exists(file))
+            {
+                continue;
+            }
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+            if (!json.RootElement.TryGetProperty("deviation_histogram", out var histogram) || histogram.ValueKind != System.Text.Json.JsonValueKind.Object)
+            {
+                continue;
+            }
+            var edges = histogram.GetProperty("edges_eV_per_A").EnumerateArray().Select(e => e.GetDouble() * 1000).ToArray();
+            var counts = histogram.GetProperty("counts").EnumerateArray().Select(c => (double)c.GetInt32()).ToArray();
+            var line = plot.Add.ScatterLine(counts.Select((_, k) => Math.Log10(Math.Sqrt(edges[k] * edges[k + 1]))).ToArray(), counts);
+            line.Color = palette.GetColor(drawn++);
+            line.LineWidth = 2;
+            line.MarkerSize = 5;
+            line.LegendText = $"round {round.Number} ({round.Labelled} labelled)";
+        }
+        if (drawn == 0)
+        {
+            return false;
+        }
+        plot.Title("The pool's largest committee force deviation, per round (first and last bins: everything beyond)");
+        plot.XLabel("log10 of the max force deviation (meV/Å), geometric bin centre");
+        plot.YLabel("unlabelled structures");
+        plot.ShowLegend(Edge.Right);
+        plot.SavePng(path, 1000, 500);
+        return true;
     }
 
     private static void Draw(IReadOnlyList<Round> rounds, string path)
     {
         var error = rounds.Any(r => r.Metric("test_r2_log10") is not null) ? ("test_r2_log10", "test R² of log10(target)")
-            : rounds.Any(r => r.Metric("test_r2") is not null) ? ("test_r2", "test R²") : ("test_rmse", "test RMSE");
+            : rounds.Any(r => r.Metric("test_r2") is not null) ? ("test_r2", "test R²")
+            : IsPotential(rounds) ? ("test_rmse", "test force RMSE (eV/Å)") : ("test_rmse", "test RMSE");
         var goal = rounds.Any(r => r.Metric("best_label") is not null);
         var multi = new Multiplot();
         multi.AddPlots(goal ? 2 : 1);
@@ -117,7 +193,7 @@ internal static class ActiveReports
         }
         var first = multi.GetPlot(0);
         Lines(first, error.Item1, error.Item2);
-        first.Title("The surrogate's error against oracle calls");
+        first.Title(IsPotential(rounds) ? "The committee's force error against oracle calls" : "The surrogate's error against oracle calls");
         if (goal)
         {
             var second = multi.GetPlot(1);

@@ -190,11 +190,11 @@ internal static class CampaignReports
         written.Add("results.json");
 
         var campaign = store.FindCampaign(campaignId);
-        if (campaign?.Engine == ClusterML.Core.Active.ActiveSpec.RoundEngine)
+        if (ClusterML.Core.Active.ActiveSpec.IsRoundEngine(campaign?.Engine))
         {
             // Active learning: rounds and oracle calls, not hyperparameters (its trials' parameters are candidates).
             importance = null;
-            written.AddRange(ActiveReports.Export(results, pathFor));
+            written.AddRange(ActiveReports.Export(results, pathFor, dataDir));
             return written;
         }
         var plan = CampaignPlotPlan.Of(campaign?.Engine ?? "", SpecOf(campaign), results, store.Epochs(campaignId));

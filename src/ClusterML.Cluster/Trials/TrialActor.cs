@@ -90,7 +90,7 @@ public sealed class TrialActor : ReceiveActor, IWithStash
         Akka.Actor.Props.Create(typeof(TrialActor), entityId, engines, slots, files, aggregator, shards, checkpoints);
 
     /// <summary>The fit id of a trial's checkpoints: the same for all its attempts, distinct across campaigns.</summary>
-    public static string FitIdOf(string campaignId, string trialId) => $"{campaignId}.{trialId}";
+    public static string FitIdOf(string campaignId, string trialId) => FitIds.Of(campaignId, trialId);
 
     /// <summary>How long the aggregator may take to land an attempt's artifacts: a minute plus 10 s per 100 MB.</summary>
     private static TimeSpan UploadTimeout(long bytes) => TimeSpan.FromSeconds(60 + bytes / 10_000_000.0);

@@ -67,6 +67,10 @@ public sealed class ActiveProposer : ITrialProposer
             return null; // the round trial picked fewer candidates (or failed): this call is not needed
         }
         var parameters = planned.SetItem(CandidateKey, Text((long)candidate));
+        if (_spec.Potential)
+        {
+            return parameters; // a pool structure has no input columns: its index is all the oracle needs
+        }
         foreach (var input in _spec.Inputs)
         {
             parameters = parameters.SetItem(input, metrics.TryGetValue($"{PickPrefix}{slot.Position}.{input}", out var value)
@@ -87,13 +91,17 @@ public sealed class ActiveProposer : ITrialProposer
         if (slot.IsRound)
         {
             var rows = Labelled(slot, earlier.ToList(), out var calls);
-            engine = ActiveSpec.RoundEngine;
+            engine = _spec.Rounds;
             settings = RoundSettings(slot).SetItem(LabelledSetting, new CampaignValue.Text(Csv(rows))).SetItem(OracleCallsKey, new CampaignValue.Integer(calls));
         }
         else
         {
             engine = _spec.OracleEngine;
             settings = _spec.OracleSettings;
+            if (_spec.Potential)
+            {
+                settings = settings.SetItem(CandidateKey, new CampaignValue.Integer(long.Parse(parameters[CandidateKey], CultureInfo.InvariantCulture)));
+            }
             foreach (var input in _spec.Inputs)
             {
                 settings = settings.SetItem(input, new CampaignValue.Real(double.Parse(parameters[input], NumberStyles.Float, CultureInfo.InvariantCulture)));
@@ -143,10 +151,12 @@ public sealed class ActiveProposer : ITrialProposer
     public ImmutableArray<PlannedTrial> Placeholders()
     {
         var design = _layout[0];
-        var designSpec = TrialSpecFactory.Create(ActiveSpec.RoundEngine, RoundSettings(design).SetItem(LabelledSetting, new CampaignValue.Text(Csv([])))
+        var designSpec = TrialSpecFactory.Create(_spec.Rounds, RoundSettings(design).SetItem(LabelledSetting, new CampaignValue.Text(Csv([])))
             .SetItem(OracleCallsKey, new CampaignValue.Integer(0)), _campaign.SourcePath);
-        var oracleSpec = TrialSpecFactory.Create(_spec.OracleEngine,
-            _spec.Inputs.Aggregate(_spec.OracleSettings, (settings, input) => settings.SetItem(input, new CampaignValue.Real(1))), _campaign.SourcePath);
+        var oracleSettings = _spec.Potential
+            ? _spec.OracleSettings.SetItem(CandidateKey, new CampaignValue.Integer(0))
+            : _spec.Inputs.Aggregate(_spec.OracleSettings, (settings, input) => settings.SetItem(input, new CampaignValue.Real(1)));
+        var oracleSpec = TrialSpecFactory.Create(_spec.OracleEngine, oracleSettings, _campaign.SourcePath);
         return [.. _layout.Slots.Select((slot, index) => new PlannedTrial(slot.TrialId, index, slot.IsRound ? designSpec : oracleSpec, slot.Seed, PlannedParameters(slot)))];
     }
 
@@ -165,11 +175,23 @@ public sealed class ActiveProposer : ITrialProposer
         return parameters.ToImmutable();
     }
 
-    private ImmutableDictionary<string, CampaignValue> RoundSettings(ActiveLayout.Slot slot) => _spec.RoundSettings
-        .SetItem("round", new CampaignValue.Integer(slot.Round))
-        .SetItem("arm", new CampaignValue.Text(slot.Round == 0 ? "design" : slot.Arm))
-        .SetItem("select", new CampaignValue.Integer(slot.Position))
-        .SetItem("final", new CampaignValue.Boolean(slot.Round == _layout.FinalRound));
+    private ImmutableDictionary<string, CampaignValue> RoundSettings(ActiveLayout.Slot slot)
+    {
+        var settings = _spec.RoundSettings
+            .SetItem("round", new CampaignValue.Integer(slot.Round))
+            .SetItem("arm", new CampaignValue.Text(slot.Round == 0 ? "design" : slot.Arm))
+            .SetItem("select", new CampaignValue.Integer(slot.Position))
+            .SetItem("final", new CampaignValue.Boolean(slot.Round == _layout.FinalRound));
+        if (_spec.Potential && slot.Round > 0)
+        {
+            // The committee continues from its arm's previous round (round 1 from the design, which trained nothing).
+            settings = settings.SetItem(PreviousSetting, new CampaignValue.Text(_layout[_layout.RoundIndex(slot.Arm, slot.Round - 1)].TrialId));
+        }
+        return settings;
+    }
+
+    /// <summary>The setting of a potential's round trial that names its arm's previous round trial (whose committee it fine-tunes).</summary>
+    public const string PreviousSetting = "previous";
 
     /// <summary>One labelled row: the candidate (−1 when it came from the initial CSV), the round, the inputs and the label.</summary>
     public readonly record struct Row(long Candidate, int Round, double[] Inputs, double Label);
@@ -206,7 +228,7 @@ public sealed class ActiveProposer : ITrialProposer
     private string Csv(IReadOnlyList<Row> rows)
     {
         var text = new StringBuilder();
-        text.Append("candidate,round,").Append(string.Join(',', _spec.Inputs)).Append(',').Append(_spec.Target).Append('\n');
+        text.Append(string.Join(',', ["candidate", "round", .. _spec.Inputs, _spec.Target])).Append('\n');
         foreach (var row in rows)
         {
             text.Append(Text(row.Candidate)).Append(',').Append(Text(row.Round));
@@ -225,7 +247,7 @@ public sealed class ActiveProposer : ITrialProposer
 /// <summary>Why a round trial stops the loop (its <c>stop_reason</c> metric).</summary>
 public static class StopReasons
 {
-    public const int Sigma = 1, NoImprovement = 2, PoolExhausted = 3, NothingInDomain = 4;
+    public const int Sigma = 1, NoImprovement = 2, PoolExhausted = 3, NothingInDomain = 4, Accurate = 5, NothingInWindow = 6;
 
     public static string Describe(int code) => code switch
     {
@@ -233,6 +255,8 @@ public static class StopReasons
         NoImprovement => "no improvement for stop.patience rounds",
         PoolExhausted => "every pool candidate is labelled",
         NothingInDomain => "no unlabelled candidate is inside the training domain (out_of_domain: exclude)",
+        Accurate => "the committee agrees (deviation below trust.low) on at least stop.accurate of the pool",
+        NothingInWindow => "no unlabelled structure's committee deviation lies inside the trust window",
         _ => "a stopping rule",
     };
 }

@@ -36,6 +36,28 @@ public sealed record ActiveSpec(
     /// <summary>The engine of the round trials (train, screen, select): <c>active</c>.</summary>
     public const string RoundEngine = "active";
 
+    /// <summary>The round engine of a potential's active learning (train a NEP committee, score the pool by its force deviation, select in the trust window): <c>nep-active</c>.</summary>
+    public const string NepRoundEngine = "nep-active";
+
+    /// <summary>The oracle of a potential's active learning that labels pool structures with a reference NEP model: <c>nep-label</c>.</summary>
+    public const string NepLabelEngine = "nep-label";
+
+    /// <summary>The metric a potential's oracle call reports (energy per atom, eV), which its labelled rows carry.</summary>
+    public const string NepLabelMetric = "energy_per_atom";
+
+    /// <summary>Whether <paramref name="engine"/> is a round engine of an active-learning campaign (the campaign's engine).</summary>
+    public static bool IsRoundEngine(string? engine) => engine is RoundEngine or NepRoundEngine;
+
+    /// <summary>
+    /// True for a potential's active learning (<c>committee:</c>): the rounds run <see cref="NepRoundEngine"/>, each oracle call
+    /// gets the pool structure's index as its <c>candidate</c> setting (there are no input columns) and delivers its labelled
+    /// frame through the cluster's checkpoint store, and each round continues from its arm's previous round (<c>previous</c>).
+    /// </summary>
+    public bool Potential { get; init; }
+
+    /// <summary>The engine of this campaign's round trials.</summary>
+    public string Rounds => Potential ? NepRoundEngine : RoundEngine;
+
     /// <summary>The engine that evaluates a built-in generator (<c>oracle: {generator: thin-film}</c>).</summary>
     public const string GeneratorEngine = "oracle";
 

@@ -25,6 +25,10 @@ public static partial class CampaignSpecReader
     /// </summary>
     private static CampaignSpec ParseActive(Reader r, YamlMappingNode root, string sourcePath)
     {
+        if (r.Optional(root, "committee") is not null)
+        {
+            return ParseNepActive(r, root, sourcePath);
+        }
         r.OnlyKeys(root, "", ActiveKeys);
         var lines = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
         int Line(YamlNode node) => Math.Max(1, (int)node.Start.Line);

@@ -124,8 +124,10 @@ public static class CampaignPlanner
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(engines);
         // An active-learning campaign's placeholders share one spec (its first round's), checked once; its oracle calls are
-        // checked when made (their candidates are not known yet).
-        foreach (var trial in plan.Trials.DistinctBy(t => t.Spec, ReferenceEqualityComparer.Instance).Where(t => spec.Active is null || !Active.ActiveProposer.IsOracleCall(t)))
+        // checked when made (their candidates are not known yet), except a potential's: its placeholder call labels pool
+        // structure 0, a real call, so a reference model that does not fit the pool is refused before anything runs.
+        foreach (var trial in plan.Trials.DistinctBy(t => t.Spec, ReferenceEqualityComparer.Instance)
+            .Where(t => spec.Active is null || spec.Active.Potential || !Active.ActiveProposer.IsOracleCall(t)))
         {
             var engine = engines.FirstOrDefault(e => e.Accepts(trial.Spec))
                 ?? throw new InvalidInputException("engine", $"'{spec.Engine}' has no engine in this process", spec.SourcePath, spec.EngineLine);

@@ -265,14 +265,17 @@ async function campaignPage(id) {
   }
   const al = page.active;
   const lastActive = al ? [...al.rounds].reverse().find(r => r.arm === "active" && r.status === "completed" && r.round > 0) : null;
-  const errorKey = al && al.rounds.some(r => r.test_r2_log10 !== null) ? "test_r2_log10" : "test_r2";
+  // A potential's rounds (a NEP committee) have no R²: their error is the test force RMSE.
+  const errorKey = !al ? "test_r2" : al.rounds.some(r => r.test_r2_log10 !== null) ? "test_r2_log10"
+    : al.rounds.some(r => r.test_r2 !== null) || !al.rounds.some(r => r.test_rmse !== null) ? "test_r2" : "test_rmse";
+  const errorLabel = { test_r2_log10: "test R² (log10)", test_r2: "test R²", test_rmse: "test RMSE" }[errorKey];
   document.getElementById("c-body").innerHTML = (al ? `
     <h2>Active learning</h2>
     <div class="card"><div class="counts">
       <div><b>${lastActive ? lastActive.round : 0} / ${al.rounds_planned}</b>rounds</div>
       <div><b>${al.oracle_calls} / ${al.budget}</b>oracle calls${al.failed_calls ? ` (${al.failed_calls} failed)` : ""}</div>
       ${al.random_calls ? `<div><b>${al.random_calls}</b>random-sampling calls</div>` : ""}
-      <div><b>${lastActive ? fmt(lastActive[errorKey]) : "–"}</b>model ${errorKey === "test_r2_log10" ? "test R² (log10)" : "test R²"}</div>
+      <div><b>${lastActive ? fmt(lastActive[errorKey]) : "–"}</b>model ${errorLabel}</div>
       ${al.goal ? `<div><b>${lastActive ? fmt(lastActive.best_label) : "–"}</b>best ${esc(al.target)} found (${esc(al.goal)})</div>` : ""}
     </div></div>
     ${sortableTable("rounds:" + id, [
@@ -320,7 +323,7 @@ async function campaignPage(id) {
     const arms = Array.from(new Set(al.rounds.filter(r => r.round > 0).map(r => r.arm)));
     const byArm = key => arms.map((arm, i) => ({ label: arm === "random" ? "random sampling" : "active learning", color: palette[i % palette.length], line: true,
       points: al.rounds.filter(r => r.arm === arm && r.round > 0 && r[key] !== null).map(r => [r.oracle_calls, r[key]]) }));
-    plot(document.getElementById("al-error"), { title: `The surrogate's ${errorKey === "test_r2_log10" ? "test R² of log10(target)" : "test R²"} against oracle calls`,
+    plot(document.getElementById("al-error"), { title: `The model's ${errorKey === "test_r2_log10" ? "test R² of log10(target)" : errorLabel} against oracle calls`,
       xLabel: "oracle calls", yLabel: errorKey, series: byArm(errorKey) });
     if (al.goal) {
       plot(document.getElementById("al-best"), { title: `The best ${al.target} found against oracle calls`, xLabel: "oracle calls", yLabel: al.target, series: byArm("best_label") });
