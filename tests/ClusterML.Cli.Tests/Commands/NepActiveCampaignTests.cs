@@ -120,4 +120,56 @@ public sealed class NepActiveCampaignTests : IDisposable
         Assert.Contains("nal.yaml", error, StringComparison.Ordinal);
         Assert.Contains("committee.members", error, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Killed with SIGKILL once its first committee is trained, the campaign resumes: the labelled frames and committees
+    /// kept in the journal's store are read back (nothing is labelled twice), and it ends as a whole run does.
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task A_killed_committee_campaign_should_resume_from_the_frames_and_committees_in_the_journal()
+    {
+        var spec = Campaign();
+        var data = _cli.Path("embedded");
+        var store = () => new SqliteResultStore(Path.Combine(data, "results.db"));
+        bool Reached()
+        {
+            try
+            {
+                return File.Exists(Path.Combine(data, "results.db"))
+                    && store().Results("nal").Any(r => r.TrialId == "r001-active" && r.Status == TrialStatus.Completed);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException)
+            {
+                return false; // the running campaign holds a write lock: ask again
+            }
+        }
+        using (var run = new ClusterProcess(_cli.Root, "campaign", "run", spec, "--id", "nal", "--slots", "1", "--data-dir", data))
+        {
+            await ClusterProcess.WaitUntilAsync(Reached, TimeSpan.FromSeconds(120), () => run.Output);
+            run.KillHard();
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var before = store().Results("nal").Where(r => r.Status == TrialStatus.Completed).ToList();
+        Assert.Contains(before, r => r.TrialId == "r001-active");
+        Assert.InRange(before.Count, 8, 30); // the design, its 6 calls, round 1: the rest was still to come
+
+        using var resume = new ClusterProcess(_cli.Root, "campaign", "resume", "--id", "nal", "--slots", "1", "--data-dir", data);
+        Assert.True(await resume.WaitForExitAsync(TimeSpan.FromSeconds(240)), resume.Output);
+        Assert.True(resume.ExitCode == 0, resume.Output);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var after = store().Results("nal");
+        foreach (var done in before)
+        {
+            Assert.Equal(done.EndedAtMs, after.Single(r => r.TrialId == done.TrialId).EndedAtMs); // never run again
+        }
+        var calls = after.Where(r => r.Parameters.ContainsKey("candidate")).ToList();
+        Assert.Equal(18, calls.Count(c => c.Status == TrialStatus.Completed));
+        Assert.Equal(12, calls.Where(c => c.Parameters["arm"] != "random").Select(c => c.Parameters["candidate"]).Distinct().Count());
+        var final = after.Single(r => r.TrialId == "r003-active");
+        Assert.Equal(TrialStatus.Completed, final.Status);
+        Assert.Equal(12, final.Metrics["labelled"]);
+        Assert.Equal(1, final.Metrics["fine_tuned"]); // round 2's committee was found in the store after the restart
+    }
 }
