@@ -30,13 +30,8 @@ public static partial class CampaignSpecReader
             return ParseNepActive(r, root, sourcePath);
         }
         r.OnlyKeys(root, "", ActiveKeys);
+        var (name, seed, device, retries) = ActiveHeader(r, root, sourcePath);
         var lines = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
-        int Line(YamlNode node) => Math.Max(1, (int)node.Start.Line);
-        var defaultName = Path.GetFileNameWithoutExtension(sourcePath);
-        var name = r.Optional(root, "name") is { } nameNode ? r.Text(nameNode, "name") : defaultName.Length > 0 ? defaultName : "active";
-        var seed = r.Optional(root, "seed") is { } seedNode ? (int)r.Integer(seedNode, "seed", int.MinValue, int.MaxValue) : 0;
-        var device = r.Optional(root, "device") is { } deviceNode ? r.Text(deviceNode, "device") : "cpu";
-        var retries = r.Optional(root, "retries") is { } retriesNode ? (int)r.Integer(retriesNode, "retries", 0, 100) : 1;
         var round = ImmutableDictionary.CreateBuilder<string, CampaignValue>(StringComparer.Ordinal);
         void Set(string key, CampaignValue value, YamlNode node)
         {
@@ -227,26 +222,52 @@ public static partial class CampaignSpecReader
         }
         round["seed"] = new CampaignValue.Integer(seed);
 
+        var (calls, maxConcurrent, wallTime, compareRandom) = ActiveBudget(r, root, initial, "initial design");
+        var active = new ActiveSpec(oracleEngine, oracleSettings, target, inputs, initial, initialData, initialLabelled, batch, calls, compareRandom, round.ToImmutable());
+        return ActiveCampaign(active, name, seed, device, retries, maxConcurrent, wallTime, sourcePath, lines.ToImmutable(), Line(oracleNode));
+    }
+
+    private static int Line(YamlNode node) => Math.Max(1, (int)node.Start.Line);
+
+    /// <summary>The keys every active campaign shares: name (default: the file's), seed, device and retries.</summary>
+    private static (string Name, int Seed, string Device, int Retries) ActiveHeader(Reader r, YamlMappingNode root, string sourcePath)
+    {
+        var defaultName = Path.GetFileNameWithoutExtension(sourcePath);
+        var name = r.Optional(root, "name") is { } nameNode ? r.Text(nameNode, "name") : defaultName.Length > 0 ? defaultName : "active";
+        var seed = r.Optional(root, "seed") is { } seedNode ? (int)r.Integer(seedNode, "seed", int.MinValue, int.MaxValue) : 0;
+        var device = r.Optional(root, "device") is { } deviceNode ? r.Text(deviceNode, "device") : "cpu";
+        var retries = r.Optional(root, "retries") is { } retriesNode ? (int)r.Integer(retriesNode, "retries", 0, 100) : 1;
+        return (name, seed, device, retries);
+    }
+
+    /// <summary><c>budget</c> (oracle_calls, at least the <paramref name="initial"/> calls; max_concurrent; wall_time) and <c>compare_random</c>.</summary>
+    private static (int Calls, int MaxConcurrent, TimeSpan? WallTime, bool CompareRandom) ActiveBudget(Reader r, YamlMappingNode root, int initial, string initialName)
+    {
         var budgetNode = r.Mapping(r.Required(root, "budget", ""), "budget");
         r.OnlyKeys(budgetNode, "budget", ActiveBudgetKeys);
         var callsNode = r.Required(budgetNode, "oracle_calls", "budget");
         var calls = (int)r.Integer(callsNode, "budget.oracle_calls", 1, MaxOracleCalls);
         if (calls < initial)
         {
-            throw r.Error(callsNode, "budget.oracle_calls", $"is smaller than the initial design ({initial} oracle calls)");
+            throw r.Error(callsNode, "budget.oracle_calls", $"is smaller than the {initialName} ({initial} oracle calls)");
         }
         var maxConcurrent = r.Optional(budgetNode, "max_concurrent") is { } mc ? (int)r.Integer(mc, "budget.max_concurrent", 0, 100_000) : 0;
         TimeSpan? wallTime = r.Optional(budgetNode, "wall_time") is { } wt ? r.WallTime(wt, "budget.wall_time") : null;
         var compareRandom = r.Optional(root, "compare_random") is { } compareNode && r.Flag(compareNode, "compare_random");
+        return (calls, maxConcurrent, wallTime, compareRandom);
+    }
 
-        var active = new ActiveSpec(oracleEngine, oracleSettings, target, inputs, initial, initialData, initialLabelled, batch, calls, compareRandom, round.ToImmutable());
+    /// <summary>The campaign of an active spec: its round engine, and a budget that bounds the trials its layout plans.</summary>
+    private static CampaignSpec ActiveCampaign(ActiveSpec active, string name, int seed, string device, int retries, int maxConcurrent, TimeSpan? wallTime,
+        string sourcePath, ImmutableDictionary<string, int> lines, int engineLine)
+    {
         var trials = new ActiveLayout(active, seed).Count;
-        return new CampaignSpec(name, ActiveSpec.RoundEngine, seed, device, ImmutableDictionary<string, CampaignValue>.Empty, [], new SearchSpec(SearchKind.Random, 3),
+        return new CampaignSpec(name, active.Rounds, seed, device, ImmutableDictionary<string, CampaignValue>.Empty, [], new SearchSpec(SearchKind.Random, 3),
             new BudgetSpec(trials, maxConcurrent, wallTime), null, retries, sourcePath)
         {
             Active = active,
-            SettingLines = lines.ToImmutable(),
-            EngineLine = Line(oracleNode),
+            SettingLines = lines,
+            EngineLine = engineLine,
         };
     }
 }

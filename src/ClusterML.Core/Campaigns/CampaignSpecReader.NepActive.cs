@@ -23,13 +23,8 @@ public static partial class CampaignSpecReader
     private static CampaignSpec ParseNepActive(Reader r, YamlMappingNode root, string sourcePath)
     {
         r.OnlyKeys(root, "", NepActiveKeys);
+        var (name, seed, device, retries) = ActiveHeader(r, root, sourcePath);
         var lines = ImmutableDictionary.CreateBuilder<string, int>(StringComparer.Ordinal);
-        int Line(YamlNode node) => Math.Max(1, (int)node.Start.Line);
-        var defaultName = Path.GetFileNameWithoutExtension(sourcePath);
-        var name = r.Optional(root, "name") is { } nameNode ? r.Text(nameNode, "name") : defaultName.Length > 0 ? defaultName : "active";
-        var seed = r.Optional(root, "seed") is { } seedNode ? (int)r.Integer(seedNode, "seed", int.MinValue, int.MaxValue) : 0;
-        var device = r.Optional(root, "device") is { } deviceNode ? r.Text(deviceNode, "device") : "cpu";
-        var retries = r.Optional(root, "retries") is { } retriesNode ? (int)r.Integer(retriesNode, "retries", 0, 100) : 1;
         var round = ImmutableDictionary.CreateBuilder<string, CampaignValue>(StringComparer.Ordinal);
         void Set(string key, CampaignValue value, YamlNode node)
         {
@@ -120,27 +115,9 @@ public static partial class CampaignSpecReader
         }
         round["seed"] = new CampaignValue.Integer(seed);
 
-        var budgetNode = r.Mapping(r.Required(root, "budget", ""), "budget");
-        r.OnlyKeys(budgetNode, "budget", ActiveBudgetKeys);
-        var callsNode = r.Required(budgetNode, "oracle_calls", "budget");
-        var calls = (int)r.Integer(callsNode, "budget.oracle_calls", 1, MaxOracleCalls);
-        if (calls < initial)
-        {
-            throw r.Error(callsNode, "budget.oracle_calls", $"is smaller than the initial set ({initial} oracle calls)");
-        }
-        var maxConcurrent = r.Optional(budgetNode, "max_concurrent") is { } mc ? (int)r.Integer(mc, "budget.max_concurrent", 0, 100_000) : 0;
-        TimeSpan? wallTime = r.Optional(budgetNode, "wall_time") is { } wt ? r.WallTime(wt, "budget.wall_time") : null;
-        var compareRandom = r.Optional(root, "compare_random") is { } compareNode && r.Flag(compareNode, "compare_random");
-
+        var (calls, maxConcurrent, wallTime, compareRandom) = ActiveBudget(r, root, initial, "initial set");
         var active = new ActiveSpec(ActiveSpec.NepLabelEngine, oracleSettings, ActiveSpec.NepLabelMetric, [], initial, null, false, batch, calls, compareRandom,
             round.ToImmutable()) { Potential = true };
-        var trials = new ActiveLayout(active, seed).Count;
-        return new CampaignSpec(name, ActiveSpec.NepRoundEngine, seed, device, ImmutableDictionary<string, CampaignValue>.Empty, [], new SearchSpec(SearchKind.Random, 3),
-            new BudgetSpec(trials, maxConcurrent, wallTime), null, retries, sourcePath)
-        {
-            Active = active,
-            SettingLines = lines.ToImmutable(),
-            EngineLine = Line(oracleNode),
-        };
+        return ActiveCampaign(active, name, seed, device, retries, maxConcurrent, wallTime, sourcePath, lines.ToImmutable(), Line(oracleNode));
     }
 }
