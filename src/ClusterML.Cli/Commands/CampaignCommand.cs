@@ -459,6 +459,9 @@ internal static class CampaignCommand
 
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long a campaign's process waits for the cluster bootstrap (--discovery) to form or find the cluster.</summary>
+    private static readonly TimeSpan BootstrapTimeout = TimeSpan.FromSeconds(120);
+
     /// <summary>
     /// Starts this process's cluster node, sends the first command, follows the campaign until it is settled, then reports.
     /// Normally this process drives the campaign (one-process cluster with all roles, or the coordinator of a larger one) and
@@ -497,7 +500,8 @@ internal static class CampaignCommand
         await host.StartAsync(cancellationToken);
         try
         {
-            if (!await ClusterHost.JoinedAsync(host, options, JoinTimeout, context.Log, cancellationToken))
+            // Bootstrap waits for every contact point it needs, which may start later than this process.
+            if (!await ClusterHost.JoinedAsync(host, options, options.Discovery is null ? JoinTimeout : BootstrapTimeout, context.Log, cancellationToken))
             {
                 return ExitCodes.Failure;
             }

@@ -3,6 +3,7 @@ using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
 using ClusterML.Cli.Hosting;
+using ClusterML.Cluster.Hosting;
 using ClusterML.Cluster.Security;
 using ClusterML.Core.Files;
 using ClusterML.Core.Validation;
@@ -84,6 +85,16 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
 
     public Option<string?> Tls { get; } = new("--tls") { Description = "Folder with this node's ca.crt, node.crt and node.key (clusterml cert issue): mutual TLS with the cluster's CA and the role admission check (or config Cluster:Tls, $CLUSTERML_Cluster__Tls)." };
 
+    public Option<string> Discovery { get; } = new("--discovery") { Description = "How this node finds the others: none (--seed-nodes, the default), config (--discovery-endpoints) or kubernetes (pods labelled app=SERVICE): Akka.Management's cluster bootstrap, no seed list.", DefaultValueFactory = _ => "none" };
+
+    public Option<string> DiscoveryService { get; } = new("--discovery-service") { Description = "The service name the discovery looks up (Kubernetes: the pods' app label).", DefaultValueFactory = _ => "clusterml" };
+
+    public Option<string[]> DiscoveryEndpoints { get; } = CommonOptions.List("--discovery-endpoints", "With --discovery config: every node's management endpoint, HOST:PORT, comma-separated (the same list on each node).");
+
+    public Option<int?> ManagementPort { get; } = new("--management-port") { Description = "Port of Akka.Management's HTTP server: /health/ready and /health/alive, and the bootstrap's contact point (default 8558 with --discovery; none without)." };
+
+    public Option<int?> ContactPoints { get; } = new("--contact-points") { Description = "With --discovery: how many nodes must answer before the first one forms the cluster (default: the number of --discovery-endpoints, 1 on Kubernetes)." };
+
     public Option<bool> Insecure { get; } = new("--insecure") { Description = "Allow plain, unauthenticated TCP on a non-loopback address (anyone who reaches the port can join); a warning is logged every minute." };
 
     /// <summary>Testing only: start with a certificate that is expired or allows fewer roles, so the other nodes' checks can be exercised.</summary>
@@ -91,7 +102,7 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Roles, SeedNodes, Port, Hostname, Slots, Postgres, Tls, Insecure, UncheckedCredentials })
+        foreach (var option in new Option[] { Roles, SeedNodes, Port, Hostname, Slots, Postgres, Tls, Discovery, DiscoveryService, DiscoveryEndpoints, ManagementPort, ContactPoints, Insecure, UncheckedCredentials })
         {
             command.Options.Add(option);
         }
@@ -125,10 +136,13 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
                 + "use --hostname 127.0.0.1 for a one-machine cluster, or accept the risk with --insecure");
         }
         var postgres = p.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES") ?? settings.Postgres;
+        var (discovery, managementPort) = ReadDiscovery(p, settings, seeds.Length > 0);
         var slots = Given(Slots) ? p.GetValue(Slots) : settings.Slots ?? p.GetValue(Slots);
         return new ClusterHostOptions(roles, hostname, port, seeds, Require.AtLeast("--slots", slots, 1), context.DataDir, postgres)
         {
             Tls = tls,
+            Discovery = discovery,
+            ManagementPort = managementPort,
             Insecure = insecure && tls is null && !IsLoopback(hostname),
             UncheckedCredentials = p.GetValue(UncheckedCredentials),
             HeartbeatPause = TimeSpan.FromSeconds(settings.HeartbeatPauseSeconds),
@@ -137,6 +151,61 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
                 ? (long)(settings.BlobCacheGiB * (1L << 30))
                 : throw new InvalidInputException("ClusterML:Cluster:BlobCacheGiB", $"must be a positive number of GiB (got {settings.BlobCacheGiB})"),
         };
+    }
+
+    /// <summary>The default management port (Akka.Management's).</summary>
+    public const int DefaultManagementPort = 8558;
+
+    /// <summary>
+    /// <c>--discovery</c> and its settings (command line over configuration): the bootstrap's discovery (null for none) and
+    /// the management port (default <see cref="DefaultManagementPort"/> with discovery, else only when asked for).
+    /// </summary>
+    private (ClusterDiscovery? Discovery, int? ManagementPort) ReadDiscovery(ParseResult p, ClusterConfiguration settings, bool seeded)
+    {
+        bool Given(Option option) => p.GetResult(option) is { Implicit: false };
+        var method = (Given(Discovery) ? p.GetValue(Discovery) : settings.Discovery ?? p.GetValue(Discovery))?.Trim().ToLowerInvariant() ?? "none";
+        if (method is not ("none" or ClusterDiscovery.Config or ClusterDiscovery.Kubernetes))
+        {
+            throw new InvalidInputException("--discovery", $"'{method}' is not none, config or kubernetes");
+        }
+        var managementPort = Given(ManagementPort) ? p.GetValue(ManagementPort) : settings.ManagementPort ?? p.GetValue(ManagementPort);
+        if (managementPort is < 0 or > 65535)
+        {
+            throw new InvalidInputException("--management-port", $"must be 0–65535 (got {managementPort})");
+        }
+        if (method == "none")
+        {
+            return (null, managementPort);
+        }
+        if (seeded)
+        {
+            throw new InvalidInputException("--seed-nodes", $"goes with --discovery none; with --discovery {method} the nodes find each other");
+        }
+        var service = Given(DiscoveryService) ? p.GetValue(DiscoveryService)! : settings.DiscoveryService ?? p.GetValue(DiscoveryService)!;
+        if (!System.Text.RegularExpressions.Regex.IsMatch(service, "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"))
+        {
+            throw new InvalidInputException("--discovery-service", $"'{service}' is not a service name (lower-case letters, digits, '-' and '.')");
+        }
+        var endpoints = Given(DiscoveryEndpoints) ? p.GetValue(DiscoveryEndpoints) ?? [] : settings.DiscoveryEndpoints;
+        foreach (var endpoint in endpoints)
+        {
+            var colon = endpoint.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(endpoint[(colon + 1)..], out var port) || port is < 1 or > 65535)
+            {
+                throw new InvalidInputException("--discovery-endpoints", $"'{endpoint}' is not HOST:PORT (a node's management endpoint)");
+            }
+        }
+        if (method == ClusterDiscovery.Config && endpoints.Length == 0)
+        {
+            throw new InvalidInputException("--discovery-endpoints", "--discovery config needs the nodes' management endpoints, e.g. 10.0.0.5:8558,10.0.0.6:8558");
+        }
+        var contactPoints = (Given(ContactPoints) ? p.GetValue(ContactPoints) : settings.ContactPoints ?? p.GetValue(ContactPoints))
+            ?? (method == ClusterDiscovery.Config ? endpoints.Length : 1);
+        if (contactPoints < 1)
+        {
+            throw new InvalidInputException("--contact-points", $"must be at least 1 (got {contactPoints})");
+        }
+        return (new ClusterDiscovery(method, service, endpoints, contactPoints), managementPort ?? DefaultManagementPort);
     }
 
     /// <summary>Whether listening on <paramref name="hostname"/> keeps the node to this machine (127.0.0.0/8, ::1, localhost).</summary>

@@ -17,6 +17,21 @@ internal sealed class ClusterConfiguration
 
     public int? Slots { get; set; }
 
+    /// <summary>How the node finds the others: none (seed nodes), config or kubernetes (<c>--discovery</c>).</summary>
+    public string? Discovery { get; set; }
+
+    /// <summary>The service the discovery looks up (Kubernetes: pods labelled app=NAME); <c>--discovery-service</c>.</summary>
+    public string? DiscoveryService { get; set; }
+
+    /// <summary>Config discovery: the management endpoints (host:port) of the nodes that may form the cluster; <c>--discovery-endpoints</c>.</summary>
+    public string[] DiscoveryEndpoints { get; set; } = [];
+
+    /// <summary>Akka.Management's HTTP port (health endpoints, bootstrap contact point); <c>--management-port</c>.</summary>
+    public int? ManagementPort { get; set; }
+
+    /// <summary>Contact points the bootstrap needs before the first node forms the cluster; <c>--contact-points</c>.</summary>
+    public int? ContactPoints { get; set; }
+
     public string? Postgres { get; set; }
 
     /// <summary>Folder with this node's ca.crt, node.crt and node.key (<c>clusterml cert issue</c>); the option <c>--tls</c> wins.</summary>

@@ -61,6 +61,12 @@ internal sealed record ClusterHostOptions(
     /// <summary>Device of the tensors of the fit shards this node holds (cpu, cuda, cuda:N).</summary>
     public string Device { get; init; } = "cpu";
 
+    /// <summary>Akka.Management's HTTP port (health endpoints and the bootstrap's contact point); null: none.</summary>
+    public int? ManagementPort { get; init; }
+
+    /// <summary>Cluster bootstrap through discovery instead of <see cref="SeedNodes"/>; null: seed nodes.</summary>
+    public ClusterDiscovery? Discovery { get; init; }
+
     /// <summary>Mutual TLS and the admission check with these credentials (<c>--tls</c>); null: plain TCP.</summary>
     public NodeCredentials? Tls { get; init; }
 
@@ -124,6 +130,12 @@ internal static class ClusterHost
         if (await Task.WhenAny(joined.Task, Task.Delay(timeout, cancellationToken)) == joined.Task)
         {
             return true;
+        }
+        if (options.Discovery is { } discovery)
+        {
+            log.Error("Could not join a cluster through {Discovery} discovery of '{Service}' within {Seconds} s: check that {ContactPoints} node(s) answer on their management port ({Endpoints})",
+                discovery.Method, discovery.ServiceName, timeout.TotalSeconds, discovery.ContactPoints, discovery.Endpoints.Count > 0 ? string.Join(", ", discovery.Endpoints) : "pods labelled app=" + discovery.ServiceName);
+            return false;
         }
         log.Error("Could not join the cluster through {SeedNodes} within {Seconds} s: check the addresses, that the coordinator runs, and that its port is open",
             string.Join(", ", options.SeedNodes), timeout.TotalSeconds);
@@ -213,6 +225,8 @@ internal static class ClusterHost
             StableAfter = options.StableAfter,
             Tls = options.Tls,
             Device = options.Device,
+            ManagementPort = options.ManagementPort,
+            Discovery = options.Discovery,
         };
         var host = new HostBuilder()
             .ConfigureServices(services =>

@@ -37,6 +37,15 @@ public sealed record ClusterNodeSettings(IReadOnlyList<string> Roles, string Hos
     /// <summary>This node's compute device (cpu, cuda, cuda:N), as it reports itself (<see cref="NodeInfoActor"/>).</summary>
     public string Device { get; init; } = "cpu";
 
+    /// <summary>
+    /// The port of Akka.Management's HTTP server (health endpoints <c>/health/ready</c>, <c>/health/alive</c>, and the
+    /// bootstrap's contact point); null: no management server.
+    /// </summary>
+    public int? ManagementPort { get; init; }
+
+    /// <summary>Find the other nodes through discovery (cluster bootstrap, needs <see cref="ManagementPort"/>) instead of <see cref="SeedNodes"/>; null: seed nodes.</summary>
+    public ClusterDiscovery? Discovery { get; init; }
+
     /// <summary>How long a joining member has to answer the admission challenge before it is downed.</summary>
     public TimeSpan AdmissionTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -136,7 +145,15 @@ public static class ClusterNodeHostingExtensions
         builder = settings.Has(CoordinatorHostingExtensions.CoordinatorRole) ? builder.WithClusterMLFitCoordinators() : builder.WithClusterMLFitCoordinatorProxy();
         builder = settings.Has(WorkerHostingExtensions.WorkerRole) ? builder.WithClusterMLWorker(engines, slots, files) : builder.WithClusterMLTrialProxy();
         builder = settings.Has(CoordinatorHostingExtensions.CoordinatorRole) ? builder.WithClusterMLCoordinator(settings.Slots) : builder.WithClusterMLCampaignProxy();
-        if (settings.SeedNodes.Count == 0)
+        if (settings.ManagementPort is { } managementPort)
+        {
+            builder.WithClusterMLManagement(settings.Hostname, settings.Hostname == "0.0.0.0" ? System.Net.Dns.GetHostName() : settings.Hostname, managementPort, settings.Discovery);
+        }
+        else if (settings.Discovery is not null)
+        {
+            throw new ArgumentException("cluster bootstrap needs the management port (its contact point)", nameof(settings));
+        }
+        if (settings.SeedNodes.Count == 0 && settings.Discovery is null)
         {
             builder.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
         }
