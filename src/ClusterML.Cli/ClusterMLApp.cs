@@ -21,8 +21,14 @@ public static class ClusterMLApp
             await error.WriteLineAsync($"Run '{string.Join(' ', ["clusterml", .. CommandPath(parse.CommandResult.Command, root)])} --help' for usage.");
             return ExitCodes.BadInput;
         }
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        // Ctrl-C and SIGTERM cancel the command; it then has this long to finish cleanly (a worker hands its trials back
+        // and leaves the cluster, a coordinator flushes its journal) before the process is ended. System.CommandLine's
+        // default of 2 s killed a leaving worker with exit code 143 mid-leave.
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = ShutdownGrace }, cancellationToken);
     }
+
+    /// <summary>How long a command may take to stop after Ctrl-C or SIGTERM (give orchestrators a longer grace period).</summary>
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(60);
 
     /// <summary>Parses a command line without running it (checks command lines written elsewhere, e.g. the deploy files).</summary>
     internal static (RootCommand Root, ParseResult Parse) Parse(string[] args, TextWriter? output = null, TextWriter? error = null)

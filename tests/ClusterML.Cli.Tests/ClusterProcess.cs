@@ -95,6 +95,14 @@ public sealed class ClusterProcess : IDisposable
     /// <summary>SIGKILL: no shutdown, no hand-off.</summary>
     public void KillHard() => _process.Kill(entireProcessTree: true);
 
+    /// <summary>Sends SIGTERM (what systemd, Slurm and Kubernetes send first): the process should leave cleanly.</summary>
+    public void Terminate()
+    {
+        using var kill = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            { UseShellExecute = false })!;
+        kill.WaitForExit(10_000);
+    }
+
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);

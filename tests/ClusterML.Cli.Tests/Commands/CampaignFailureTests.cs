@@ -53,6 +53,48 @@ public sealed class CampaignFailureTests : IDisposable
         Assert.Contains(results, r => r.EndedAtMs > new DateTimeOffset(killedAt).ToUnixTimeMilliseconds());
     }
 
+    /// <summary>
+    /// Graceful scale-down (a pod deleted, a Slurm job's end, systemctl stop): a worker given SIGTERM while it runs a trial
+    /// hands the trial back, leaves the cluster and exits 0 well within a pod's grace period; the trial runs on the other worker.
+    /// </summary>
+    [Fact]
+    public async Task A_worker_given_SIGTERM_should_hand_back_its_trial_and_leave_within_the_grace_period()
+    {
+        var port = ClusterProcess.FreePort();
+        var seed = $"akka.tcp://clusterml@127.0.0.1:{port}";
+        var data = _cli.Path("coordinator");
+        using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("slow", 6), "--id", "scale-down", "--roles", "coordinator",
+            "--hostname", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", data);
+        await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(60), () => coordinator.Output);
+        using var first = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1",
+            "--data-dir", _cli.Path("w1"), "--verbose");
+        await ClusterProcess.WaitUntilAsync(() => first.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => first.Output);
+        using var second = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1",
+            "--data-dir", _cli.Path("w2"), "--verbose");
+        var store = new SqliteResultStore(Path.Combine(data, "results.db"));
+        // Worker 1 is running a trial that has no result yet.
+        await ClusterProcess.WaitUntilAsync(() => ClusterProcess.Queued(first.Output).Except(store.Results("scale-down").Select(r => r.TrialId)).Any(),
+            TimeSpan.FromSeconds(120), () => coordinator.Output + first.Output);
+        var running = ClusterProcess.Queued(first.Output).Except(store.Results("scale-down").Select(r => r.TrialId)).ToHashSet();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        first.Terminate();
+        Assert.True(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)), "the worker did not leave within 30 s of SIGTERM:\n" + first.Output);
+        var left = clock.Elapsed;
+        TestContext.Current.TestOutputHelper?.WriteLine($"SIGTERM to exit: {left.TotalSeconds:F1} s");
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains("asked to stop", first.Output, StringComparison.Ordinal);
+
+        Assert.True(await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(180)), coordinator.Output + second.Output);
+        Assert.True(coordinator.ExitCode == 0, coordinator.Output);
+        var results = store.Results("scale-down");
+        Assert.Equal(6, results.Count);
+        Assert.All(results, r => Assert.Equal(TrialStatus.Completed, r.Status));
+        // The trial that was running on the leaving worker finished on the other one.
+        var secondAddress = second.Output.Split('\n').First(l => l.Contains("is up with roles", StringComparison.Ordinal));
+        Assert.All(results.Where(r => running.Contains(r.TrialId)), r => Assert.Contains(r.Node, secondAddress, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task A_worker_whose_only_coordinator_died_should_exit_non_zero_so_that_it_is_restarted()
     {
