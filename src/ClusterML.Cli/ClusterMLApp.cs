@@ -51,6 +51,7 @@ public static class ClusterMLApp
         root.Subcommands.Add(NodeCommand.Create(runner));
         root.Subcommands.Add(DashboardCommand.Create(runner));
         root.Subcommands.Add(CertCommand.Create(runner));
+        root.Subcommands.Add(SlurmCommand.Create(runner));
         root.Subcommands.Add(InfoCommand.Create(runner));
 
         return (root, root.Parse(args));
