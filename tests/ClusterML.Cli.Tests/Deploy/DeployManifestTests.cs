@@ -37,7 +37,7 @@ public sealed partial class DeployManifestTests
     {
         var kustomization = Documents("deploy/k8s/kustomization.yaml").Single();
         var listed = Sequence(kustomization, "resources").Select(n => ((YamlScalarNode)n).Value!).ToList();
-        var onDisk = Directory.GetFiles(CliRun.RepositoryFile("deploy/k8s"), "*.yaml").Select(f => Path.GetFileName(f)).ToList();
+        var onDisk = Directory.GetFiles(CliRun.RepositoryFile("deploy/k8s"), "*.yaml").Select(f => Path.GetFileName(f)!).ToList();
         Assert.False(kustomization.Children.ContainsKey("namespace"), "the manifests are namespace-agnostic");
         Assert.Equal(onDisk.Where(f => f is not ("kustomization.yaml" or "worker-gpu.yaml")).Order(), listed.Order());
         Assert.Contains("worker-gpu.yaml", onDisk);
@@ -286,10 +286,10 @@ public sealed partial class DeployManifestTests
         var fallback = config.GetTimeSpan("default-phase-timeout");
         var total = TimeSpan.Zero;
         var seen = new HashSet<string>();
-        for (var phase = "actor-system-terminate"; phase is not null && seen.Add(phase);)
+        for (string? phase = "actor-system-terminate"; phase is not null && seen.Add(phase);)
         {
             total += config.GetTimeSpan($"phases.{phase}.timeout", fallback);
-            var before = config.HasPath($"phases.{phase}.depends-on") ? config.GetStringList($"phases.{phase}.depends-on") : [];
+            IList<string> before = config.HasPath($"phases.{phase}.depends-on") ? config.GetStringList($"phases.{phase}.depends-on") : [];
             Assert.True(before.Count <= 1, $"phase {phase} depends on several phases; take the longest path");
             phase = before.FirstOrDefault();
         }
@@ -396,9 +396,9 @@ public sealed partial class DeployManifestTests
     private static Dictionary<string, string> Environment(YamlMappingNode container) =>
         Sequence(container, "env").Cast<YamlMappingNode>().ToDictionary(e => Scalar(e, "name"), e => e.Children.ContainsKey("value")
             ? Scalar(e, "value")
-            : Mapping(e, "valueFrom") is var from && from.Children.ContainsKey("fieldRef")
-                ? "fieldRef:" + Scalar(Mapping(from, "fieldRef"), "fieldPath")
-                : $"secretKeyRef:{Scalar(Mapping(from, "secretKeyRef"), "name")}/{Scalar(Mapping(from, "secretKeyRef"), "key")}");
+            : Mapping(e, "valueFrom") is var source && source.Children.ContainsKey("fieldRef")
+                ? "fieldRef:" + Scalar(Mapping(source, "fieldRef"), "fieldPath")
+                : $"secretKeyRef:{Scalar(Mapping(source, "secretKeyRef"), "name")}/{Scalar(Mapping(source, "secretKeyRef"), "key")}");
 
     private static string[] Arguments(YamlMappingNode container) => Strings(container, "args");
 
