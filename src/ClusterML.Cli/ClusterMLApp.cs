@@ -27,8 +27,8 @@ public static class ClusterMLApp
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = ShutdownGrace }, cancellationToken);
     }
 
-    /// <summary>How long a command may take to stop after Ctrl-C or SIGTERM (give orchestrators a longer grace period).</summary>
-    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(60);
+    /// <summary>How long a command may take to stop after Ctrl-C or SIGTERM: past Akka's coordinated shutdown (at most 75 s), under the 90 s grace period of deploy/.</summary>
+    public static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(80);
 
     /// <summary>Parses a command line without running it (checks command lines written elsewhere, e.g. the deploy files).</summary>
     internal static (RootCommand Root, ParseResult Parse) Parse(string[] args, TextWriter? output = null, TextWriter? error = null)

@@ -20,9 +20,8 @@ public sealed partial class DeployManifestTests
     private const string DiscoveryService = "clusterml";
 
     /// <summary>
-    /// Settings of Akka.Management cluster bootstrap (issue 18) that the manifests use and the lead's change adds to
-    /// <see cref="ClusterConfiguration"/> (environment <c>CLUSTERML_Cluster__NAME</c>), with the values each takes. Once the
-    /// properties exist, reflection finds them too and the values are also checked against their types.
+    /// Settings of the cluster bootstrap that the manifests use (properties of <see cref="ClusterConfiguration"/>, environment
+    /// <c>CLUSTERML_Cluster__NAME</c>), with the values each takes; reflection checks them against their types as well.
     /// </summary>
     private static readonly Dictionary<string, Func<string, bool>> BootstrapContract = new(StringComparer.OrdinalIgnoreCase)
     {
