@@ -16,23 +16,34 @@ public sealed class CampaignFailureTests : IDisposable
         _cli.Dispose();
     }
 
-    [Fact]
-    public async Task A_killed_worker_should_have_its_trials_run_elsewhere_and_every_trial_recorded_once()
+    /// <summary>
+    /// A campaign of <paramref name="trials"/> slow fd trials driven by a coordinator-only process, and two one-slot workers
+    /// that join it through its seed address (the first is up before the second starts).
+    /// </summary>
+    private async Task<(ClusterProcess Coordinator, ClusterProcess First, ClusterProcess Second, SqliteResultStore Store)> CoordinatorAndTwoWorkersAsync(string id, int trials)
     {
         var port = ClusterProcess.FreePort();
         var seed = $"akka.tcp://clusterml@127.0.0.1:{port}";
         var data = _cli.Path("coordinator");
-        using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("slow", 8), "--id", "kill-worker", "--roles", "coordinator",
+        var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("slow", trials), "--id", id, "--roles", "coordinator",
             "--hostname", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", data);
         await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(60), () => coordinator.Output);
+        ClusterProcess Worker(string folder) => new(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1",
+            "--data-dir", _cli.Path(folder), "--verbose");
+        var first = Worker("w1");
+        await ClusterProcess.WaitUntilAsync(() => first.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => first.Output);
+        return (coordinator, first, Worker("w2"), new SqliteResultStore(Path.Combine(data, "results.db")));
+    }
+
+    [Fact]
+    public async Task A_killed_worker_should_have_its_trials_run_elsewhere_and_every_trial_recorded_once()
+    {
         // The first worker is the oldest with the worker role: it also hosts the trial region's shard coordinator (a
         // singleton), which has to move too: the slowest failover.
-        using var first = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1",
-            "--data-dir", _cli.Path("w1"), "--verbose");
-        await ClusterProcess.WaitUntilAsync(() => first.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => first.Output);
-        using var second = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1",
-            "--data-dir", _cli.Path("w2"), "--verbose");
-        var store = new SqliteResultStore(Path.Combine(data, "results.db"));
+        var (coordinator, first, second, store) = await CoordinatorAndTwoWorkersAsync("kill-worker", 8);
+        using var stopCoordinator = coordinator;
+        using var stopFirst = first;
+        using var stopSecond = second;
         await ClusterProcess.WaitUntilAsync(() => store.Results("kill-worker").Count >= 2 && ClusterProcess.Queued(first.Output).Except(store.Results("kill-worker").Select(r => r.TrialId)).Any(),
             TimeSpan.FromSeconds(120), () => coordinator.Output + first.Output + second.Output);
 
@@ -60,18 +71,10 @@ public sealed class CampaignFailureTests : IDisposable
     [Fact]
     public async Task A_worker_given_SIGTERM_should_hand_back_its_trial_and_leave_within_the_grace_period()
     {
-        var port = ClusterProcess.FreePort();
-        var seed = $"akka.tcp://clusterml@127.0.0.1:{port}";
-        var data = _cli.Path("coordinator");
-        using var coordinator = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("slow", 6), "--id", "scale-down", "--roles", "coordinator",
-            "--hostname", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", data);
-        await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "results.db")), TimeSpan.FromSeconds(60), () => coordinator.Output);
-        using var first = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1",
-            "--data-dir", _cli.Path("w1"), "--verbose");
-        await ClusterProcess.WaitUntilAsync(() => first.Output.Contains("is up with roles", StringComparison.Ordinal), TimeSpan.FromSeconds(60), () => first.Output);
-        using var second = new ClusterProcess(_cli.Root, "node", "--roles", "worker", "--seed-nodes", seed, "--hostname", "127.0.0.1", "--port", "0", "--slots", "1",
-            "--data-dir", _cli.Path("w2"), "--verbose");
-        var store = new SqliteResultStore(Path.Combine(data, "results.db"));
+        var (coordinator, first, second, store) = await CoordinatorAndTwoWorkersAsync("scale-down", 6);
+        using var stopCoordinator = coordinator;
+        using var stopFirst = first;
+        using var stopSecond = second;
         // Worker 1 is running a trial that has no result yet.
         await ClusterProcess.WaitUntilAsync(() => ClusterProcess.Queued(first.Output).Except(store.Results("scale-down").Select(r => r.TrialId)).Any(),
             TimeSpan.FromSeconds(120), () => coordinator.Output + first.Output);
