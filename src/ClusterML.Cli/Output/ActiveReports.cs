@@ -60,9 +60,7 @@ internal static class ActiveReports
         foreach (var round in rounds)
         {
             string Shown(string key) => round.Metric(key) is { } v ? v.ToString("G4", CultureInfo.InvariantCulture) : "–";
-            var status = round.Status == TrialStatus.Completed
-                ? round.Metric(ActiveProposer.StopMetric) is > 0 && round.Metric("stop_reason") is { } code ? $"stop: {StopReasons.Describe((int)code)}" : "completed"
-                : round.Status.ToString().ToLowerInvariant();
+            var status = StatusText(round);
             List<string> cells = [round.Number.ToString(CultureInfo.InvariantCulture), round.Arm, round.OracleCalls.ToString(CultureInfo.InvariantCulture),
                 round.Labelled.ToString(CultureInfo.InvariantCulture), Shown("test_r2"), Shown("test_r2_log10"), Shown("test_rmse"), Shown("sigma_max")];
             if (goal)
@@ -76,6 +74,11 @@ internal static class ActiveReports
         return table;
     }
 
+    /// <summary>A round's state, with the stopping rule it met.</summary>
+    private static string StatusText(Round round) => round.Status == TrialStatus.Completed
+        ? round.Metric(ActiveProposer.StopMetric) is > 0 && round.Metric("stop_reason") is { } code ? $"stop: {StopReasons.Describe((int)code)}" : "completed"
+        : round.Status.ToString().ToLowerInvariant();
+
     /// <summary>A potential's rounds: the committee's force error on the test frames and how the pool falls in the trust window.</summary>
     private static Table PotentialTable(IReadOnlyList<Round> rounds)
     {
@@ -87,9 +90,7 @@ internal static class ActiveReports
         {
             string Milli(string key) => round.Metric(key) is { } v ? (v * 1000).ToString("F1", CultureInfo.InvariantCulture) : "–";
             string Count(string key) => round.Metric(key) is { } v ? v.ToString("F0", CultureInfo.InvariantCulture) : "–";
-            var status = round.Status == TrialStatus.Completed
-                ? round.Metric(ActiveProposer.StopMetric) is > 0 && round.Metric("stop_reason") is { } code ? $"stop: {StopReasons.Describe((int)code)}" : "completed"
-                : round.Status.ToString().ToLowerInvariant();
+            var status = StatusText(round);
             var window = round.Metric("candidates") is null ? "–" : $"{Count("accurate")} / {Count("candidates")} / {Count("failed")}";
             table.AddRow(round.Number.ToString(CultureInfo.InvariantCulture), round.Arm, round.OracleCalls.ToString(CultureInfo.InvariantCulture),
                 round.Labelled.ToString(CultureInfo.InvariantCulture), Milli("test_rmse"), Milli("force_rmse"), Milli("energy_rmse"), Milli("deviation_mean"), window,

@@ -97,7 +97,7 @@ public static class NepActiveLearning
     }
 
     /// <summary>Member 0's energy and force RMSE on the test frames, and the RMSE of the members' mean force.</summary>
-    private static (double Energy, double Force, double Committee) Score(IReadOnlyList<NepModel> committee, IReadOnlyList<NepFrame> test, int threads)
+    internal static (double Energy, double Force, double Committee) Score(IReadOnlyList<NepModel> committee, IReadOnlyList<NepFrame> test, int threads)
     {
         var predictions = committee.Select(m => NepPredictions.Of(m, test, threads)).ToArray();
         double sum = 0;

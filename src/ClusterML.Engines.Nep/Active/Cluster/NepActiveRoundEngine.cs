@@ -169,7 +169,7 @@ public sealed class NepActiveRoundEngine : Engine<NepActiveRoundSpec>, IEngine
         var committee = trained.Members;
         store.SaveAsync(new FitCheckpoint(fitId, spec.Round, Files(committee)), cancellationToken).GetAwaiter().GetResult();
 
-        var (energyRmse, forceRmse, committeeRmse) = Score(committee, test, threads);
+        var (energyRmse, forceRmse, committeeRmse) = NepActiveLearning.Score(committee, test, threads);
         metrics["test_rmse"] = committeeRmse;
         metrics["force_rmse"] = forceRmse;
         metrics["energy_rmse"] = energyRmse;
@@ -295,24 +295,6 @@ public sealed class NepActiveRoundEngine : Engine<NepActiveRoundSpec>, IEngine
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    /// <summary>Member 0's energy and force RMSE on the test frames, and the RMSE of the members' mean force.</summary>
-    internal static (double Energy, double Force, double Committee) Score(IReadOnlyList<NepModel> committee, IReadOnlyList<NepFrame> test, int threads)
-    {
-        var predictions = committee.Select(m => NepPredictions.Of(m, test, threads)).ToArray();
-        double sum = 0;
-        long count = 0;
-        for (var f = 0; f < test.Count; f++)
-        {
-            for (var c = 0; c < test[f].Forces.Length; c++)
-            {
-                var d = predictions.Average(p => p.Forces[f][c]) - test[f].Forces[c];
-                sum += d * d;
-                count++;
-            }
-        }
-        return (predictions[0].EnergyRmse, predictions[0].ForceRmse, Math.Sqrt(sum / count));
     }
 
     private static void AddPicks(Dictionary<string, double> metrics, IReadOnlyList<int> picks)
