@@ -136,7 +136,7 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
                 + "use --hostname 127.0.0.1 for a one-machine cluster, or accept the risk with --insecure");
         }
         var postgres = p.GetValue(Postgres) ?? Environment.GetEnvironmentVariable("CLUSTERML_POSTGRES") ?? settings.Postgres;
-        var (discovery, managementPort) = ReadDiscovery(p, settings, seeds.Length > 0);
+        var (discovery, managementPort) = ReadDiscovery(p, Given, settings, seeds.Length > 0);
         var slots = Given(Slots) ? p.GetValue(Slots) : settings.Slots ?? p.GetValue(Slots);
         return new ClusterHostOptions(roles, hostname, port, seeds, Require.AtLeast("--slots", slots, 1), context.DataDir, postgres)
         {
@@ -160,15 +160,14 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
     /// <c>--discovery</c> and its settings (command line over configuration): the bootstrap's discovery (null for none) and
     /// the management port (default <see cref="DefaultManagementPort"/> with discovery, else only when asked for).
     /// </summary>
-    private (ClusterDiscovery? Discovery, int? ManagementPort) ReadDiscovery(ParseResult p, ClusterConfiguration settings, bool seeded)
+    private (ClusterDiscovery? Discovery, int? ManagementPort) ReadDiscovery(ParseResult p, Func<Option, bool> given, ClusterConfiguration settings, bool seeded)
     {
-        bool Given(Option option) => p.GetResult(option) is { Implicit: false };
-        var method = (Given(Discovery) ? p.GetValue(Discovery) : settings.Discovery ?? p.GetValue(Discovery))?.Trim().ToLowerInvariant() ?? "none";
+        var method = (given(Discovery) ? p.GetValue(Discovery) : settings.Discovery ?? p.GetValue(Discovery))?.Trim().ToLowerInvariant() ?? "none";
         if (method is not ("none" or ClusterDiscovery.Config or ClusterDiscovery.Kubernetes))
         {
             throw new InvalidInputException("--discovery", $"'{method}' is not none, config or kubernetes");
         }
-        var managementPort = Given(ManagementPort) ? p.GetValue(ManagementPort) : settings.ManagementPort ?? p.GetValue(ManagementPort);
+        var managementPort = given(ManagementPort) ? p.GetValue(ManagementPort) : settings.ManagementPort ?? p.GetValue(ManagementPort);
         if (managementPort is < 0 or > 65535)
         {
             throw new InvalidInputException("--management-port", $"must be 0–65535 (got {managementPort})");
@@ -181,12 +180,12 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
         {
             throw new InvalidInputException("--seed-nodes", $"goes with --discovery none; with --discovery {method} the nodes find each other");
         }
-        var service = Given(DiscoveryService) ? p.GetValue(DiscoveryService)! : settings.DiscoveryService ?? p.GetValue(DiscoveryService)!;
+        var service = given(DiscoveryService) ? p.GetValue(DiscoveryService)! : settings.DiscoveryService ?? p.GetValue(DiscoveryService)!;
         if (!System.Text.RegularExpressions.Regex.IsMatch(service, "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"))
         {
             throw new InvalidInputException("--discovery-service", $"'{service}' is not a service name (lower-case letters, digits, '-' and '.')");
         }
-        var endpoints = Given(DiscoveryEndpoints) ? p.GetValue(DiscoveryEndpoints) ?? [] : settings.DiscoveryEndpoints;
+        var endpoints = given(DiscoveryEndpoints) ? p.GetValue(DiscoveryEndpoints) ?? [] : settings.DiscoveryEndpoints;
         foreach (var endpoint in endpoints)
         {
             var colon = endpoint.LastIndexOf(':');
@@ -199,7 +198,7 @@ internal sealed class ClusterOptionSet(string defaultRoles, int defaultPort, str
         {
             throw new InvalidInputException("--discovery-endpoints", "--discovery config needs the nodes' management endpoints, e.g. 10.0.0.5:8558,10.0.0.6:8558");
         }
-        var contactPoints = (Given(ContactPoints) ? p.GetValue(ContactPoints) : settings.ContactPoints ?? p.GetValue(ContactPoints))
+        var contactPoints = (given(ContactPoints) ? p.GetValue(ContactPoints) : settings.ContactPoints ?? p.GetValue(ContactPoints))
             ?? (method == ClusterDiscovery.Config ? endpoints.Length : 1);
         if (contactPoints < 1)
         {
