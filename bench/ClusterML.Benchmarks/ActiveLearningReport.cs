@@ -13,9 +13,11 @@ namespace ClusterML.Benchmarks;
 /// The thin-film numbers of active learning (issue 17): the campaign's own proposer and engines, driven in this process in
 /// dispatch order (what the cluster runs, without the cluster, which changes no number).
 /// <list type="number">
-/// <item><c>active-learning r2 [seeds]</c>: oracle calls until the surrogate's test R² of log10(k) first reaches 0.995 with
-/// <c>uncertainty</c> acquisition and with random sampling (the campaign's <c>compare_random</c> arm: same design, same
-/// ensemble settings and seeds).</item>
+/// <item><c>active-learning r2 [seeds] [budget] [density] [surrogate] [acquisition] [batch] [initial]</c>: oracle calls until
+/// the surrogate's test R² of log10(k) first reaches 0.995, and from which it stays there, with <c>uncertainty</c> acquisition
+/// and with random sampling (the campaign's <c>compare_random</c> arm: same design, same ensemble settings and seeds).
+/// Defaults: 3 seeds, budget 600, β 0, <c>ensemble: 5</c> (the active loop's surrogate defaults), uncertainty, batches of
+/// 10 after 20 design points; a seed ends when both arms have been at the goal for three rounds in a row.</item>
 /// <item><c>active-learning min [seeds]</c>: oracle calls until a candidate within the best 0.1 % of a 10⁵-candidate pool is
 /// labelled (<c>goal: min</c>, ei and ucb), against random sampling's exact expectation (N + 1)/(K + 1) for K good
 /// candidates among N drawn without replacement.</item>
@@ -30,7 +32,9 @@ public static class ActiveLearningReport
         var seeds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
         if (what == "r2")
         {
-            R2(seeds, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 600, args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 0);
+            R2(seeds, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 600, args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 0,
+                args.Length > 4 ? args[4] : "ensemble: 5", args.Length > 5 ? args[5] : "uncertainty",
+                args.Length > 6 ? int.Parse(args[6], CultureInfo.InvariantCulture) : 10, args.Length > 7 ? int.Parse(args[7], CultureInfo.InvariantCulture) : 20);
         }
         else
         {
@@ -42,9 +46,9 @@ public static class ActiveLearningReport
     public sealed record RoundRecord(string Arm, int Round, int OracleCalls, double R2Log, double BestLabel);
 
     /// <param name="density">β of <c>density</c> (0: plain uncertainty).</param>
-    private static void R2(int seeds, int budget, double density)
+    private static void R2(int seeds, int budget, double density, string surrogate, string acquisition, int batch, int initial)
     {
-        Console.WriteLine($"uncertainty{(density > 0 ? $" × density^{density.ToString(CultureInfo.InvariantCulture)}" : "")}, batches of 50 after 50 design points, ensemble 5 × 300 epochs");
+        Console.WriteLine($"{acquisition}{(density > 0 ? $" × density^{density.ToString(CultureInfo.InvariantCulture)}" : "")}, batches of {batch} after {initial} design points, surrogate {{ {surrogate} }}");
         Console.WriteLine($"| seed | calls to R²(log10) ≥ 0.995, uncertainty | calls, random | R²(log10) at {budget} calls: uncertainty / random | wall time |");
         Console.WriteLine("|---:|---:|---:|---|---:|");
         var ratios = new List<double>();
@@ -60,19 +64,34 @@ public static class ActiveLearningReport
                 test: {"{"} generator: thin-film, n: 2000 {"}"}
                 target: k_W_mK
                 inputs: [thickness_nm, roughness_nm, temperature_K, direction]
-                initial: 50
-                batch: 50
-                acquisition: uncertainty
+                initial: {initial}
+                batch: {batch}
+                acquisition: {acquisition}
                 density: {density.ToString(CultureInfo.InvariantCulture)}
-                surrogate: {"{"} ensemble: 5, epochs: 300 {"}"}
+                surrogate: {"{"} {surrogate} {"}"}
                 budget: {"{"} oracle_calls: {budget} {"}"}
                 compare_random: true
                 """;
             // Stops once both arms have reached the goal (or the budget is spent).
-            var rounds = Drive(yaml, records => records.Where(r => r.Arm != ActiveSpec.RandomArm).Any(Reached) && records.Where(r => r.Arm == ActiveSpec.RandomArm).Any(Reached));
+            // Stops once both arms have stayed at the goal for three rounds in a row (or the budget is spent).
+            var rounds = Drive(yaml, records => Settled(records, ActiveSpec.ActiveArm) && Settled(records, ActiveSpec.RandomArm));
             int? First(string arm) => rounds.Where(r => r.Arm == arm && r.Round > 0).OrderBy(r => r.Round).FirstOrDefault(Reached)?.OracleCalls;
+            // From which call on the arm stays at the goal to the end of the budget (training noise makes "first" flicker).
+            int? Stays(string arm)
+            {
+                var ordered = rounds.Where(r => r.Arm == arm && r.Round > 0).OrderBy(r => r.Round).ToList();
+                var from = ordered.Count;
+                while (from > 0 && Reached(ordered[from - 1]))
+                {
+                    from--;
+                }
+                return from < ordered.Count ? ordered[from].OracleCalls : null;
+            }
             var active = First(ActiveSpec.ActiveArm);
             var random = First(ActiveSpec.RandomArm);
+            var activeStays = Stays(ActiveSpec.ActiveArm);
+            var randomStays = Stays(ActiveSpec.RandomArm);
+            Console.WriteLine($"seed {seed}: stays at R² ≥ 0.995 from {activeStays?.ToString(CultureInfo.InvariantCulture) ?? "–"} ({acquisition}) / {randomStays?.ToString(CultureInfo.InvariantCulture) ?? "–"} (random) calls; mean R² over rounds {rounds.Where(r => r.Arm == ActiveSpec.ActiveArm).Average(r => r.R2Log):F4} / {rounds.Where(r => r.Arm == ActiveSpec.RandomArm).Average(r => r.R2Log):F4}");
             string Last(string arm) => rounds.Where(r => r.Arm == arm).OrderBy(r => r.Round).LastOrDefault() is { } r ? r.R2Log.ToString("F4", CultureInfo.InvariantCulture) : "–";
             if (active is { } a && random is { } b)
             {
@@ -90,6 +109,8 @@ public static class ActiveLearningReport
         }
 
         static bool Reached(RoundRecord r) => r.R2Log >= 0.995;
+        static bool Settled(IReadOnlyList<RoundRecord> records, string arm) =>
+            records.Where(r => r.Arm == arm).OrderBy(r => r.Round).TakeLast(3) is var last && last.Count() == 3 && last.All(Reached);
     }
 
     private static void Minimum(int seeds)
@@ -123,7 +144,7 @@ public static class ActiveLearningReport
                     batch: 10
                     acquisition: {acquisition}
                     goal: {"{"} target: k_W_mK, mode: min {"}"}
-                    surrogate: {"{"} ensemble: 5, epochs: 300 {"}"}
+                    surrogate: {"{"} ensemble: 5, epochs: 300, batch_size: 64, bootstrap: true, patience: 100 {"}"}
                     budget: {"{"} oracle_calls: 500 {"}"}
                     """;
                 var rounds = Drive(yaml, records => records.Any(r => r.BestLabel <= threshold), out var labels);

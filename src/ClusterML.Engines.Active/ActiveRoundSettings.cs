@@ -10,6 +10,9 @@ internal static class ActiveRoundSettings
     /// <summary>Candidates of a generator pool when the YAML gives no <c>pool.n</c>.</summary>
     public const int DefaultPoolSize = 100_000;
 
+    /// <summary>The surrogate's defaults in an active loop (see <see cref="Surrogate"/>).</summary>
+    public const int DefaultEpochs = 1000, DefaultBatchSize = 16, DefaultPatience = 200;
+
     public static ActiveRoundSpec Read(EngineSettings s)
     {
         var seed = s.Int("seed", 0);
@@ -42,8 +45,12 @@ internal static class ActiveRoundSettings
     }
 
     /// <summary>
-    /// The surrogate's settings (<c>surrogate:</c> in the YAML, the options of <c>surrogate train</c> in snake_case); defaults
-    /// suit a few hundred rows: 5 members, 300 epochs. Errors name <c>surrogate.KEY</c>.
+    /// The surrogate's settings (<c>surrogate:</c> in the YAML, the options of <c>surrogate train</c> in snake_case). The
+    /// defaults suit the tens to hundreds of rows an active loop has: 5 members, batches of 16, up to 1000 epochs with
+    /// patience 200, no bootstrap resampling (the members differ by their initialisation and validation rows). With
+    /// <c>surrogate train</c>'s batches of 64–128 and a few hundred epochs, 50 rows get one optimiser step per epoch and the
+    /// model is limited by its training, not by the data the loop chooses (docs/benchmarks.md). Errors name
+    /// <c>surrogate.KEY</c>.
     /// </summary>
     private static SurrogateSpec Surrogate(EngineSettings s, string target, IReadOnlyList<string> inputs)
     {
@@ -51,10 +58,10 @@ internal static class ActiveRoundSettings
         {
             return new SurrogateSpec(
                 "labelled", target, inputs, s.List("surrogate.log"), s.Bool("surrogate.log_auto", true),
-                s.Int("surrogate.layers", 3), s.Int("surrogate.width", 64), s.Text("surrogate.activation", "silu"), s.Int("surrogate.epochs", 300),
-                s.Int("surrogate.batch_size", 64), s.Double("surrogate.lr", 3e-3), s.Double("surrogate.weight_decay", 0), s.Int("surrogate.patience", 100),
+                s.Int("surrogate.layers", 3), s.Int("surrogate.width", 64), s.Text("surrogate.activation", "silu"), s.Int("surrogate.epochs", DefaultEpochs),
+                s.Int("surrogate.batch_size", DefaultBatchSize), s.Double("surrogate.lr", 3e-3), s.Double("surrogate.weight_decay", 0), s.Int("surrogate.patience", DefaultPatience),
                 s.Double("surrogate.validation_fraction", 0.15), s.Double("surrogate.test_fraction", 0.2), s.Int("surrogate.ensemble", 5),
-                null, s.Bool("surrogate.bootstrap", true), s.Int("surrogate.neighbors", 5), s.Text("surrogate.schedule", "cosine"),
+                null, s.Bool("surrogate.bootstrap", false), s.Int("surrogate.neighbors", 5), s.Text("surrogate.schedule", "cosine"),
                 s.Double("surrogate.calibration_fraction", 0.1)).Validated();
         }
         catch (InvalidInputException e) when (e.File is null && e.Field.StartsWith("--", StringComparison.Ordinal))
