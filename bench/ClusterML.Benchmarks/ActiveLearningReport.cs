@@ -49,7 +49,7 @@ public static class ActiveLearningReport
     private static void R2(int seeds, int budget, double density, string surrogate, string acquisition, int batch, int initial)
     {
         Console.WriteLine($"{acquisition}{(density > 0 ? $" × density^{density.ToString(CultureInfo.InvariantCulture)}" : "")}, batches of {batch} after {initial} design points, surrogate {{ {surrogate} }}");
-        Console.WriteLine($"| seed | calls to R²(log10) ≥ 0.995, uncertainty | calls, random | R²(log10) at {budget} calls: uncertainty / random | wall time |");
+        Console.WriteLine($"| seed | calls to R²(log10) ≥ 0.995, uncertainty | calls, random | R²(log10) at the last round: uncertainty / random | wall time |");
         Console.WriteLine("|---:|---:|---:|---|---:|");
         var ratios = new List<double>();
         foreach (var seed in Enumerable.Range(1, seeds))
@@ -72,7 +72,6 @@ public static class ActiveLearningReport
                 budget: {"{"} oracle_calls: {budget} {"}"}
                 compare_random: true
                 """;
-            // Stops once both arms have reached the goal (or the budget is spent).
             // Stops once both arms have stayed at the goal for three rounds in a row (or the budget is spent).
             var rounds = Drive(yaml, records => Settled(records, ActiveSpec.ActiveArm) && Settled(records, ActiveSpec.RandomArm));
             int? First(string arm) => rounds.Where(r => r.Arm == arm && r.Round > 0).OrderBy(r => r.Round).FirstOrDefault(Reached)?.OracleCalls;

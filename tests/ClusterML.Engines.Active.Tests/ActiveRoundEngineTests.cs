@@ -291,7 +291,7 @@ public sealed class ActiveRoundEngineTests : IDisposable
         Assert.Equal(20, spec.Surrogate.Epochs);
         Assert.Equal(new CandidateSource("thin-film", 3000, Seeds.Derive(Seed, 77), null, null), spec.Pool);
         // Unset, the surrogate trains as a small labelled set needs: several steps per epoch, every member on every fit row
-        // (surrogate train's batch of 128 and bootstrap left 50 rows one step per epoch on ~63 % of them).
+        // (the former batches of 64 on bootstrap resamples left 50 rows one step per epoch on ~63 % of them).
         Assert.Equal((16, false, 200), (spec.Surrogate.BatchSize, spec.Surrogate.Bootstrap, spec.Surrogate.Patience));
         var unset = Settings(1, "active", 4, Csv([]));
         unset.Remove("surrogate.epochs");
