@@ -155,6 +155,13 @@ public sealed class DashboardBrowserTests : IDisposable
         await ScreenshotAsync(page, "trial");
         await page.GoToAsync(url + "#/fits", WaitUntilNavigation.DOMContentLoaded);
         await page.WaitForSelectorAsync("table[data-table=fits] tbody tr a");
+        // A change of the window's height alone (a full-page screenshot makes one) must leave the page as it is, not rebuild
+        // it under the next click: it did, 200 ms later, and the click below failed with "Node is detached from document".
+        await page.EvaluateExpressionAsync("window.__fitsTable = document.querySelector('table[data-table=fits]')");
+        await page.SetViewportAsync(new ViewPortOptions { Width = 1400, Height = 700 });
+        await page.SetViewportAsync(new ViewPortOptions { Width = 1400, Height = 1000 });
+        await Task.Delay(600);
+        Assert.True(await page.EvaluateExpressionAsync<bool>("window.__fitsTable.isConnected"), "a change of the window's height rebuilt the page");
         await page.ClickAsync("table[data-table=fits] tbody tr a");
         await page.WaitForSelectorAsync("#rmse-force[data-points] canvas");
         // Every epoch's training RMSE and at least one test RMSE (the test set is scored at checkpoints and at the end).

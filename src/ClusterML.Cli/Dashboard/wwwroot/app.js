@@ -542,8 +542,15 @@ async function start() {
   }
   await loadInfo();
   window.addEventListener("hashchange", render);
-  let resizeTimer;
-  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(render, 200); });
+  // Charts take the page's width: a change of width redraws the page from the data it has. A change of height alone
+  // (a full-page screenshot, the browser's toolbar) leaves the page as it is, so nothing is rebuilt under a click.
+  let resizeTimer, width = window.innerWidth;
+  window.addEventListener("resize", () => {
+    if (window.innerWidth === width) return;
+    width = window.innerWidth;
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(redraw, 200);
+  });
   render();
 }
 
