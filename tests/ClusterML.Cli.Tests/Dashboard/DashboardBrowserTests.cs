@@ -155,19 +155,28 @@ public sealed class DashboardBrowserTests : IDisposable
         await ScreenshotAsync(page, "trial");
         await page.GoToAsync(url + "#/fits", WaitUntilNavigation.DOMContentLoaded);
         await page.WaitForSelectorAsync("table[data-table=fits] tbody tr a");
-        // A change of the window's height alone (a full-page screenshot makes one) must leave the page as it is, not rebuild
-        // it under the next click: it did, 200 ms later, and the click below failed with "Node is detached from document".
+        // A resized window (a full-page screenshot makes one) must leave the page as it is, not rebuild it under the next
+        // click: it did, 200 ms later, and the click below failed with "Node is detached from document".
         await page.EvaluateExpressionAsync("window.__fitsTable = document.querySelector('table[data-table=fits]')");
-        await page.SetViewportAsync(new ViewPortOptions { Width = 1400, Height = 700 });
+        await page.SetViewportAsync(new ViewPortOptions { Width = 1100, Height = 700 });
         await page.SetViewportAsync(new ViewPortOptions { Width = 1400, Height = 1000 });
         await Task.Delay(600);
-        Assert.True(await page.EvaluateExpressionAsync<bool>("window.__fitsTable.isConnected"), "a change of the window's height rebuilt the page");
+        Assert.True(await page.EvaluateExpressionAsync<bool>("window.__fitsTable.isConnected"), "a resized window rebuilt the page");
         await page.ClickAsync("table[data-table=fits] tbody tr a");
         await page.WaitForSelectorAsync("#rmse-force[data-points] canvas");
         // Every epoch's training RMSE and at least one test RMSE (the test set is scored at checkpoints and at the end).
         Assert.InRange(int.Parse(await page.EvaluateExpressionAsync<string>("document.querySelector('#rmse-force').dataset.points"), CultureInfo.InvariantCulture), 7, 12);
         Assert.True(await InkAsync(page, "#rmse-force canvas") > 50, "the force RMSE chart is blank");
         await page.WaitForSelectorAsync("#parity-0[data-points] canvas");
+        // Another window width: the charts take their boxes' new width in place (three columns of charts become one).
+        const string chartWidth = "document.querySelector('#rmse-force canvas').getBoundingClientRect().width";
+        const string boxWidth = "document.querySelector('#rmse-force').clientWidth - 16";
+        var wide = await page.EvaluateExpressionAsync<double>(chartWidth);
+        await page.SetViewportAsync(new ViewPortOptions { Width = 900, Height = 1000 });
+        await ClusterProcess.WaitUntilAsync(async () => Math.Abs(await page.EvaluateExpressionAsync<double>(chartWidth) - await page.EvaluateExpressionAsync<double>(boxWidth)) < 2,
+            TimeSpan.FromSeconds(10), () => $"the chart did not take its box's new width (it was {wide} px wide)");
+        Assert.True(Math.Abs(await page.EvaluateExpressionAsync<double>(chartWidth) - wide) > 100, "the window's new width did not change the chart's box");
+        await page.SetViewportAsync(new ViewPortOptions { Width = 1400, Height = 1000 });
         await ScreenshotAsync(page, "nep-fit");
         await page.GoToAsync(url + "#/cluster", WaitUntilNavigation.DOMContentLoaded);
         await page.WaitForSelectorAsync("table[data-table=members] tbody tr");

@@ -119,6 +119,16 @@ const palette = ["#2458c6", "#d23b3b", "#2e9b4f", "#e0a21b", "#7d4bc2", "#16a3b5
 
 function clearCharts() { state.charts.forEach(c => c.destroy()); state.charts = []; }
 
+function chartWidth(el) { return Math.max(320, el.clientWidth - 16); }
+
+// Each chart to its box's width now (after the window was resized).
+function fitCharts() {
+  for (const chart of state.charts) {
+    const box = chart.root.parentElement?.parentElement;
+    if (box && box.isConnected && chartWidth(box) !== chart.width) chart.setSize({ width: chartWidth(box), height: chart.height });
+  }
+}
+
 // A chart of series [{label, color, points: [[x, y], …], line}] on shared or separate x values. Scatter series are
 // merged onto one sorted x axis (uPlot's aligned data) with gaps where a series has no point.
 function plot(el, { title, xLabel, yLabel, yLog, xLog, series, xValues, height = 260, diagonal }) {
@@ -140,7 +150,7 @@ function plot(el, { title, xLabel, yLabel, yLog, xLog, series, xValues, height =
     data.push(ys);
   }
   const opts = {
-    width: Math.max(320, el.clientWidth - 16), height,
+    width: chartWidth(el), height,
     scales: { x: { time: false, distr: xLog ? 3 : 1 }, y: { distr: yLog ? 3 : 1 } },
     axes: [
       // uPlot's own tick labels (they take as many digits as the tick spacing needs); categories by name.
@@ -542,15 +552,10 @@ async function start() {
   }
   await loadInfo();
   window.addEventListener("hashchange", render);
-  // Charts take the page's width: a change of width redraws the page from the data it has. A change of height alone
-  // (a full-page screenshot, the browser's toolbar) leaves the page as it is, so nothing is rebuilt under a click.
-  let resizeTimer, width = window.innerWidth;
-  window.addEventListener("resize", () => {
-    if (window.innerWidth === width) return;
-    width = window.innerWidth;
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(redraw, 200);
-  });
+  // Charts take their box's width: a resized window resizes them in place. Nothing else is rebuilt, so a click, a
+  // selection or a hover is never lost to a resize (a full-page screenshot makes one).
+  let resizeTimer;
+  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(fitCharts, 200); });
   render();
 }
 
