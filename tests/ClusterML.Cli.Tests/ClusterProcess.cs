@@ -90,6 +90,9 @@ public sealed class ClusterProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process's id (what lock files name).</summary>
+    public int Id => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>SIGKILL: no shutdown, no hand-off.</summary>

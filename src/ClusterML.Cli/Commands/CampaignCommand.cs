@@ -472,6 +472,7 @@ internal static class CampaignCommand
         BlobStore? blobs, DashboardOptions? dashboard, Func<IActorRef, IResultStore, Task<CampaignStatus>> begin, CancellationToken cancellationToken)
     {
         CampaignLock? held = null;
+        JournalLock? journal = null;
         if (CampaignLock.FindDriver(context.DataDir, campaignId) is { } driver)
         {
             if (!attach || driver.Address is null)
@@ -487,6 +488,8 @@ internal static class CampaignCommand
         }
         else
         {
+            // Before the campaign's own lock: a data directory another campaign's driver writes is refused with nothing changed.
+            journal = JournalLock.AcquireFor(options, $"driving campaign '{campaignId}'");
             held = CampaignLock.Acquire(context.DataDir, campaignId);
             // The driving process reads the results from its own data directory, so it hosts the aggregator whatever --roles says.
             if (!options.Roles.Contains(AggregatorHostingExtensions.AggregatorRole))
@@ -495,6 +498,7 @@ internal static class CampaignCommand
             }
         }
         using var _ = held;
+        using var __ = journal;
         var (host, store) = ClusterHost.Build(options, context.Log, blobs: blobs);
         using var closeStore = store as IDisposable;
         await host.StartAsync(cancellationToken);

@@ -28,6 +28,7 @@ internal static class NepDistributedFit
         IProgress<NepEpoch> progress, NepFitWriter record, CancellationToken cancellationToken)
     {
         var log = context.Log;
+        using var journal = JournalLock.AcquireFor(options, $"nep train --distributed, fit {record.Id}");
         var blobs = new BlobStore(ClusterHostOptions.BlobsPathIn(options.DataDir), options.BlobCacheBytes);
         var (host, _) = ClusterHost.Build(options, log, blobs: blobs);
         await host.StartAsync(cancellationToken);

@@ -26,6 +26,7 @@ internal static class NodeCommand
         {
             var hostOptions = options.Read(context) with { Device = context.Parse.GetValue(device) ?? "cpu" };
             ClusterML.Engines.Torch.TorchDevices.Resolve(hostOptions.Device); // a missing GPU fails here, before joining
+            using var journal = JournalLock.AcquireFor(hostOptions, $"node --roles {string.Join(",", hostOptions.Roles)}");
             var blobs = new BlobStore(ClusterHostOptions.BlobsPathIn(hostOptions.DataDir), hostOptions.BlobCacheBytes);
             var (host, _) = ClusterHost.Build(hostOptions, context.Log, blobs: blobs);
             await host.StartAsync(cancellationToken);

@@ -220,6 +220,52 @@ public sealed class CampaignFailureTests : IDisposable
         Assert.Contains("is being run by process", error.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The defect: a second campaign started in a data directory while another ran there wrote the same sharding-coordinator
+    /// journal ("Failed to persist ShardHomeAllocated", then "Invalid replayed event … newer writer"), and the first run had
+    /// to be killed. Now the second is refused before its node starts; the first finishes; after a kill -9 the lock is free.
+    /// </summary>
+    [Fact]
+    public async Task A_second_campaign_on_a_data_directory_in_use_should_be_refused_and_the_first_should_not_be_harmed()
+    {
+        var data = _cli.Path("shared");
+        using var run = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("slow", 6), "--id", "first", "--slots", "1", "--data-dir", data);
+        await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "campaigns", "first.lock")), TimeSpan.FromSeconds(60), () => run.Output);
+        var ct = TestContext.Current.CancellationToken;
+
+        var error = new StringWriter();
+        var code = await ClusterMLApp.RunAsync(["campaign", "run", _cli.FdSweep("other", 2), "--id", "second", "--data-dir", data], new StringWriter(), error, ct);
+        Assert.True(code == 2, error.ToString());
+        Assert.Contains($"--data-dir: {Path.GetFullPath(data)} is in use by ClusterML process {run.Id} (driving campaign 'first', since ", error.ToString(), StringComparison.Ordinal);
+        // A coordinator node on the same folder is refused too; nothing of the refused campaign is written.
+        error = new StringWriter();
+        using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            bounded.CancelAfter(TimeSpan.FromSeconds(60)); // were it let in, the node would run until stopped
+            code = await ClusterMLApp.RunAsync(["node", "--roles", "coordinator", "--hostname", "127.0.0.1", "--port", "0", "--data-dir", data], new StringWriter(), error, bounded.Token);
+        }
+        Assert.True(code == 2, error.ToString());
+        Assert.False(File.Exists(Path.Combine(data, "campaigns", "second.lock")));
+
+        Assert.True(await run.WaitForExitAsync(TimeSpan.FromSeconds(240)), run.Output);
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.DoesNotContain("Failed to persist", run.Output, StringComparison.Ordinal);
+        var store = new SqliteResultStore(Path.Combine(data, "results.db"));
+        Assert.Null(store.FindCampaign("second"));
+        Assert.Equal(6, store.Results("first").Count(r => r.Status == TrialStatus.Completed));
+
+        // The lock is the OS's: a driver killed with kill -9 leaves none behind, and the second campaign then runs here.
+        using (var killed = new ClusterProcess(_cli.Root, "campaign", "run", _cli.FdSweep("slow", 40), "--id", "killed", "--slots", "1", "--data-dir", data))
+        {
+            await ClusterProcess.WaitUntilAsync(() => File.Exists(Path.Combine(data, "campaigns", "killed.lock")), TimeSpan.FromSeconds(60), () => killed.Output);
+            killed.KillHard();
+            Assert.True(await killed.WaitForExitAsync(TimeSpan.FromSeconds(30)), killed.Output);
+        }
+        (code, _, var stderr) = await _cli.RunInAsync(data, "campaign", "run", _cli.FdSweep("other", 2), "--id", "second");
+        Assert.True(code == 0, stderr);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
     [Fact]
     public async Task Seed_nodes_should_bind_from_environment_variables_when_no_option_is_given()
     {
