@@ -490,7 +490,15 @@ internal static class CampaignCommand
         {
             // Before the campaign's own lock: a data directory another campaign's driver writes is refused with nothing changed.
             journal = JournalLock.AcquireFor(options, $"driving campaign '{campaignId}'");
-            held = CampaignLock.Acquire(context.DataDir, campaignId);
+            try
+            {
+                held = CampaignLock.Acquire(context.DataDir, campaignId);
+            }
+            catch
+            {
+                journal?.Dispose();
+                throw;
+            }
             // The driving process reads the results from its own data directory, so it hosts the aggregator whatever --roles says.
             if (!options.Roles.Contains(AggregatorHostingExtensions.AggregatorRole))
             {
