@@ -74,11 +74,12 @@ public static class ActiveLearningReport
                 """;
             // Stops once both arms have stayed at the goal for three rounds in a row (or the budget is spent).
             var rounds = Drive(yaml, records => Settled(records, ActiveSpec.ActiveArm) && Settled(records, ActiveSpec.RandomArm));
-            int? First(string arm) => rounds.Where(r => r.Arm == arm && r.Round > 0).OrderBy(r => r.Round).FirstOrDefault(Reached)?.OracleCalls;
+            List<RoundRecord> Trained(string arm) => [.. rounds.Where(r => r.Arm == arm && r.Round > 0).OrderBy(r => r.Round)];
+            int? First(string arm) => Trained(arm).FirstOrDefault(Reached)?.OracleCalls;
             // From which call on the arm stays at the goal to the end of the budget (training noise makes "first" flicker).
             int? Stays(string arm)
             {
-                var ordered = rounds.Where(r => r.Arm == arm && r.Round > 0).OrderBy(r => r.Round).ToList();
+                var ordered = Trained(arm);
                 var from = ordered.Count;
                 while (from > 0 && Reached(ordered[from - 1]))
                 {

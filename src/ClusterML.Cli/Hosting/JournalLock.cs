@@ -26,7 +26,7 @@ internal sealed class JournalLock : IDisposable
     }
 
     /// <summary>Where the lock lives in a data directory.</summary>
-    public static string PathIn(string dataDir) => ClusterHostOptions.JournalPathIn(dataDir) + ".lock";
+    private static string PathIn(string dataDir) => ClusterHostOptions.JournalPathIn(dataDir) + ".lock";
 
     private static string OwnerPathIn(string dataDir) => ClusterHostOptions.JournalPathIn(dataDir) + ".owner";
 
